@@ -1,0 +1,339 @@
+"""Benchmark of core.media: hashing throughput and near-duplicate lookups at scale.
+
+    python -m bench.media                       # hashing + 1M and 10M stored hashes
+    python -m bench.media --sizes 1000000       # smaller run
+    python -m bench.media --no-hashing --queries 1000
+
+Hashing: 1920×1080 JPEGs (scikit-image photos upscaled, with mild sensor-like noise,
+quality 85), pHash + PDQ (+ mirror and dihedral variants) on one core, against the
+naive pipeline (full decode, imagehash.phash, pdqhash.compute on the full image).
+
+Lookups: N random 64-bit pHashes / 256-bit PDQs, plus planted near-duplicates (a stored
+row with 0–8 pHash bits and 0–24 PDQ bits flipped) so every query has a real hit.
+Each lookup is a full ``query(signals)``: the frame and its mirror.  faiss-cpu's
+IndexBinaryFlat (an exhaustive popcount scan, one thread) answers the same two range
+searches over the same 64-bit hashes.
+
+Merges: the first two merges of a full delta (65 536 adds) after a bulk load are timed
+synchronously (the longest ``add_hashes`` call is the event-loop freeze it causes), then,
+on a freshly loaded index, in the background as MediaMatcher does it
+(:class:`~core.media_matching.LoopMerges`) inside an asyncio loop, where a ticker task
+sleeping 1 ms measures the longest stall of the loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import io
+import os
+import resource
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.media.hashing import FrameHashes, ImageSignals, hash_image
+from core.media.index import LinearIndex, MultiIndexHashIndex
+from core.media.sniff import MediaKind
+from core.media.thresholds import POSSIBLE_PHASH
+from core.media_matching import LoopMerges
+
+
+def rss_mb() -> float:
+    """Current resident set size of this process in MB."""
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+
+
+def test_jpegs(count: int = 6) -> list[bytes]:
+    """1920×1080 JPEGs (q85) made from scikit-image photos with mild noise."""
+    import skimage.data
+    from PIL import Image
+
+    rng = np.random.default_rng(7)
+    jpegs = []
+    for name in ("astronaut", "coffee", "chelsea", "rocket", "motorcycle", "hubble_deep_field")[
+        :count
+    ]:
+        if name == "motorcycle":
+            pixels = skimage.data.stereo_motorcycle()[0]
+        else:
+            pixels = getattr(skimage.data, name)()
+        image = (
+            Image.fromarray(pixels).convert("RGB").resize((1920, 1080), Image.Resampling.BICUBIC)
+        )
+        noisy = np.asarray(image, dtype=np.int16) + rng.integers(-4, 5, (1080, 1920, 3))
+        buffer = io.BytesIO()
+        Image.fromarray(noisy.clip(0, 255).astype(np.uint8)).save(buffer, "JPEG", quality=85)
+        jpegs.append(buffer.getvalue())
+    return jpegs
+
+
+def naive_hash(data: bytes) -> tuple[str, int]:
+    """The baseline: full-resolution decode, imagehash.phash and pdqhash.compute."""
+    import imagehash
+    import pdqhash
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    vector, quality = pdqhash.compute(np.asarray(image))
+    return str(imagehash.phash(image)), int(quality) + int(vector[0])
+
+
+def bench_hashing(seconds: float = 6.0) -> None:
+    """Print images hashed per second, ours and naive."""
+    jpegs = test_jpegs()
+    sizes = ", ".join(f"{len(j) // 1000} kB" for j in jpegs)
+    print(f"hashing 1920x1080 JPEG q85 ({sizes}), one core")
+    for label, function in (("leakdesk hash_image", hash_image), ("naive full decode", naive_hash)):
+        function(jpegs[0])
+        done, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            function(jpegs[done % len(jpegs)])
+            done += 1
+        rate = done / (time.perf_counter() - start)
+        print(f"  {label:22s} {rate:7.1f} images/s")
+
+
+def synthetic(
+    size: int, queries: int, seed: int = 1
+) -> tuple[np.ndarray, np.ndarray, list[ImageSignals]]:
+    """Random stored hashes plus queries that are noisy copies of random stored rows."""
+    rng = np.random.default_rng(seed)
+    phash = rng.integers(0, 2**64, size, dtype=np.uint64)
+    pdq = rng.integers(0, 2**64, (size, 4), dtype=np.uint64)
+    signals = []
+    for row in rng.integers(0, size, queries):
+        q_phash = int(phash[row])
+        for bit in rng.choice(64, int(rng.integers(0, POSSIBLE_PHASH + 1)), replace=False):
+            q_phash ^= 1 << int(bit)
+        q_pdq = bytearray(pdq[row].tobytes())
+        for bit in rng.choice(256, int(rng.integers(0, 25)), replace=False):
+            q_pdq[int(bit) // 8] ^= 1 << (int(bit) % 8)
+        mirror_pdq = rng.integers(0, 256, 32, dtype=np.uint8).tobytes().hex()
+        dihedral = (bytes(q_pdq).hex(), *[mirror_pdq] * 7)
+        frame = FrameHashes(q_phash, int(rng.integers(0, 2**63)), bytes(q_pdq).hex(), 100, dihedral)
+        signals.append(ImageSignals("image", MediaKind.JPEG, "0" * 64, 1, 1, (frame,)))
+    return phash, pdq, signals
+
+
+def timed_queries(index: object, signals: list[ImageSignals]) -> tuple[float, float, float, int]:
+    """(lookups/s, p50 ms, p99 ms, lookups that found their planted row)."""
+    latencies = []
+    hits = 0
+    for signal in signals:
+        start = time.perf_counter()
+        found = index.query(signal)  # type: ignore[attr-defined]
+        latencies.append(time.perf_counter() - start)
+        hits += bool(found)
+    ms = np.asarray(latencies) * 1e3
+    return (
+        len(ms) / (ms.sum() / 1e3),
+        float(np.percentile(ms, 50)),
+        float(np.percentile(ms, 99)),
+        hits,
+    )
+
+
+def bench_faiss(
+    phash: np.ndarray, signals: list[ImageSignals]
+) -> tuple[float, float, float, float]:
+    """(build s, lookups/s, p50 ms, p99 ms) of faiss IndexBinaryFlat range search, one thread."""
+    import faiss
+
+    faiss.omp_set_num_threads(1)
+    start = time.perf_counter()
+    index = faiss.IndexBinaryFlat(64)
+    index.add(phash.view(np.uint8).reshape(-1, 8))
+    build = time.perf_counter() - start
+    latencies = []
+    for signal in signals[: max(50, len(signals) // 10)]:
+        frame = signal.frames[0]
+        probes = np.asarray([frame.phash, frame.phash_mirror], dtype=np.uint64)
+        start = time.perf_counter()
+        index.range_search(probes.view(np.uint8).reshape(-1, 8), POSSIBLE_PHASH + 1)
+        latencies.append(time.perf_counter() - start)
+    ms = np.asarray(latencies) * 1e3
+    del index
+    return (
+        build,
+        len(ms) / (ms.sum() / 1e3),
+        float(np.percentile(ms, 50)),
+        float(np.percentile(ms, 99)),
+    )
+
+
+def bench_index(size: int, queries: int, with_linear: bool) -> None:
+    """Print build time, memory and lookup figures for one stored-set size."""
+    phash, pdq, signals = synthetic(size, queries)
+    ids = np.arange(size, dtype=np.int64)
+    gc.collect()
+    before = rss_mb()
+    start = time.perf_counter()
+    index = MultiIndexHashIndex()
+    index.load(ids, phash, pdq)
+    build = time.perf_counter() - start
+    gc.collect()
+    grown = rss_mb() - before
+    rate, p50, p99, hits = timed_queries(index, signals)
+    print(f"{size:>11,} stored hashes")
+    print(
+        f"  MultiIndexHashIndex  build {build:6.2f} s  RSS +{grown:6.0f} MB  "
+        f"{rate:7.0f} lookups/s  p50 {p50:5.2f} ms  p99 {p99:5.2f} ms  hits {hits}/{len(signals)}"
+    )
+    bench_sync_merges(index, phash, pdq)
+    del index
+    gc.collect()
+    bench_background_merges(phash, pdq, signals)
+    gc.collect()
+    if with_linear:
+        linear = LinearIndex()
+        linear.load(ids, phash, pdq)
+        rate_l, p50_l, p99_l, _ = timed_queries(linear, signals[: max(50, queries // 10)])
+        print(f"  LinearIndex (numpy)  {rate_l:7.0f} lookups/s  ", end="")
+        print(f"p50 {p50_l:5.2f} ms  p99 {p99_l:5.2f} ms")
+        del linear
+        gc.collect()
+    build_f, rate_f, p50_f, p99_f = bench_faiss(phash, signals)
+    print(
+        f"  faiss IndexBinaryFlat(64) build {build_f:5.2f} s  {rate_f:7.0f} lookups/s  "
+        f"p50 {p50_f:5.2f} ms  p99 {p99_f:5.2f} ms  (x{rate / rate_f:.0f} slower than MIH)"
+    )
+    print(f"  peak RSS of the benchmark process so far {peak_rss_mb():.0f} MB")
+
+
+def _add_delta(index: MultiIndexHashIndex, phash: np.ndarray, pdq: np.ndarray) -> list[float]:
+    """Add one full delta of rows (near copies of stored ones); each add's duration in s."""
+    durations = []
+    for _ in range(index.delta_max):
+        durations.append(_add_one(index, phash, pdq))
+    return durations
+
+
+def _add_one(index: MultiIndexHashIndex, phash: np.ndarray, pdq: np.ndarray) -> float:
+    """Add a near copy of a stored row under a new id; how long ``add_hashes`` took in s."""
+    entry = len(index)
+    row = entry % len(phash)
+    start = time.perf_counter()
+    index.add_hashes(entry, int(phash[row]) ^ 1, pdq[row].tobytes(), 100)
+    return time.perf_counter() - start
+
+
+@dataclass
+class BackgroundMerge:
+    """What one background merge cost the event loop."""
+
+    freeze: float  # the add_hashes call that froze the delta and started the build, s
+    build: float  # from that add to the swap, s
+    stall: float  # longest extra delay of a 1 ms sleep on the loop during the build, s
+    ticks: int
+    adds: list[float] = field(default_factory=list)  # add_hashes during the build, s
+    lookups: list[float] = field(default_factory=list)  # queries during the build, s
+
+
+async def _merge_in_background(
+    index: MultiIndexHashIndex,
+    phash: np.ndarray,
+    pdq: np.ndarray,
+    signals: list[ImageSignals],
+) -> BackgroundMerge:
+    """Fill the delta with LoopMerges on; with ``signals``, add and look up every 5 ms."""
+    index.background_merge = LoopMerges()
+    for _ in range(index.delta_max - 1):  # the delta is empty: no merge yet
+        _add_one(index, phash, pdq)
+    assert not index.building
+    gaps: list[float] = []
+
+    async def tick() -> None:
+        while True:
+            start = time.perf_counter()
+            await asyncio.sleep(0.001)
+            gaps.append(time.perf_counter() - start - 0.001)
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(0.05)
+    start = time.perf_counter()
+    result = BackgroundMerge(_add_one(index, phash, pdq), 0.0, 0.0, 0)
+    assert index.building
+    gaps.clear()
+    while index.building:
+        if signals:
+            result.adds.append(_add_one(index, phash, pdq))
+            signal = signals[len(result.lookups) % len(signals)]
+            begin = time.perf_counter()
+            index.query(signal)
+            result.lookups.append(time.perf_counter() - begin)
+        await asyncio.sleep(0.005 if signals else 0.001)
+    result.build = time.perf_counter() - start
+    ticker.cancel()
+    result.stall, result.ticks = max(gaps), len(gaps)
+    index.background_merge = None
+    return result
+
+
+def bench_sync_merges(index: MultiIndexHashIndex, phash: np.ndarray, pdq: np.ndarray) -> None:
+    """Print how long ``add_hashes`` blocks when it merges synchronously (the old way).
+
+    The first merge after a bulk load is the slowest: the row buffers grow into fresh memory.
+    """
+    for which in ("first", "second"):
+        rows = len(index)
+        adds = _add_delta(index, phash, pdq)
+        print(
+            f"  {which} merge of a full delta ({index.delta_max:,} rows) into {rows:,} rows, "
+            f"synchronous: add_hashes blocks the loop {max(adds):5.2f} s "
+            f"(other adds: median {np.median(adds[:-1]) * 1e6:4.1f} µs)"
+        )
+
+
+def bench_background_merges(
+    phash: np.ndarray, pdq: np.ndarray, signals: list[ImageSignals]
+) -> None:
+    """Print what the first two merges after a bulk load cost the loop with LoopMerges."""
+    index = MultiIndexHashIndex()
+    index.load(np.arange(len(phash)), phash, pdq)
+    first = asyncio.run(_merge_in_background(index, phash, pdq, []))
+    print(
+        f"  first merge in the background (LoopMerges): the add that freezes the delta blocks "
+        f"{first.freeze * 1e3:4.2f} ms; longest loop stall {first.stall * 1e3:5.1f} ms during "
+        f"the {first.build:4.2f} s build ({first.ticks} ticks)"
+    )
+    busy = asyncio.run(_merge_in_background(index, phash, pdq, signals))
+    adds, lookups = np.asarray(busy.adds) * 1e3, np.asarray(busy.lookups) * 1e3
+    print(
+        f"  second, with an add + a lookup every 5 ms: freeze {busy.freeze * 1e3:4.2f} ms; "
+        f"longest loop stall {busy.stall * 1e3:5.1f} ms during the {busy.build:4.2f} s build; "
+        f"{len(adds)} adds (longest {adds.max():4.2f} ms), lookups p50 "
+        f"{np.percentile(lookups, 50):4.2f} ms p99 {np.percentile(lookups, 99):4.2f} ms"
+    )
+
+
+def main() -> None:
+    """Parse options and run the benchmarks."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000000,10000000")
+    parser.add_argument("--queries", type=int, default=2000)
+    parser.add_argument("--no-hashing", action="store_true")
+    parser.add_argument("--linear", action="store_true", help="also time LinearIndex")
+    options = parser.parse_args()
+    with open("/proc/cpuinfo") as cpuinfo:
+        names = [line for line in cpuinfo if line.startswith("model name")]
+    models = [line.split(":", 1)[1].strip() for line in names]
+    cpu = models[0] if models else "unknown"
+    print(f"machine: {os.cpu_count()} cores, {cpu}, numpy {np.__version__}")
+    if not options.no_hashing:
+        bench_hashing()
+    for size in (int(s) for s in options.sizes.split(",") if s):
+        bench_index(size, options.queries, options.linear)
+
+
+if __name__ == "__main__":
+    main()

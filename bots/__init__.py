@@ -1,0 +1,1 @@
+"""Entrypoints: the CLI and the chat adapters (console, Discord, Telegram)."""

@@ -1,0 +1,135 @@
+"""One place that builds everything: database, stores, services and handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.events import CaseChanged, EventBus
+from core.intake import IntakeService
+from core.media import GuardedFetcher, parse_networks, system_resolver
+from core.media.fetcher import Resolver
+from core.media_matching import MediaMatcher
+from core.model import ReporterRef
+from core.moderation import ModerationService
+from core.ratelimit import ReporterRateLimit
+from core.settings import Settings
+from core.urls import default_registry
+from db import SqlCaseStore, SqlReportStore, SqlVenueStore, create_engine, is_sqlite, upgrade
+from db.media import SqlMediaStore, signal_from_payload
+from db.notify import CASES_CHANNEL, MEDIA_CHANNEL, PgListener, new_sender_token
+from db.retention import SqlRetention
+from handlers import Handlers
+
+
+@dataclass
+class App:
+    """The wired application, shared by every adapter in one process."""
+
+    settings: Settings
+    engine: AsyncEngine
+    events: EventBus
+    reports: SqlReportStore
+    cases: SqlCaseStore
+    venues: SqlVenueStore
+    intake: IntakeService
+    moderation: ModerationService
+    handlers: Handlers
+    media: MediaMatcher
+    listener: PgListener | None = None
+
+    async def close(self) -> None:
+        """Finish pending writes and close the database."""
+        if self.listener is not None:
+            await self.listener.close()
+        await self.reports.close()
+        await self.events.drain()
+        await self.engine.dispose()
+
+
+class ForgettingStore:
+    """Erasure that also drops the writer's cached id for the person."""
+
+    def __init__(self, retention: SqlRetention, reports: SqlReportStore) -> None:
+        self._retention = retention
+        self._reports = reports
+
+    async def forget_reporter(self, reporter: ReporterRef) -> int:
+        """Unlink ``reporter`` from their reports (see :meth:`SqlRetention.forget_reporter`)."""
+        count = await self._retention.forget_reporter(reporter)
+        self._reports.forget_cached(reporter)
+        return count
+
+
+async def build_app(
+    settings: Settings,
+    *,
+    migrate: bool = True,
+    rate_limited: bool = True,
+    resolver: Resolver = system_resolver,
+) -> App:
+    """Create the engine (upgrading the schema unless ``migrate`` is False) and wire the services.
+
+    ``rate_limited=False`` is for the operator's own CLI (imports), never for chat adapters;
+    ``resolver`` replaces DNS for the media fetcher (tests map names to loopback).
+    """
+    if migrate:
+        await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    events = EventBus()
+    sender = new_sender_token()  # signs this process's notifications to the others
+    reports = SqlReportStore(engine, max_batch=settings.writer_max_batch, sender=sender)
+    cases = SqlCaseStore(engine, sender=sender)
+    registry = default_registry(settings.platforms_file)
+    fetcher = (
+        GuardedFetcher(
+            allow_networks=parse_networks(settings.fetch_allow_networks),
+            max_bytes=settings.fetch_max_bytes,
+            timeout=settings.fetch_timeout,
+            resolver=resolver,
+        )
+        if settings.fetch_media
+        else None
+    )
+    media = MediaMatcher(fetcher, max_pixels=settings.max_pixels)
+    media.load(await SqlMediaStore(engine).load())
+    listener = None
+    if not is_sqlite(settings.database_url):  # other bot processes' new pictures, within a second
+        listener = PgListener(settings.database_url, sender)
+        listener.on(MEDIA_CHANNEL, lambda data: media.remember(signal_from_payload(data)))
+        listener.on(
+            CASES_CHANNEL,
+            lambda data: events.publish(
+                CaseChanged(
+                    int(data["case"]),
+                    str(data["code"]),
+                    str(data["creator"]),
+                    bool(data["created"]),
+                )
+            ),
+        )
+        await listener.start()
+    await reports.start()
+    intake = IntakeService(
+        reports,
+        events=events,
+        rate_limit=ReporterRateLimit(settings.report_rate) if rate_limited else None,
+        registry=registry,
+        media=media,
+    )
+    moderation = ModerationService(cases, events=events)
+    retention = SqlRetention(engine)
+    return App(
+        settings=settings,
+        engine=engine,
+        events=events,
+        reports=reports,
+        cases=cases,
+        venues=SqlVenueStore(engine, auto_approve=settings.auto_approve_venues),
+        intake=intake,
+        moderation=moderation,
+        handlers=Handlers(intake, moderation, cases, ForgettingStore(retention, reports)),
+        media=media,
+        listener=listener,
+    )

@@ -1,0 +1,90 @@
+"""A terminal chat with the bot, as a fan or (after ``/mod``) as a moderator."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from bots.bootstrap import App
+from core.events import CaseChanged
+from core.model import Actor, Origin, ReporterRef
+from handlers import IncomingMessage, render_text
+
+BANNER = """\
+leakdesk console: paste a leak link to report it, or type /help.
+/mod switches to moderator mode, /fan back; /anon toggles anonymous reports; /quit leaves."""
+
+
+class ConsoleChat:
+    """Reads lines, hands them to the handlers as neutral messages, prints the replies."""
+
+    def __init__(
+        self,
+        app: App,
+        *,
+        user: str | None = None,
+        creator: str | None = None,
+        read_line: Callable[[], str] = input,
+        out: TextIO = sys.stdout,
+    ) -> None:
+        self.app = app
+        self.user = user or getpass.getuser()
+        self.creator = creator or app.settings.default_creator
+        self.moderator = False
+        self.anonymous = False
+        self._read_line = read_line
+        self._out = out
+        app.events.subscribe(self._on_case_changed)
+
+    def _actor(self) -> Actor:
+        return Actor(ReporterRef("console", self.user), self.moderator, self.creator)
+
+    def say(self, text: str) -> None:
+        """Print one bot message."""
+        print(text, file=self._out, flush=True)
+
+    async def _on_case_changed(self, event: CaseChanged) -> None:
+        if self.moderator and event.created and event.creator == self.creator:
+            self.say(f"[queue] new case {event.code}")
+
+    async def handle(self, line: str) -> bool:
+        """Handle one input line; returns False when the user wants to leave."""
+        text = line.strip()
+        if not text:
+            return True
+        command = text.split()[0].lower()
+        if command in ("/quit", "/exit"):
+            return False
+        if command == "/mod":
+            self.moderator = True
+            self.say(f"moderator mode for creator '{self.creator}'. /queue shows the queue.")
+            return True
+        if command == "/fan":
+            self.moderator = False
+            self.say("fan mode.")
+            return True
+        if command == "/anon":
+            self.anonymous = not self.anonymous
+            self.say(f"anonymous reports {'on' if self.anonymous else 'off'}.")
+            return True
+        message = IncomingMessage(
+            self._actor(), text, origin=Origin.CONSOLE, anonymous=self.anonymous
+        )
+        reply = await self.app.handlers.dispatch(message)
+        self.say(render_text(reply))
+        return True
+
+    async def run(self) -> None:
+        """Chat until ``/quit`` or end of input."""
+        self.say(BANNER)
+        while True:
+            try:
+                line = await asyncio.to_thread(self._read_line)
+            except (EOFError, KeyboardInterrupt):
+                break
+            if not await self.handle(line):
+                break
+        await self.app.events.drain()

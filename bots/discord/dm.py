@@ -1,0 +1,37 @@
+"""Direct messages to the bot: links and pictures are reports, ``/status`` etc. work as text."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+
+from bots.discord.replies import reply_text
+from bots.discord.translate import dm_actor, read_attachments, skipped_note, submission_id
+from core.model import Origin
+from handlers import IncomingMessage, ReportReceived
+
+if TYPE_CHECKING:
+    from bots.discord.bot import LeakdeskBot
+
+log = logging.getLogger(__name__)
+
+
+async def handle_dm(bot: LeakdeskBot, message: discord.Message) -> None:
+    """Translate a DM into a neutral message, let the handlers route it, answer in the DM."""
+    attachments, skipped = await read_attachments(message.attachments, bot.settings.fetch_max_bytes)
+    incoming = IncomingMessage(
+        actor=dm_actor(bot, message.author),
+        text=message.content,
+        attachments=attachments,
+        origin=Origin.DM,
+        submission_id=submission_id(message.id),
+    )
+    reply = await bot.app.handlers.dispatch(incoming)
+    if isinstance(reply, ReportReceived):
+        log.info("report via dm: %s", ", ".join(o.case_code for o in reply.outcomes))
+    try:
+        await message.channel.send(reply_text(reply, skipped_note(skipped)))
+    except discord.HTTPException as err:
+        log.warning("could not answer dm %s: %s", message.id, type(err).__name__)

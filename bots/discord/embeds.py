@@ -1,0 +1,74 @@
+"""Moderator-only renderings of cases (embeds): the only place a reported link appears."""
+
+from __future__ import annotations
+
+import discord
+
+from core.model import CaseStatus, CaseView
+from handlers import QueueListing
+from handlers.render import case_line
+
+MAX_DESCRIPTION = 3800  # Discord allows 4096; keep room for the "more" line
+COLOURS = {
+    CaseStatus.OPEN: discord.Colour.blurple(),
+    CaseStatus.CLAIMED: discord.Colour.gold(),
+    CaseStatus.CONFIRMED: discord.Colour.red(),
+    CaseStatus.ESCALATED: discord.Colour.orange(),
+    CaseStatus.REMOVED: discord.Colour.green(),
+    CaseStatus.DISMISSED: discord.Colour.light_grey(),
+    CaseStatus.MERGED: discord.Colour.dark_grey(),
+}
+FOOTER = "Links are shown only in this channel. Never repost them."
+
+
+def actor_mention(label: str) -> str:
+    """``discord:123`` → a mention (embeds never ping); other platforms stay as they are."""
+    platform, _, user_id = label.partition(":")
+    return f"<@{user_id}>" if platform == "discord" and user_id.isdigit() else label
+
+
+def _fit(lines: list[str], limit: int = MAX_DESCRIPTION) -> str:
+    kept: list[str] = []
+    size = 0
+    for n, line in enumerate(lines):
+        if size + len(line) + 1 > limit:
+            kept.append(f"… and {len(lines) - n} more")
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept)
+
+
+def case_embed(case: CaseView) -> discord.Embed:
+    """The case card in the moderator channel: no image preview, links in the text only."""
+    links = [f"{n}. {link.url}" for n, link in enumerate(case.links, 1)] or ["(picture only)"]
+    embed = discord.Embed(
+        title=f"Case {case.code}: {case.status.value}",
+        description=_fit(["**Reported links**", *links]),
+        colour=COLOURS.get(case.status, discord.Colour.default()),
+    )
+    embed.add_field(name="Platform", value=case.platform or "other")
+    embed.add_field(name="Host", value=case.host or "-")
+    embed.add_field(name="Reporters", value=f"{case.reporters} ({case.reports} report(s))")
+    embed.add_field(name="First seen", value=discord.utils.format_dt(case.first_seen, "f"))
+    embed.add_field(name="Last seen", value=discord.utils.format_dt(case.last_seen, "f"))
+    if case.claimed_by:
+        embed.add_field(name="Claimed by", value=actor_mention(case.claimed_by))
+    if case.possible_duplicate_of:
+        embed.add_field(name="Possible duplicate of", value=case.possible_duplicate_of)
+    if case.merged_into:
+        embed.add_field(name="Merged into", value=case.merged_into)
+    if case.reason:
+        embed.add_field(name="Reason", value=case.reason[:1024], inline=False)
+    embed.set_footer(text=FOOTER)
+    return embed
+
+
+def queue_embed(listing: QueueListing) -> discord.Embed:
+    """The moderator queue as one embed (shown ephemerally)."""
+    lines = [case_line(case) for case in listing.cases] or ["No cases."]
+    return discord.Embed(
+        title=f"Queue ({listing.status_filter}): {len(listing.cases)} case(s)",
+        description=_fit(lines),
+        colour=discord.Colour.blurple(),
+    )

@@ -1,0 +1,215 @@
+"""What fans use: ``/report``, the "Report leak" message menu, ``/status`` and ``/privacy``.
+
+Every answer is ephemeral and never repeats the reported link.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bots.discord.alerts import MANAGE_MESSAGES
+from bots.discord.replies import SOMETHING_WENT_WRONG, answer, answer_safely, reply_text
+from bots.discord.translate import (
+    Caller,
+    is_media,
+    message_links,
+    option_links,
+    read_attachments,
+    resolve_caller,
+    skipped_note,
+    submission_id,
+)
+from core.model import Origin
+from handlers import IncomingMessage, ReplyType, ReportReceived
+
+if TYPE_CHECKING:
+    from bots.discord.bot import LeakdeskBot
+
+log = logging.getLogger(__name__)
+
+REPORT_MENU = "Report leak"
+NOTHING_TO_REPORT = (
+    "I found no link, picture or video in that message, so there is nothing to report."
+)
+
+
+async def submit(
+    bot: LeakdeskBot,
+    interaction: discord.Interaction,
+    caller: Caller,
+    *,
+    links: list[str],
+    files: Sequence[discord.Attachment],
+    origin: Origin,
+    note: str = "",
+    anonymous: bool = False,
+) -> ReplyType:
+    """Read the files into memory, hand the report to the core and answer the fan privately."""
+    attachments, skipped = await read_attachments(files, bot.settings.fetch_max_bytes)
+    message = IncomingMessage(
+        actor=caller.actor,
+        attachments=attachments,
+        origin=origin,
+        anonymous=anonymous,
+        note=note,
+        submission_id=submission_id(interaction.id),
+    )
+    reply = await bot.app.handlers.report(message, links)
+    if isinstance(reply, ReportReceived):
+        codes = ", ".join(o.case_code for o in reply.outcomes)
+        log.info("report via %s in guild %s: %s", origin.value, interaction.guild_id, codes)
+    await answer(interaction, reply_text(reply, skipped_note(skipped)))
+    return reply
+
+
+class ReportNoteModal(discord.ui.Modal, title="Report leak"):
+    """The optional note of a "Report leak"; the report is made when the fan submits."""
+
+    note: discord.ui.TextInput[ReportNoteModal] = discord.ui.TextInput(
+        label="Note for the moderators (optional)",
+        custom_id="note",
+        style=discord.TextStyle.paragraph,
+        required=False,
+        max_length=1000,
+    )
+
+    def __init__(
+        self,
+        bot: LeakdeskBot,
+        target: discord.Message,
+        links: list[str],
+        files: list[discord.Attachment],
+    ) -> None:
+        super().__init__(timeout=600)
+        self.bot = bot
+        self.target = target
+        self.links = links
+        self.files = files
+
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        """Report every link and file of the target message, then maybe delete it."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        caller = await resolve_caller(self.bot, interaction)
+        reply = await submit(
+            self.bot,
+            interaction,
+            caller,
+            links=self.links,
+            files=self.files,
+            origin=Origin.CONTEXT_MENU,
+            note=self.note.value or "",
+        )
+        reported = isinstance(reply, ReportReceived) and bool(reply.outcomes)
+        if reported and caller.venue is not None and caller.venue.delete_reported:
+            await self._delete_target(interaction)
+
+    async def _delete_target(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.target.delete()
+            log.info("deleted reported message %s", self.target.id)
+        except discord.Forbidden:
+            log.warning("missing Manage Messages to delete message %s", self.target.id)
+            assert interaction.guild_id is not None
+            await self.bot.alerts.notify(
+                interaction.guild_id,
+                MANAGE_MESSAGES,
+                "leakdesk is set to delete reported messages in your server, but I lack the "
+                "Manage Messages permission, so reported messages stay visible. Grant it, or "
+                "turn deletion off with /leakdesk setup.",
+            )
+        except discord.HTTPException as err:
+            log.warning("could not delete message %s: %s", self.target.id, type(err).__name__)
+
+    async def on_error(  # type: ignore[override]  # discord.py's Modal signature
+        self, interaction: discord.Interaction, error: Exception, /
+    ) -> None:
+        """Log and apologise; never show a traceback."""
+        log.error("report modal failed (interaction %s)", interaction.id, exc_info=error)
+        await answer_safely(interaction, SOMETHING_WENT_WRONG)
+
+
+class FanCommands(commands.Cog):
+    """Reporting and follow-up for everyone (servers and DMs)."""
+
+    def __init__(self, bot: LeakdeskBot) -> None:
+        self.bot = bot
+        self.report_menu = app_commands.ContextMenu(
+            name=REPORT_MENU,
+            callback=self.report_message,
+            allowed_contexts=app_commands.AppCommandContext(guild=True),
+        )
+
+    async def cog_load(self) -> None:
+        """Context menus cannot live in a cog's body; register it on the tree."""
+        self.bot.tree.add_command(self.report_menu)
+
+    async def cog_unload(self) -> None:
+        """Remove the context menu with the cog."""
+        self.bot.tree.remove_command(self.report_menu.name, type=self.report_menu.type)
+
+    @app_commands.command(
+        name="report", description="Report a leaked or faked intimate image; only you see the reply"
+    )
+    @app_commands.describe(
+        link="Link to the leak (it is never reposted)",
+        image="A screenshot or the picture itself",
+        note="Anything the moderators should know",
+        anonymous="Hide your account from the moderators too",
+    )
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    async def report(
+        self,
+        interaction: discord.Interaction,
+        link: app_commands.Range[str, 1, 4000] | None = None,
+        image: discord.Attachment | None = None,
+        note: app_commands.Range[str, 0, 1000] | None = None,
+        anonymous: bool = False,
+    ) -> None:
+        """``/report link:<url> [image] [note] [anonymous]``."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        caller = await resolve_caller(self.bot, interaction)
+        await submit(
+            self.bot,
+            interaction,
+            caller,
+            links=option_links(link),
+            files=[image] if image else [],
+            origin=Origin.COMMAND,
+            note=note or "",
+            anonymous=anonymous,
+        )
+
+    async def report_message(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        """Message menu "Report leak": every link and file of a message, after an optional note."""
+        links = message_links(message)
+        if not links and not any(is_media(a) for a in message.attachments):
+            await answer(interaction, NOTHING_TO_REPORT)
+            return
+        modal = ReportNoteModal(self.bot, message, links, list(message.attachments))
+        await interaction.response.send_modal(modal)
+
+    @app_commands.command(name="status", description="Where a case stands; only you see the reply")
+    @app_commands.describe(code="The case code you were given, like LD-7KQ2MX")
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    async def status(
+        self, interaction: discord.Interaction, code: app_commands.Range[str, 1, 20]
+    ) -> None:
+        """``/status code:<LD-…>``."""
+        caller = await resolve_caller(self.bot, interaction)
+        reply = await self.bot.app.handlers.status(caller.actor, code)
+        await answer(interaction, reply_text(reply))
+
+    @app_commands.command(name="privacy", description="What leakdesk keeps and who sees it")
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    async def privacy(self, interaction: discord.Interaction) -> None:
+        """``/privacy``."""
+        caller = await resolve_caller(self.bot, interaction)
+        await answer(interaction, reply_text(await self.bot.app.handlers.privacy(caller.actor)))

@@ -1,0 +1,75 @@
+"""What moderators use besides the case buttons: ``/queue`` and ``/escalate`` (both ephemeral)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bots.discord.embeds import queue_embed
+from bots.discord.escalation import OTHER, platform_preview
+from bots.discord.replies import answer, reply_text
+from bots.discord.translate import resolve_caller
+from core.model import CaseStatus
+from handlers import QueueListing
+
+if TYPE_CHECKING:
+    from bots.discord.bot import LeakdeskBot
+
+STATUS_CHOICES = [app_commands.Choice(name=s.value, value=s.value) for s in CaseStatus]
+
+
+class ModeratorCommands(commands.Cog):
+    """The queue and escalation previews; the core refuses anyone who is not a moderator."""
+
+    def __init__(self, bot: LeakdeskBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="queue", description="Moderators: the case queue (only you see it)")
+    @app_commands.describe(status="Only cases in this state (default: open, claimed, confirmed)")
+    @app_commands.choices(status=STATUS_CHOICES)
+    @app_commands.guild_only()
+    async def queue(
+        self, interaction: discord.Interaction, status: app_commands.Choice[str] | None = None
+    ) -> None:
+        """``/queue [status]``."""
+        caller = await resolve_caller(self.bot, interaction)
+        reply = await self.bot.app.handlers.queue(caller.actor, status.value if status else None)
+        if isinstance(reply, QueueListing):
+            await answer(interaction, embed=queue_embed(reply))
+        else:
+            await answer(interaction, reply_text(reply))
+
+    @app_commands.command(
+        name="escalate", description="Moderators: what would be escalated to a platform"
+    )
+    @app_commands.describe(platform="The platform, e.g. x, reddit, google (or 'other')")
+    @app_commands.guild_only()
+    async def escalate(
+        self, interaction: discord.Interaction, platform: app_commands.Range[str, 1, 40]
+    ) -> None:
+        """``/escalate platform:<p>``: the confirmed cases of this creator on that platform."""
+        caller = await resolve_caller(self.bot, interaction)
+        reply = await self.bot.app.handlers.queue(caller.actor, CaseStatus.CONFIRMED.value)
+        if isinstance(reply, QueueListing):
+            text = platform_preview(reply.cases, platform.strip().lower(), self.bot.registry)
+            await answer(interaction, text)
+        else:
+            await answer(interaction, reply_text(reply))
+
+    @escalate.autocomplete("platform")
+    async def platform_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Registered platforms whose id or name contains what was typed."""
+        typed = current.strip().lower()
+        found = [
+            app_commands.Choice(name=p.name, value=p.id)
+            for p in self.bot.registry.platforms
+            if typed in p.id or typed in p.name.lower()
+        ]
+        if typed in OTHER:
+            found.append(app_commands.Choice(name="Other hosts", value=OTHER))
+        return found[:25]

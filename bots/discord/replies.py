@@ -1,0 +1,70 @@
+"""Words for neutral replies, and one way to answer an interaction privately.
+
+Every :class:`handlers.Problem` a Discord user sees is worded by :func:`reply_text`; every
+interaction answer goes through :func:`answer`, which is always ephemeral.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import discord
+
+from handlers import Problem, ReplyType, render_text
+
+log = logging.getLogger(__name__)
+
+NOT_MODERATOR = (
+    "Sorry, only this server's leakdesk moderators can do that. "
+    "If you are one, ask an admin to give you the moderator role."
+)
+SOMETHING_WENT_WRONG = "Sorry, something went wrong on our side. Please try again in a moment."
+
+
+def problem_text(problem: Problem) -> str:
+    """A short, friendly sentence for a refusal from the core."""
+    if problem.kind == "rate_limited":
+        wait = (
+            f"in about {math.ceil(problem.retry_after)} s"
+            if problem.retry_after
+            else "in a little while"
+        )
+        return (
+            "Slow down a little: you sent many reports in a short time. "
+            f"Nothing from this last one was recorded; please try again {wait}."
+        )
+    if problem.kind == "not_permitted":
+        return NOT_MODERATOR
+    return render_text(problem)
+
+
+def reply_text(reply: ReplyType, extra: str = "") -> str:
+    """Plain text for a fan (never contains the reported link) plus an optional extra line."""
+    text = problem_text(reply) if isinstance(reply, Problem) else render_text(reply)
+    return f"{text}\n{extra}" if extra else text
+
+
+async def answer(
+    interaction: discord.Interaction,
+    content: str | None = None,
+    *,
+    embed: discord.Embed | None = None,
+) -> None:
+    """Answer privately, whether or not the interaction was already deferred or answered."""
+    embeds = [embed] if embed is not None else []
+    response = interaction.response
+    if not response.is_done():
+        await response.send_message(content, embeds=embeds, ephemeral=True)
+    elif response.type is discord.InteractionResponseType.deferred_channel_message:
+        await interaction.edit_original_response(content=content, embeds=embeds)
+    else:
+        await interaction.followup.send(content or "", embeds=embeds, ephemeral=True)
+
+
+async def answer_safely(interaction: discord.Interaction, content: str) -> None:
+    """Like :func:`answer`, but a Discord error is only logged (used on error paths)."""
+    try:
+        await answer(interaction, content)
+    except discord.HTTPException as err:
+        log.warning("could not answer interaction %s: %s", interaction.id, type(err).__name__)

@@ -1,0 +1,202 @@
+"""Build, start and run the PTB Application: long polling by default, a webhook when configured."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    LinkPreviewOptions,
+)
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
+
+from bots.bootstrap import App, build_app
+from bots.telegram.announcer import Announcer
+from bots.telegram.buttons import ButtonHandlers
+from bots.telegram.deps import DEPS_KEY, Deps, PTBApplication, deps_of
+from bots.telegram.errors import on_error
+from bots.telegram.fan_handlers import FanHandlers
+from bots.telegram.group_handlers import GroupHandlers
+from bots.telegram.moderator_handlers import ModeratorHandlers
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PRIVATE_COMMANDS = [
+    BotCommand("start", "how to report"),
+    BotCommand("status", "where a case stands"),
+    BotCommand("privacy", "what is kept and who sees it"),
+    BotCommand("anonymous", "hide your account from moderators (on|off)"),
+    BotCommand("help", "how to use the bot"),
+]
+GROUP_COMMANDS = [
+    BotCommand("report", "reply to a message to report it"),
+    BotCommand("help", "how to use the bot"),
+]
+
+
+def file_url_for(api_url: str) -> str:
+    """The file download URL that matches a Bot API URL (``…/bot`` → ``…/file/bot``)."""
+    head, sep, tail = api_url.rpartition("/bot")
+    if not sep:
+        return api_url.rstrip("/") + "/file/bot"
+    return f"{head}/file/bot{tail}"
+
+
+def webhook_secret(token: str) -> str:
+    """A secret Telegram sends with each webhook call; derived from the token so every
+    process of one bot agrees on it."""
+    return hashlib.sha256(f"leakdesk-webhook:{token}".encode()).hexdigest()
+
+
+def create_application(settings: Settings, app: App) -> PTBApplication:
+    """The PTB Application with every leakdesk handler; built, not started."""
+    if not settings.telegram_token:
+        raise ValueError("settings.telegram_token is not set")
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_token)
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.telegram_file_url or file_url_for(settings.telegram_api_url))
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .concurrent_updates(True)
+        .build()
+    )
+    announcer = Announcer(app, application.bot)
+    deps = Deps(app=app, settings=settings, announcer=announcer)
+    application.bot_data[DEPS_KEY] = deps
+    app.events.subscribe(announcer.on_case_changed)
+    fans = FanHandlers(deps)
+    for group in (fans, GroupHandlers(deps), ModeratorHandlers(deps), ButtonHandlers(deps)):
+        application.add_handlers(group.handlers())
+    application.add_handler(fans.fallback())
+    application.add_error_handler(on_error)
+    return application
+
+
+async def _set_commands(application: PTBApplication) -> None:
+    try:
+        await application.bot.set_my_commands(
+            PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats()
+        )
+        await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+    except TelegramError as err:
+        log.warning("could not set the command menu: %s", type(err).__name__)
+
+
+@contextlib.asynccontextmanager
+async def started(
+    application: PTBApplication,
+    *,
+    poll_timeout: float = 10.0,
+) -> AsyncIterator[PTBApplication]:
+    """Initialize (getMe), start, and receive updates until the block exits; then stop,
+    letting pending case announcements finish while the bot can still send them.
+
+    Raises :class:`telegram.error.InvalidToken` when Telegram rejects the token.
+    """
+    deps = deps_of(application)
+    settings = deps.settings
+    updater = application.updater
+    assert updater is not None
+    async with application:
+        await application.start()
+        deps.announcer.active = True
+        try:
+            if settings.telegram_webhook_url:
+                await updater.start_webhook(
+                    listen=settings.telegram_webhook_listen,
+                    port=settings.telegram_webhook_port,
+                    url_path=urlsplit(settings.telegram_webhook_url).path.lstrip("/"),
+                    webhook_url=settings.telegram_webhook_url,
+                    secret_token=webhook_secret(settings.telegram_token or ""),
+                )
+            else:
+                await updater.start_polling(timeout=timedelta(seconds=poll_timeout))
+            await _set_commands(application)
+            yield application
+        finally:
+            if updater.running:
+                await updater.stop()
+            if application.running:
+                await application.stop()
+            await deps.app.events.drain()
+            deps.announcer.active = False
+
+
+def _fail(line: str) -> None:
+    print(f"leakdesk telegram: {line}", file=sys.stderr)
+
+
+async def serve(
+    settings: Settings, app: App | None = None, *, stop: asyncio.Event | None = None
+) -> int:
+    """Run the bot until ``stop`` is set; the exit status (2: missing or rejected token)."""
+    if not settings.telegram_token:
+        _fail("no bot token; set LEAKDESK_TELEGRAM_TOKEN (from @BotFather)")
+        return 2
+    own_app = app is None
+    wired = app if app is not None else await build_app(settings)
+    stop = stop or asyncio.Event()
+    try:
+        application = create_application(settings, wired)
+        mode = "webhook" if settings.telegram_webhook_url else "long polling"
+        async with started(application):
+            log.info("telegram bot @%s running (%s)", application.bot.username, mode)
+            await stop.wait()
+    except InvalidToken:
+        _fail(
+            "the bot token was rejected by the Telegram Bot API (getMe); check "
+            "LEAKDESK_TELEGRAM_TOKEN"
+        )
+        return 2
+    except NetworkError as err:
+        _fail(
+            f"cannot reach the Telegram Bot API at {urlsplit(settings.telegram_api_url).netloc}"
+            f" ({type(err).__name__})"
+        )
+        return 1
+    except OSError as err:
+        _fail(
+            f"cannot listen for the webhook on {settings.telegram_webhook_listen}:"
+            f"{settings.telegram_webhook_port} ({err.strerror or type(err).__name__})"
+        )
+        return 1
+    finally:
+        if own_app:
+            await wired.close()
+    return 0
+
+
+def run(settings: Settings) -> int:
+    """Run the Telegram bot until SIGINT/SIGTERM (blocking); the process exit status."""
+    if not settings.telegram_token:
+        _fail("no bot token; set LEAKDESK_TELEGRAM_TOKEN (from @BotFather)")
+        return 2
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop.set)
+        return await serve(settings, stop=stop)
+
+    try:
+        return asyncio.run(main())
+    except KeyboardInterrupt:
+        return 0

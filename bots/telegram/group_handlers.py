@@ -1,0 +1,113 @@
+"""Groups: a member replies ``/report [note]`` to a message; admins ``/protect`` a group.
+
+Works in the bot's default privacy mode: commands are delivered with the message they reply to.
+The reporter is answered privately; the group never sees the link or who reported.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
+
+from bots.telegram.chats import chat_context, sender_is_admin
+from bots.telegram.deps import Deps
+from bots.telegram.messaging import delete, send
+from bots.telegram.render import group_notice, reply_text
+from bots.telegram.reporting import Submitted, submit
+from bots.telegram.translate import PLATFORM, reporter_ref, valid_creator
+from core.model import Actor, Origin
+from db.venues import VenueConfig
+from handlers import Problem, ReportReceived
+
+log = logging.getLogger(__name__)
+
+GROUP = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
+REPLY_FIRST = "reply /report to the message you want to report"
+
+
+def deep_link(bot_username: str | None, creator: str) -> str:
+    """t.me link that opens a private chat with the bot for ``creator``."""
+    return f"https://t.me/{bot_username}?start={creator}"
+
+
+class GroupHandlers:
+    """/report in any group, /protect for group admins."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    def handlers(self) -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
+        """The PTB handlers of this group."""
+        return [
+            CommandHandler("report", self.report, filters=GROUP),
+            CommandHandler("protect", self.protect, filters=GROUP),
+        ]
+
+    async def report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Report the replied-to message, delete the command, answer the reporter privately."""
+        message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+        if message is None or chat is None or user is None:
+            return
+        bot = context.bot
+        where = await chat_context(self._deps, chat)
+        await delete(bot, chat.id, message.message_id)
+        target = message.reply_to_message
+        if target is None:
+            result = Submitted(Problem(REPLY_FIRST))
+        else:
+            actor = Actor(reporter_ref(user), creator=where.creator)
+            result = await submit(
+                self._deps,
+                bot,
+                update,
+                target,
+                actor,
+                Origin.GROUP,
+                note=" ".join(context.args or []),
+            )
+            if (
+                isinstance(result.reply, ReportReceived)
+                and where.venue is not None
+                and where.venue.delete_reported
+            ):
+                await delete(bot, chat.id, target.message_id)
+        answered = await send(bot, user.id, reply_text(result.reply, result.skipped))
+        if answered is None:
+            link = deep_link(bot.username, where.creator)
+            await send(bot, chat.id, group_notice(result.reply, link, result.links))
+
+    async def protect(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/protect <creator> [delete]: send this group's reports to ``creator``'s moderators."""
+        message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+        if message is None or chat is None or user is None:
+            return
+        args = context.args or []
+        creator = valid_creator(args[0] if args else None)
+        if creator is None:
+            await send(context.bot, chat.id, "usage: /protect <creator> [delete]")
+            return
+        if not await sender_is_admin(context.bot, chat, user, message):
+            await send(context.bot, chat.id, "Only this group's admins can use /protect.")
+            return
+        current = await self._deps.app.venues.get(PLATFORM, str(chat.id))
+        if current is not None and current.is_mod_venue:
+            await send(
+                context.bot, chat.id, "This is a moderator group; use /bind <creator> to change it."
+            )
+            return
+        delete_reported = len(args) > 1 and args[1].lower() == "delete"
+        await self._deps.app.venues.bind(
+            VenueConfig(
+                platform=PLATFORM,
+                venue_id=str(chat.id),
+                creator=creator,
+                delete_reported=delete_reported,
+            )
+        )
+        log.info("telegram chat %s protected for %s (delete=%s)", chat.id, creator, delete_reported)
+        text = f"Reports from this group now go to {creator}'s moderators."
+        if delete_reported:
+            text += " Reported messages are deleted when I am an admin allowed to delete."
+        await send(context.bot, chat.id, text)

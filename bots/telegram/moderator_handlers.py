@@ -1,0 +1,166 @@
+"""Moderator group commands: /bind, /queue, /show, /claim, /confirm, /dismiss, /reopen,
+/merge and /escalate.  Only the group's admins act as moderators."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
+
+from bots.bootstrap import App
+from bots.telegram.chats import moderator, sender_is_admin
+from bots.telegram.deps import Deps
+from bots.telegram.group_handlers import deep_link
+from bots.telegram.messaging import is_chat_admin, send
+from bots.telegram.render import escalation_preview_text, reply_text
+from bots.telegram.translate import PLATFORM, valid_creator
+from core.model import Actor, CaseStatus, Origin
+from db.venues import VenueConfig
+from handlers import CaseUpdated, IncomingMessage, Problem, Reply, ReplyType, replies_on_error
+
+log = logging.getLogger(__name__)
+
+NEW = filters.UpdateType.MESSAGE
+#: commands the neutral dispatcher understands, run with the group's moderator identity
+DISPATCHED = ("queue", "show", "claim", "confirm", "dismiss", "reopen", "merge")
+NOT_A_MOD_GROUP = (
+    "Moderator commands work in a moderator group; a group admin can make one with /bind <creator>."
+)
+#: how many confirmed cases an escalation preview looks at
+ESCALATION_SCAN_LIMIT = 1000
+
+
+@replies_on_error
+async def escalation_preview(app: App, actor: Actor, platform: str) -> ReplyType:
+    """What escalating to ``platform`` would include: the creator's confirmed cases there."""
+    wanted = platform.strip().lower()
+    cases = await app.moderation.queue(actor, (CaseStatus.CONFIRMED,), ESCALATION_SCAN_LIMIT)
+    codes = [
+        c.code for c in cases if wanted in ((c.platform or "").lower(), (c.host or "").lower())
+    ]
+    return Reply(escalation_preview_text(actor.creator, wanted, codes))
+
+
+class ModeratorHandlers:
+    """Commands of a creator's moderator group."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    def handlers(self) -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
+        """The PTB handlers of this group."""
+        return [
+            CommandHandler("bind", self.bind, filters=NEW),
+            CommandHandler("escalate", self.escalate, filters=NEW),
+            CommandHandler(DISPATCHED, self.command, filters=NEW),
+        ]
+
+    async def _actor(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> Actor | None:
+        """The moderator identity in a moderator group; None (after saying so) elsewhere."""
+        chat, user = update.effective_chat, update.effective_user
+        assert chat is not None and user is not None
+        if chat.type == chat.PRIVATE:
+            await send(context.bot, chat.id, NOT_A_MOD_GROUP)
+            return None
+        where, actor = await moderator(
+            self._deps, context.bot, chat, user, update.effective_message
+        )
+        if not where.is_mod_group:
+            await send(context.bot, chat.id, NOT_A_MOD_GROUP)
+            return None
+        return actor
+
+    async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/queue, /show, /claim, /confirm, /dismiss, /reopen, /merge through app.handlers."""
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None or update.effective_user is None:
+            return
+        actor = await self._actor(update, context)
+        if actor is None:
+            return
+        reply = await self._deps.app.handlers.dispatch(
+            IncomingMessage(actor=actor, text=message.text or "", origin=Origin.COMMAND)
+        )
+        await send(context.bot, chat.id, reply_text(reply))
+        args = context.args or []
+        if isinstance(reply, CaseUpdated) and reply.action == "merge" and args:
+            await self._deps.announcer.refresh_code(args[0])
+
+    async def escalate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/escalate <platform>: report what would be escalated (packets come later)."""
+        chat = update.effective_chat
+        if chat is None or update.effective_user is None:
+            return
+        actor = await self._actor(update, context)
+        if actor is None:
+            return
+        if not context.args:
+            reply: ReplyType = Problem("usage: /escalate <platform>, e.g. /escalate reddit")
+        else:
+            reply = await escalation_preview(self._deps.app, actor, context.args[0])
+        await send(context.bot, chat.id, reply_text(reply))
+
+    async def bind(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/bind <creator>: make this group the creator's moderator group (group admins).
+
+        When the creator already has a Telegram moderator group, only an admin of one of
+        those groups may bind another, so nobody can take over a creator's queue.
+        """
+        message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+        if message is None or chat is None or user is None:
+            return
+        bot = context.bot
+        if chat.type == chat.PRIVATE:
+            await send(bot, chat.id, "Use /bind <creator> in the group where your moderators work.")
+            return
+        creator = valid_creator(context.args[0] if context.args else None)
+        if creator is None:
+            await send(bot, chat.id, "usage: /bind <creator>")
+            return
+        if not await sender_is_admin(bot, chat, user, message):
+            await send(bot, chat.id, "Only this group's admins can /bind it.")
+            return
+        venues = self._deps.app.venues
+        others = [
+            v
+            for v in await venues.moderator_venues(PLATFORM, creator)
+            if v.is_mod_venue and v.venue_id != str(chat.id)
+        ]
+        if others and not any([await is_chat_admin(bot, v.venue_id, user.id) for v in others]):
+            await send(
+                bot,
+                chat.id,
+                f"{creator} already has a moderator group; ask one of its "
+                "admins to run /bind here.",
+            )
+            return
+        current = await venues.get(PLATFORM, str(chat.id))
+        bound = await venues.bind(
+            VenueConfig(
+                platform=PLATFORM,
+                venue_id=str(chat.id),
+                creator=creator,
+                mod_channel_id=str(chat.id),
+                is_mod_venue=True,
+                delete_reported=current.delete_reported if current else False,
+            )
+        )
+        log.info("telegram chat %s bound as moderator group of %s", chat.id, creator)
+        if not bound.approved:
+            await send(
+                bot,
+                chat.id,
+                f"Bound to {creator}. Cases (with links) appear here once the leakdesk operator "
+                f"approves this group: leakdesk venues approve telegram -- {chat.id}",
+            )
+            return
+        await send(
+            bot,
+            chat.id,
+            (
+                f"This group is now {creator}'s moderator group. New cases appear here once, with "
+                f"Claim / Confirm / Dismiss / Escalate buttons; only this group's admins can use "
+                f"them. Fans report privately at {deep_link(bot.username, creator)}"
+            ),
+        )

@@ -1,0 +1,72 @@
+"""Turn one Telegram message (its links, pictures and forward source) into a report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from telegram import Bot, Message, Update
+
+from bots.telegram.deps import Deps
+from bots.telegram.translate import (
+    download_images,
+    forward_link,
+    image_refs,
+    links_in,
+    submission_id,
+)
+from core.model import Actor, Origin
+from handlers import IncomingMessage, Problem, ReplyType
+
+NOTHING_TO_REPORT = "I found no link or picture in that message"
+HIDDEN_FORWARD = (
+    "I can't tell where this forwarded post lives (a private chat or a hidden sender); "
+    "send its link or a screenshot instead"
+)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The neutral reply to a report, the links it carried and pictures left out."""
+
+    reply: ReplyType
+    links: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def has_reportable(message: Message) -> bool:
+    """Whether a private message is a report: links, a picture, or a forwarded post."""
+    return bool(links_in(message) or image_refs(message) or message.forward_origin)
+
+
+async def submit(
+    deps: Deps,
+    bot: Bot,
+    update: Update,
+    target: Message,
+    actor: Actor,
+    origin: Origin,
+    *,
+    note: str = "",
+    anonymous: bool = False,
+) -> Submitted:
+    """Report every link and picture of ``target`` through ``app.handlers``."""
+    links = links_in(target)
+    downloaded = await download_images(bot, image_refs(target))
+    if not links and not downloaded.attachments:
+        if downloaded.skipped:
+            reason = downloaded.skipped[0]
+        elif target.forward_origin and not forward_link(target):
+            reason = HIDDEN_FORWARD
+        else:
+            reason = NOTHING_TO_REPORT
+        return Submitted(Problem(reason), links)
+    message = IncomingMessage(
+        actor=actor,
+        attachments=downloaded.attachments,
+        origin=origin,
+        note=note,
+        anonymous=anonymous,
+        submission_id=submission_id(update),
+    )
+    reply = await deps.app.handlers.report(message, links)
+    return Submitted(reply, links, downloaded.skipped)

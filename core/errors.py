@@ -1,0 +1,71 @@
+"""Domain errors raised by the core.
+
+Every error the core raises on bad input or a refused action is a
+:class:`LeakdeskError`.  Adapters turn them into user-facing words in one
+place (the console loop, discord.py's ``tree.on_error``, PTB's error
+handler); they are never shown as tracebacks.
+
+Hierarchy::
+
+    LeakdeskError
+    ├── InvalidLink          a reported link is malformed, too long or of a refused scheme
+    ├── MediaError           media could not be fetched or hashed (reason is short, user-safe)
+    │   ├── RefusedAddress   the link resolves to a non-public address (SSRF guard)
+    │   ├── MediaTooLarge    byte or pixel cap exceeded (includes decompression bombs)
+    │   ├── FetchTimeout     the host did not answer in time
+    │   └── NotAnImage       the bytes are not a decodable image
+    ├── RateLimited          one reporter sent too many reports too fast
+    ├── NotPermitted         the actor may not do this (e.g. not a moderator)
+    ├── CaseNotFound         no case with that code
+    └── InvalidTransition    the case is not in a state that allows the action
+"""
+
+from __future__ import annotations
+
+
+class LeakdeskError(Exception):
+    """Base of every domain error; ``str(err)`` is a short, user-safe reason."""
+
+
+class InvalidLink(LeakdeskError):
+    """A reported link is malformed, too long, empty or of a refused scheme."""
+
+
+class MediaError(LeakdeskError):
+    """Media behind a link or in an attachment could not be used."""
+
+
+class RefusedAddress(MediaError):
+    """The link points at a loopback, private or otherwise non-public address."""
+
+
+class MediaTooLarge(MediaError):
+    """The media is over the byte cap or the pixel cap."""
+
+
+class FetchTimeout(MediaError):
+    """The remote host did not answer within the time limit."""
+
+
+class NotAnImage(MediaError):
+    """The bytes are not an image that can be decoded."""
+
+
+class RateLimited(LeakdeskError):
+    """One reporter sent too many reports in a short time."""
+
+    def __init__(self, message: str = "too many reports, slow down", retry_after: float = 0.0):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class NotPermitted(LeakdeskError):
+    """The actor is not allowed to perform this action."""
+
+
+class CaseNotFound(LeakdeskError):
+    """No case exists with the given code."""
+
+
+class InvalidTransition(LeakdeskError):
+    """The case's state does not allow the requested action."""

@@ -1,0 +1,364 @@
+"""Perceptual hashing of image bytes, in memory only.
+
+``hash_image(data)`` sniffs the bytes, then for images:
+
+* checks the pixel count from the header *before* decoding (decompression bombs are
+  :class:`MediaTooLarge`), and only lets Pillow open the sniffed format;
+* decodes JPEGs at a reduced DCT scale (``Image.draft``) and box-reduces other large
+  frames, keeping ≥ ``WORK_SIDE`` px on the short side (measured in docs/media.md to
+  move pHash ≤ 2 and PDQ ≤ 6 bits);
+* applies the EXIF orientation, composites transparency on white and converts every
+  Pillow mode (1, CMYK, F, HSV, I, I;16, L, LA, LAB, P, PA, RGB, RGBA, YCbCr …) to RGB;
+* hashes every frame of an animation up to ``max_frames`` (near-identical consecutive
+  frames are kept once), each with pHash (imagehash-compatible, plus its mirror) and
+  PDQ (with the eight dihedral variants from ``pdqhash.compute_dihedral``).
+
+Videos (MP4/WebM) get the sha256 only (``kind="video"``): exact copies still match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import struct
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pdqhash
+from PIL import Image, ImageSequence
+from PIL.JpegImagePlugin import JpegImageFile
+from scipy.fft import dct
+
+from core.errors import MediaTooLarge, NotAnImage
+from core.media.sniff import MediaKind, sniff
+
+MAX_PIXELS = 50_000_000
+"""Default cap on width × height of one frame, checked before decoding."""
+MAX_FRAMES = 16
+"""Default cap on how many frames of an animation are hashed."""
+DECODE_SIDE = 512
+"""JPEGs are decoded at a DCT scale that keeps ≥ this many pixels on the short side."""
+HASH_SIDE = 320
+"""Every frame is box-resampled to at most HASH_SIDE × HASH_SIDE before hashing: both
+hashes ignore the aspect ratio, and PDQ slows down sharply on larger buffers."""
+PDQ_DIHEDRAL = ("original", "rot90", "rot180", "rot270", "flipx", "flipy", "flip+1", "flip-1")
+"""Order of :attr:`FrameHashes.pdq_dihedral`, as returned by ``pdqhash.compute_dihedral``."""
+_MIRROR = PDQ_DIHEDRAL.index("flipy")  # PDQ "flipy" reflects across the vertical axis: left↔right
+_PRE_SHRINK_SIDE = 4 * HASH_SIDE
+_DUPLICATE_FRAME_PDQ = 10
+_FRAME_PIXEL_BUDGET = 4 * MAX_PIXELS
+
+_PIL_FORMATS = {
+    MediaKind.JPEG: "JPEG",
+    MediaKind.PNG: "PNG",
+    MediaKind.GIF: "GIF",
+    MediaKind.WEBP: "WEBP",
+    MediaKind.BMP: "BMP",
+    MediaKind.TIFF: "TIFF",
+    MediaKind.AVIF: "AVIF",
+}
+_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_RESIZABLE_MODES = frozenset({"RGB", "RGBA", "RGBX", "L", "LA", "CMYK", "YCbCr", "I", "F"})
+_ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "PA"})
+_DECODE_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    TypeError,
+    LookupError,
+    ArithmeticError,
+    struct.error,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FrameHashes:
+    """Perceptual hashes of one (upright, RGB-normalised) frame."""
+
+    phash: int
+    """64-bit pHash as an unsigned int; ``int(str(imagehash.phash(img)), 16)``."""
+    phash_mirror: int
+    """pHash of the horizontally mirrored frame."""
+    pdq: str
+    """256-bit PDQ as 64 hex digits (ThreatExchange's bit order)."""
+    pdq_quality: int
+    """PDQ quality 0–100; below ~50 the frame is too flat for PDQ to mean much."""
+    pdq_dihedral: tuple[str, ...] = field(repr=False)
+    """PDQ of the eight dihedral transforms, in :data:`PDQ_DIHEDRAL` order."""
+
+    @property
+    def phash_hex(self) -> str:
+        """pHash as 16 hex digits (what ``str(imagehash.phash(img))`` prints)."""
+        return f"{self.phash:016x}"
+
+    @property
+    def pdq_mirror(self) -> str:
+        """PDQ of the horizontally mirrored frame."""
+        return self.pdq_dihedral[_MIRROR]
+
+
+@dataclass(frozen=True, slots=True)
+class ImageSignals:
+    """Everything the dedupe step needs from one piece of media; holds no pixels."""
+
+    kind: Literal["image", "video"]
+    media: MediaKind
+    sha256: str
+    width: int = 0
+    """Upright size in pixels (0 for video)."""
+    height: int = 0
+    frames: tuple[FrameHashes, ...] = ()
+    """One entry per distinct frame (one for stills, none for video)."""
+
+    @property
+    def first(self) -> FrameHashes | None:
+        """The first frame's hashes, or ``None`` for video."""
+        return self.frames[0] if self.frames else None
+
+    @property
+    def phash(self) -> int | None:
+        """The first frame's pHash."""
+        return self.frames[0].phash if self.frames else None
+
+    @property
+    def pdq(self) -> str | None:
+        """The first frame's PDQ hex."""
+        return self.frames[0].pdq if self.frames else None
+
+    @property
+    def pdq_quality(self) -> int | None:
+        """The first frame's PDQ quality."""
+        return self.frames[0].pdq_quality if self.frames else None
+
+
+def hash_image(
+    data: bytes, *, max_pixels: int = MAX_PIXELS, max_frames: int = MAX_FRAMES
+) -> ImageSignals:
+    """Hash image (or video) bytes.  Raises :class:`NotAnImage` or :class:`MediaTooLarge`."""
+    kind = sniff(data[:512])
+    sha256 = hashlib.sha256(data).hexdigest()
+    if kind.is_video:
+        return ImageSignals(kind="video", media=kind, sha256=sha256)
+    if kind is MediaKind.HEIC:
+        raise NotAnImage("HEIC/HEIF images are not supported yet")
+    pil_format = _PIL_FORMATS.get(kind)
+    if pil_format is None:
+        raise NotAnImage("the file is not an image")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data), formats=[pil_format]) as image:
+                width, height, frames = _hash_frames(image, max_pixels, max_frames)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise MediaTooLarge("the image has too many pixels") from None
+        except MemoryError:
+            raise MediaTooLarge("the image is too large to decode") from None
+        except _DECODE_ERRORS:
+            raise NotAnImage("the image could not be decoded") from None
+    return ImageSignals("image", kind, sha256, width, height, frames)
+
+
+def hash_file(path: str | Path, **limits: int) -> ImageSignals:
+    """Hash a file on disk (for the CLI); same limits and errors as :func:`hash_image`."""
+    return hash_image(Path(path).read_bytes(), **limits)
+
+
+def hash_frame(frame: Image.Image) -> FrameHashes:
+    """Hash one decoded, upright frame of any mode."""
+    rgb = to_rgb(_shrunk(frame, _PRE_SHRINK_SIDE))
+    square = _squashed(rgb)
+    box = content_box(np.asarray(square.convert("L")))
+    if box != (0, 0, HASH_SIDE, HASH_SIDE):  # a border: hash what is inside it
+        x_scale, y_scale = rgb.width / HASH_SIDE, rgb.height / HASH_SIDE
+        left, top, right, bottom = box
+        crop = (
+            round(left * x_scale),
+            round(top * y_scale),
+            round(right * x_scale),
+            round(bottom * y_scale),
+        )
+        square = _squashed(rgb.crop(crop))
+    phash, phash_mirror = _phash_pair(square)
+    vectors, quality = pdqhash.compute_dihedral(np.ascontiguousarray(np.asarray(square)))
+    dihedral = tuple(np.packbits(np.asarray(v, dtype=np.uint8)).tobytes().hex() for v in vectors)
+    return FrameHashes(phash, phash_mirror, dihedral[0], int(quality), dihedral)
+
+
+def _squashed(rgb: Image.Image) -> Image.Image:
+    """Resample to HASH_SIDE × HASH_SIDE (box filter when shrinking both sides)."""
+    width, height = rgb.size
+    shrinking = min(width, height) >= HASH_SIDE
+    return rgb.resize(
+        (HASH_SIDE, HASH_SIDE), Image.Resampling.BOX if shrinking else Image.Resampling.BILINEAR
+    )
+
+
+_BORDER_TOLERANCE = 12
+_BORDER_FRACTION = 0.99
+_KEEP_MIN = 0.4
+
+
+def content_box(grey: np.ndarray) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of the picture inside a uniform border.
+
+    A border is trimmed on an axis only when both opposite edges carry a run of near
+    identical rows (or columns) of the same grey level: added borders and letterboxes are
+    symmetric, a natural sky at the top alone is not.  At least ``_KEEP_MIN`` of each side
+    is kept, so flat images are left alone.
+    """
+    _height, _width = grey.shape
+    top, bottom = _trim_axis(grey)
+    left, right = _trim_axis(grey[top:bottom].T)
+    return left, top, right, bottom
+
+
+def _trim_axis(grey: np.ndarray) -> tuple[int, int]:
+    rows = grey.shape[0]
+    first, last = float(np.median(grey[0])), float(np.median(grey[-1]))
+    if abs(first - last) > _BORDER_TOLERANCE:
+        return 0, rows
+    start = _run(grey, first)
+    end = rows - _run(grey[::-1], last)
+    if start == 0 or end == rows or end - start < _KEEP_MIN * rows:
+        return 0, rows
+    return start, end
+
+
+def _run(grey: np.ndarray, level: float) -> int:
+    """How many leading rows of ``grey`` are (nearly) all ``level``."""
+    near = (np.abs(grey.astype(np.int16) - round(level)) <= _BORDER_TOLERANCE).mean(axis=1)
+    below = np.flatnonzero(near < _BORDER_FRACTION)
+    return int(below[0]) if below.size else len(near)
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Convert any Pillow mode to RGB; transparency is composited on white."""
+    mode = image.mode
+    if mode == "La":  # premultiplied: compositing on white is C + (255 - alpha)
+        grey, alpha = (np.asarray(band, np.uint16) for band in image.split())
+        return Image.fromarray((grey + 255 - alpha).clip(0, 255).astype(np.uint8)).convert("RGB")
+    if mode in _ALPHA_MODES or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    if mode in ("F", "I") or mode.startswith("I;"):
+        return _scale_to_l(image).convert("RGB")
+    return image if mode == "RGB" else image.convert("RGB")
+
+
+def hamming64(a: int, b: int) -> int:
+    """Hamming distance of two 64-bit pHashes."""
+    return (a ^ b).bit_count()
+
+
+def pdq_distance(a: str, b: str) -> int:
+    """Hamming distance of two PDQ hex strings."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def phash_to_signed(value: int) -> int:
+    """Map an unsigned 64-bit pHash to the signed range SQL ``BIGINT`` columns hold."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def phash_from_signed(value: int) -> int:
+    """Inverse of :func:`phash_to_signed`."""
+    return value + (1 << 64) if value < 0 else value
+
+
+def _hash_frames(
+    image: Image.Image, max_pixels: int, max_frames: int
+) -> tuple[int, int, tuple[FrameHashes, ...]]:
+    width, height = image.size
+    if width <= 0 or height <= 0 or width * height > max_pixels:
+        raise MediaTooLarge("the image has too many pixels")
+    orientation = _orientation(image)
+    if isinstance(image, JpegImageFile):
+        image.draft(image.mode, (DECODE_SIDE, DECODE_SIDE))
+    budget = max(1, min(max_frames, _FRAME_PIXEL_BUDGET // (width * height)))
+    frames: list[FrameHashes] = []
+    for frame in _frames(image, budget, max_pixels):
+        hashes = hash_frame(_upright(_shrunk(frame, _PRE_SHRINK_SIDE), orientation))
+        if not frames or pdq_distance(hashes.pdq, frames[-1].pdq) > _DUPLICATE_FRAME_PDQ:
+            frames.append(hashes)
+    if not frames:
+        raise NotAnImage("the image has no frames")
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    return width, height, tuple(frames)
+
+
+def _frames(image: Image.Image, limit: int, max_pixels: int) -> Iterator[Image.Image]:
+    for index, frame in enumerate(ImageSequence.Iterator(image)):
+        if index >= limit:
+            return
+        if frame.size[0] * frame.size[1] > max_pixels:
+            raise MediaTooLarge("the image has too many pixels")
+        frame.load()
+        yield frame
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        value = image.getexif().get(0x0112, 1)
+    except (OSError, SyntaxError, ValueError, TypeError):
+        return 1
+    return value if isinstance(value, int) and value in _ORIENTATION else 1
+
+
+def _upright(frame: Image.Image, orientation: int) -> Image.Image:
+    method = _ORIENTATION.get(orientation)
+    return frame.transpose(method) if method is not None else frame
+
+
+def _shrunk(frame: Image.Image, side: int) -> Image.Image:
+    """Box-resample each side to ≤ side."""
+    width, height = frame.size
+    size = (min(width, side), min(height, side))
+    if size == frame.size or frame.mode not in _RESIZABLE_MODES:
+        return frame
+    return frame.resize(size, Image.Resampling.BOX)
+
+
+def _scale_to_l(image: Image.Image) -> Image.Image:
+    """Map 16/32-bit integer and float pixels to 8-bit grey by their value range."""
+    values = np.asarray(image, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    top = float(finite.max()) if finite.size else 0.0
+    bottom = float(finite.min()) if finite.size else 0.0
+    if bottom >= 0 and top <= 1.0 and image.mode == "F":
+        scale, offset = 255.0, 0.0
+    elif bottom >= 0 and top <= 255:
+        scale, offset = 1.0, 0.0
+    elif bottom >= 0 and top <= 65535:
+        scale, offset = 255.0 / 65535.0, 0.0
+    else:
+        scale, offset = 255.0 / max(top - bottom, 1e-9), bottom
+    grey = np.nan_to_num((values - offset) * scale, nan=0.0).clip(0, 255)
+    return Image.fromarray(grey.round().astype(np.uint8))
+
+
+def _phash_pair(rgb: Image.Image) -> tuple[int, int]:
+    """imagehash.phash (hash_size 8, highfreq 4) of the frame and of its mirror image."""
+    small = np.asarray(rgb.convert("L").resize((32, 32), Image.Resampling.LANCZOS), np.float64)
+    return _phash_bits(small), _phash_bits(small[:, ::-1])
+
+
+def _phash_bits(pixels: np.ndarray) -> int:
+    coefficients = dct(dct(pixels, axis=0), axis=1)[:8, :8]
+    bits = (coefficients > np.median(coefficients)).ravel()
+    return int.from_bytes(np.packbits(bits).tobytes(), "big")

@@ -1,0 +1,142 @@
+"""Neutral domain objects shared by the core, the handlers and every adapter."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Origin(enum.StrEnum):
+    """Where a report came from."""
+
+    DM = "dm"
+    GROUP = "group"
+    CONTEXT_MENU = "context_menu"
+    COMMAND = "command"
+    CONSOLE = "console"
+    CLI = "cli"
+    IMPORT = "import"
+
+
+class CaseStatus(enum.StrEnum):
+    """Lifecycle of a case."""
+
+    OPEN = "open"
+    CLAIMED = "claimed"
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
+    MERGED = "merged"
+    ESCALATED = "escalated"
+    REMOVED = "removed"
+
+
+#: How a fan sees each state: never a moderator's reason, never a link.
+PUBLIC_STATUS = {
+    CaseStatus.OPEN: "received, waiting for review",
+    CaseStatus.CLAIMED: "under review by the moderators",
+    CaseStatus.CONFIRMED: "confirmed, a removal request is being prepared",
+    CaseStatus.ESCALATED: "removal requested from the platform",
+    CaseStatus.REMOVED: "taken down",
+    CaseStatus.DISMISSED: "closed after review",
+    CaseStatus.MERGED: "merged into another case",
+}
+
+
+@dataclass(frozen=True)
+class ReporterRef:
+    """A reporter's identity on one platform; never shown to other users."""
+
+    platform: str
+    user_id: str
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """An image or video held in memory only while it is hashed."""
+
+    data: bytes = field(repr=False)
+    filename: str = ""
+    content_type: str = ""
+
+
+@dataclass(frozen=True)
+class IncomingReport:
+    """A report as any adapter hands it to the core."""
+
+    reporter: ReporterRef
+    links: Sequence[str] = ()
+    attachments: Sequence[Attachment] = ()
+    origin: Origin = Origin.DM
+    note: str = ""
+    anonymous: bool = False
+    creator: str = "default"
+    #: Stable id of the platform event (e.g. a Telegram update id) so that a redelivered
+    #: event is recorded once.  Random when the adapter has none.
+    submission_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    """What became of one link or attachment of a report, after it was committed."""
+
+    report_id: int
+    case_code: str
+    new_case: bool
+    reporters: int
+    link: str | None = None
+    matched_by: str | None = None  # "url" | "image" | None
+    distance: int | None = None
+    media_error: str | None = None
+    possible_duplicate_of: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """A link of a case, as moderators see it."""
+
+    url: str
+    canonical: str
+    host: str
+    platform: str | None
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case as moderators see it in their private queue."""
+
+    id: int
+    code: str
+    creator: str
+    status: CaseStatus
+    reporters: int
+    reports: int
+    first_seen: datetime
+    last_seen: datetime
+    host: str | None
+    platform: str | None
+    links: tuple[LinkView, ...] = ()
+    claimed_by: str | None = None
+    reason: str | None = None
+    merged_into: str | None = None
+    possible_duplicate_of: str | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who performs an action; ``is_moderator`` is decided by the adapter (role, chat admin)."""
+
+    ref: ReporterRef
+    is_moderator: bool = False
+    creator: str = "default"
+    display: str = ""
+
+    @property
+    def label(self) -> str:
+        """How the audit log names this actor."""
+        return str(self.ref)

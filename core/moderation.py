@@ -1,0 +1,80 @@
+"""Moderator actions on cases: the state machine and who may act."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from core.errors import CaseNotFound, InvalidLink, NotPermitted
+from core.events import CaseChanged, EventBus
+from core.model import Actor, CaseStatus, CaseView
+from core.ports import CaseStore
+
+S = CaseStatus
+QUEUE_STATUSES = (S.OPEN, S.CLAIMED, S.CONFIRMED)
+
+#: action -> (states it is allowed from, resulting state)
+TRANSITIONS: dict[str, tuple[tuple[CaseStatus, ...], CaseStatus]] = {
+    "claim": ((S.OPEN,), S.CLAIMED),
+    "confirm": ((S.OPEN, S.CLAIMED), S.CONFIRMED),
+    "dismiss": ((S.OPEN, S.CLAIMED, S.CONFIRMED), S.DISMISSED),
+    "reopen": ((S.DISMISSED, S.CONFIRMED, S.CLAIMED), S.OPEN),
+}
+
+
+class ModerationService:
+    """Queue, claim, confirm, dismiss, reopen and merge, each written to the audit log."""
+
+    def __init__(self, cases: CaseStore, *, events: EventBus | None = None) -> None:
+        self._cases = cases
+        self._events = events or EventBus()
+
+    @staticmethod
+    def _require_moderator(actor: Actor) -> None:
+        if not actor.is_moderator:
+            raise NotPermitted("only the creator's moderators can do that")
+
+    async def queue(
+        self, actor: Actor, statuses: Sequence[CaseStatus] = QUEUE_STATUSES, limit: int = 25
+    ) -> list[CaseView]:
+        """The actor's creator's cases in ``statuses``, most corroborated first."""
+        self._require_moderator(actor)
+        return await self._cases.list_cases(actor.creator, statuses, limit)
+
+    async def case(self, actor: Actor, code: str) -> CaseView:
+        """One case of the actor's creator, with its links (moderators only)."""
+        self._require_moderator(actor)
+        view = await self._cases.get_case(code)
+        if view is None or view.creator != actor.creator:
+            raise CaseNotFound(f"no case {code}")
+        return view
+
+    async def act(
+        self, actor: Actor, action: str, code: str, reason: str | None = None
+    ) -> CaseView:
+        """Apply ``action`` (claim, confirm, dismiss, reopen) to the case ``code``."""
+        self._require_moderator(actor)
+        if action not in TRANSITIONS:
+            raise InvalidLink(f"unknown action {action!r}")
+        if action == "dismiss" and not (reason and reason.strip()):
+            raise InvalidLink("a dismissal needs a reason")
+        allowed, to = TRANSITIONS[action]
+        view = await self._cases.transition(
+            code,
+            actor=actor.label,
+            action=action,
+            allowed_from=allowed,
+            to=to,
+            reason=reason,
+            creator=actor.creator,
+        )
+        self._events.publish(CaseChanged(view.id, view.code, view.creator))
+        return view
+
+    async def merge(self, actor: Actor, source: str, target: str) -> CaseView:
+        """Fold case ``source`` into ``target``; the source's reporters join the target."""
+        self._require_moderator(actor)
+        if source == target:
+            raise InvalidLink("a case cannot be merged into itself")
+        view = await self._cases.merge(source, target, actor=actor.label, creator=actor.creator)
+        self._events.publish(CaseChanged(view.id, view.code, view.creator))
+        return view

@@ -1,0 +1,132 @@
+"""What the core needs from storage, as protocols; ``db/`` implements them on SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from core.model import CaseStatus, CaseView, ReporterRef
+from core.urls import CanonicalLink
+
+
+@dataclass(frozen=True)
+class PendingReport:
+    """One validated link (or media item) of a report, ready to be committed."""
+
+    token: str  # unique per item: "<submission_id>:<n>"; a redelivered item is recorded once
+    creator: str
+    reporter: ReporterRef
+    origin: str
+    note: str
+    anonymous: bool
+    link: CanonicalLink | None
+    #: hashes of the picture behind the link or in the attachment (never its bytes)
+    media: MediaSignals | None = None
+    #: join this case instead of the link's own (an automatic image match)
+    join_case_id: int | None = None
+    possible_duplicate_of: int | None = None
+
+    @property
+    def origin_key(self) -> str:
+        """The key a new case is opened under: the link's key, else the picture's sha256."""
+        if self.link is not None:
+            return self.link.key
+        assert self.media is not None, "a report item needs a link or a picture"
+        return "img:" + self.media.sha256
+
+
+@dataclass(frozen=True)
+class FrameSignals:
+    """Perceptual hashes of one frame."""
+
+    phash: int
+    pdq: str
+    quality: int
+
+
+@dataclass(frozen=True)
+class MediaSignals:
+    """What storage keeps of a picture or video: its sha256 and per-frame hashes."""
+
+    sha256: str
+    frames: tuple[FrameSignals, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredSignal:
+    """A stored media hash row, for loading the near-duplicate index."""
+
+    creator: str
+    case_id: int
+    sha256: str
+    frames: tuple[FrameSignals, ...]
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    """The committed result of a :class:`PendingReport`."""
+
+    report_id: int
+    case_id: int
+    case_code: str
+    new_case: bool
+    reporters: int
+
+
+class ReportStore(Protocol):
+    """Commits reports; returns only after the rows are durable."""
+
+    async def record(self, items: Sequence[PendingReport]) -> list[StoredReport]:
+        """Commit ``items`` (joining or opening cases) and return one result per item."""
+        ...
+
+    async def known_link_keys(self, creator: str, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` already belong to a case of ``creator``."""
+        ...
+
+
+class PrivacyStore(Protocol):
+    """Erasure on request."""
+
+    async def forget_reporter(self, reporter: ReporterRef) -> int:
+        """Unlink a person from their reports; returns how many reports they had."""
+        ...
+
+
+class CaseStore(Protocol):
+    """Reads and changes cases; every change writes the audit log in the same transaction."""
+
+    async def get_case(self, code: str) -> CaseView | None:
+        """Return the case with ``code``, or None."""
+        ...
+
+    async def list_cases(
+        self, creator: str | None, statuses: Sequence[CaseStatus], limit: int = 50
+    ) -> list[CaseView]:
+        """Cases of ``creator`` (all when None) in ``statuses``, most corroborated first."""
+        ...
+
+    async def transition(
+        self,
+        code: str,
+        *,
+        actor: str,
+        action: str,
+        allowed_from: Sequence[CaseStatus],
+        to: CaseStatus,
+        reason: str | None = None,
+        creator: str | None = None,
+    ) -> CaseView:
+        """Move a case to ``to`` if it is in ``allowed_from``; log ``action`` by ``actor``."""
+        ...
+
+    async def merge(
+        self, source: str, target: str, *, actor: str, creator: str | None = None
+    ) -> CaseView:
+        """Move every link, report and reporter of ``source`` into ``target``."""
+        ...
+
+    async def case_reporters(self, code: str, include_anonymous: bool = False) -> list[ReporterRef]:
+        """Reporters of a case who did not ask to stay anonymous (moderators only)."""
+        ...

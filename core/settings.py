@@ -1,0 +1,54 @@
+"""Typed settings, read once at start-up by an entrypoint and passed in (never read by core)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
+
+
+class Settings(BaseSettings):
+    """leakdesk's configuration: ``LEAKDESK_*`` environment variables, then ``leakdesk.toml``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LEAKDESK_", toml_file="leakdesk.toml", extra="ignore"
+    )
+
+    database_url: str = "sqlite+aiosqlite:///leakdesk.db"
+    default_creator: str = "default"
+    platforms_file: str | None = None
+
+    # abuse limits: reports per reporter
+    report_rate: str = Field(default="20/minute;200/hour", description="limits-style rate string")
+
+    # media fetching and hashing
+    fetch_allow_networks: str = ""  # CIDRs, comma-separated, exempt from the SSRF guard
+    fetch_max_bytes: int = 25_000_000
+    fetch_timeout: float = 10.0
+    fetch_media: bool = True
+    max_pixels: int = 50_000_000
+
+    # links, notes, hashes and reporter ids of dismissed/merged cases are purged after this
+    retention_days: int = 90
+
+    # new moderator channels/groups may see cases only once an operator approves them;
+    # true approves every binding at once (a single-community deployment, tests)
+    auto_approve_venues: bool = False
+
+    # group-commit writer
+    writer_max_batch: int = 256
+
+    # adapters
+    discord_token: str | None = None
+    telegram_token: str | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_file_url: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "0.0.0.0"
+    telegram_webhook_port: int = 8443
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):  # type: ignore[no-untyped-def]
+        """Order: explicit arguments, environment, ``leakdesk.toml``."""
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))

@@ -1,0 +1,219 @@
+"""Link validation and canonicalization for dedupe.
+
+The generic part (case, IDN, default ports, dot segments, percent-escapes) is done by
+``url-normalize``; on top of it we fold scheme and mobile/www prefixes, apply the
+platform registry's mirrors and rewrites, drop tracking parameters, sort the query
+and drop the fragment unless the identifier lives there.  ``key`` is the sha256 of
+the canonical URL; :data:`CANONICAL_VERSION` changes whenever the rules change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import parse_qsl, quote, urlencode, urlunsplit
+
+from url_normalize.generic_url_cleanup import generic_url_cleanup
+from url_normalize.normalize_host import normalize_host
+from url_normalize.normalize_path import normalize_path
+from url_normalize.normalize_port import normalize_port
+from url_normalize.normalize_query import normalize_query
+from url_normalize.tools import cleanup_url_input, deconstruct_url
+
+from core.errors import InvalidLink
+from core.urls.registry import Platform, Registry, default_registry
+
+CANONICAL_VERSION = 1
+MAX_LINK_LENGTH = 2048
+
+#: Query parameters that never identify content, on any host.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "igsh",
+        "si",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "_ga",
+        "_gl",
+        "spm",
+        "mibextid",
+        "twclid",
+        "ttclid",
+        "li_fat_id",
+        "s_cid",
+        "trk",
+        "share_id",
+        "rdt",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
+#: (parameter, value) pairs dropped anywhere: e.g. ``feature=share``.
+TRACKING_VALUES = frozenset({("feature", "share"), ("feature", "shared")})
+FOLDED_PREFIXES = ("www.", "m.", "mobile.")
+
+_SCHEMELESS = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?(?:[/?#]|$)", re.IGNORECASE)
+_BAD_CHARACTERS = re.compile(r"[\s\x00-\x1f\x7f]")
+_REFUSED_SCHEMES = {"javascript", "data", "file", "vbscript", "blob", "about"}
+
+
+@dataclass(frozen=True)
+class CanonicalLink:
+    """A reported link: the original exactly as given, its canonical form and dedupe key."""
+
+    original: str
+    canonical: str
+    key: str
+    host: str
+    platform: str | None
+    version: int = CANONICAL_VERSION
+
+
+def _check_shape(raw: str) -> str:
+    text = raw.strip()
+    if not text:
+        raise InvalidLink("empty link")
+    if len(text) > MAX_LINK_LENGTH:
+        raise InvalidLink(f"link longer than {MAX_LINK_LENGTH} characters")
+    if _BAD_CHARACTERS.search(text):
+        raise InvalidLink("a link cannot contain spaces or control characters")
+    scheme, sep, _ = text.partition(":")
+    if sep and scheme.lower() in _REFUSED_SCHEMES:
+        raise InvalidLink(f"{scheme.lower()}: links are not accepted")
+    if "://" not in text:
+        if not _SCHEMELESS.match(text):
+            raise InvalidLink("not a web link")
+        text = "https://" + text
+    elif scheme.lower() not in ("http", "https"):
+        raise InvalidLink("only http and https links can be reported")
+    return text
+
+
+def _check_host(host: str) -> None:
+    if not host:
+        raise InvalidLink("the link has no host")
+    if host == "localhost" or host.endswith(".localhost"):
+        raise InvalidLink("the link points at a private address")
+    if not (host[0].isdigit() or host[0] == "[" or ":" in host):
+        if "." not in host:
+            raise InvalidLink("not a public web address")
+        return
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        if "." not in host:
+            raise InvalidLink("not a public web address") from None
+        return
+    if not address.is_global:
+        raise InvalidLink("the link points at a private address")
+
+
+#: IDNA encoding (url-normalize's host step) is the slowest part; hosts repeat a lot.
+_normalize_host = lru_cache(maxsize=65_536)(normalize_host)
+
+
+def _normalize(text: str) -> tuple[str, str, str, str]:
+    """url-normalize's pipeline (case, IDN, port, dot segments, escapes)."""
+    parts = deconstruct_url(generic_url_cleanup(cleanup_url_input(text)))
+    port = normalize_port(parts.port, parts.scheme.lower())
+    return (
+        _normalize_host(parts.host),
+        port,
+        normalize_path(parts.path, "https"),
+        normalize_query(parts.query),
+    )
+
+
+@lru_cache(maxsize=65_536)
+def _fold_host(host: str, registry: Registry) -> tuple[str, Platform | None]:
+    host = host.rstrip(".")
+    while host.startswith(FOLDED_PREFIXES) and host.count(".") >= 2:
+        host = host.split(".", 1)[1]
+    platform = registry.for_host(host)
+    if platform is None:
+        return host, None
+    if host in platform.host_aliases:
+        return platform.host_aliases[host], platform
+    if host in platform.aliases:
+        return platform.canonical_host, platform
+    return host, platform
+
+
+def _keep_param(name: str, value: str, platform: Platform | None) -> bool:
+    lowered = name.lower()
+    if lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES):
+        return False
+    if (lowered, value.lower()) in TRACKING_VALUES:
+        return False
+    return not (platform and lowered in platform.drop_params)
+
+
+def _apply_rewrites(locator: str, rules: tuple) -> str:
+    for rule in rules:
+        new, count = rule.pattern.subn(rule.replace, locator)
+        if count:
+            return new
+    return locator
+
+
+def canonicalize(raw: str, registry: Registry | None = None) -> CanonicalLink:
+    """Validate ``raw`` and return its canonical form and dedupe key.
+
+    Raises :class:`~core.errors.InvalidLink` for empty, over-long, non-http(s) or
+    private-address links.
+    """
+    registry = registry or default_registry()
+    text = _check_shape(raw)
+    text, _, raw_fragment = text.partition("#")
+    try:
+        host, port, path, raw_query = _normalize(text)
+    except (ValueError, UnicodeError) as err:
+        raise InvalidLink("malformed link") from err
+    host = host.lower()
+    _check_host(host)
+    original_host = host.rstrip(".")
+    host, platform = _fold_host(original_host, registry)
+
+    path, fragment = path or "/", raw_fragment
+    if platform:
+        for rule in platform.short_links:
+            if rule.host == original_host:
+                path = _apply_rewrites(path, (rule,))
+                host = platform.canonical_host
+    locator = path
+    keep_fragment = bool(fragment) and (
+        (platform is not None and platform.keep_fragment) or fragment.startswith(("!", "/"))
+    )
+    if keep_fragment:
+        locator = f"{path}#{fragment}"
+    if platform:
+        locator = _apply_rewrites(locator, platform.rewrites)
+    path, _, fragment = locator.partition("#")
+    path, _, rewritten_query = path.partition("?")
+
+    pairs = parse_qsl(raw_query, keep_blank_values=True) + parse_qsl(rewritten_query)
+    kept = sorted((k, v) for k, v in pairs if _keep_param(k, v, platform))
+    query = urlencode(kept, quote_via=quote, safe="~-._")
+    netloc = host if port in ("", "80", "443") else f"{host}:{port}"
+    canonical = urlunsplit(("https", netloc, path or "/", query, fragment))
+    key = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return CanonicalLink(
+        original=raw.strip(),
+        canonical=canonical,
+        key=key,
+        host=host,
+        platform=platform.id if platform else None,
+    )

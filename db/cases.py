@@ -1,0 +1,322 @@
+"""Reading and changing cases; every change is logged in ``moderator_actions``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.orm import aliased
+
+from core.codes import normalize_case_code
+from core.errors import CaseNotFound, InvalidTransition
+from core.model import CaseStatus, CaseView, LinkView, ReporterRef
+from db.notify import CASES_CHANNEL, notify
+from db.tables import (
+    actions_t,
+    case_reporters_t,
+    cases_t,
+    creators_t,
+    links_t,
+    reporters_t,
+    reports_t,
+    utcnow,
+)
+from db.upsert import insert_ignore
+
+_merged = aliased(cases_t, name="merged")
+_dup = aliased(cases_t, name="dup")
+
+_CASE_COLUMNS = (
+    cases_t.c.id,
+    cases_t.c.code,
+    creators_t.c.slug,
+    cases_t.c.status,
+    cases_t.c.reporter_count,
+    cases_t.c.report_count,
+    cases_t.c.first_seen,
+    cases_t.c.last_seen,
+    cases_t.c.host,
+    cases_t.c.platform,
+    cases_t.c.claimed_by,
+    cases_t.c.reason,
+    _merged.c.code.label("merged_code"),
+    _dup.c.code.label("dup_code"),
+)
+
+
+def _case_query():  # type: ignore[no-untyped-def]
+    return (
+        select(*_CASE_COLUMNS)
+        .join(creators_t, creators_t.c.id == cases_t.c.creator_id)
+        .outerjoin(_merged, _merged.c.id == cases_t.c.merged_into_id)
+        .outerjoin(_dup, _dup.c.id == cases_t.c.possible_duplicate_of_id)
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _view(row: Row, links: Sequence[LinkView] = ()) -> CaseView:  # type: ignore[type-arg]
+    return CaseView(
+        id=row.id,
+        code=row.code,
+        creator=row.slug,
+        status=CaseStatus(row.status),
+        reporters=row.reporter_count,
+        reports=row.report_count,
+        first_seen=_aware(row.first_seen),
+        last_seen=_aware(row.last_seen),
+        host=row.host,
+        platform=row.platform,
+        links=tuple(links),
+        claimed_by=row.claimed_by,
+        reason=row.reason,
+        merged_into=row.merged_code,
+        possible_duplicate_of=row.dup_code,
+    )
+
+
+async def _links(conn: AsyncConnection, case_ids: Sequence[int]) -> dict[int, list[LinkView]]:
+    result: dict[int, list[LinkView]] = {cid: [] for cid in case_ids}
+    if not case_ids:
+        return result
+    rows = await conn.execute(
+        select(
+            links_t.c.case_id,
+            links_t.c.url,
+            links_t.c.canonical,
+            links_t.c.host,
+            links_t.c.platform,
+        )
+        .where(links_t.c.case_id.in_(case_ids))
+        .order_by(links_t.c.id)
+    )
+    for case_id, url, canonical, host, platform in rows:
+        result[case_id].append(LinkView(url, canonical, host, platform))
+    return result
+
+
+class SqlCaseStore:
+    """A :class:`core.ports.CaseStore` over SQLAlchemy Core."""
+
+    def __init__(self, engine: AsyncEngine, *, sender: str = "") -> None:
+        self._engine = engine
+        self._sender = sender
+
+    async def _announce(self, conn: AsyncConnection, view: CaseView) -> None:
+        payload = {
+            "from": self._sender,
+            "case": view.id,
+            "code": view.code,
+            "creator": view.creator,
+            "created": False,
+        }
+        await conn.run_sync(notify, CASES_CHANNEL, [payload])
+
+    async def get_case(self, code: str) -> CaseView | None:
+        """The case with ``code`` (any spelling a user might type), with its links."""
+        normalized = normalize_case_code(code)
+        if normalized is None:
+            return None
+        async with self._engine.connect() as conn:
+            return await self._load(conn, normalized)
+
+    async def get_case_by_id(self, case_id: int) -> CaseView | None:
+        """The case with database id ``case_id``, with its links."""
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(_case_query().where(cases_t.c.id == case_id))).first()
+            if row is None:
+                return None
+            return _view(row, (await _links(conn, [row.id]))[row.id])
+
+    async def _load(self, conn: AsyncConnection, code: str) -> CaseView | None:
+        row = (await conn.execute(_case_query().where(cases_t.c.code == code))).first()
+        if row is None:
+            return None
+        return _view(row, (await _links(conn, [row.id]))[row.id])
+
+    async def list_cases(
+        self, creator: str | None, statuses: Sequence[CaseStatus], limit: int = 50
+    ) -> list[CaseView]:
+        """Cases in ``statuses``, most reporters first, then oldest first."""
+        query = _case_query().where(cases_t.c.status.in_([str(s) for s in statuses]))
+        if creator is not None:
+            query = query.where(creators_t.c.slug == creator)
+        query = query.order_by(cases_t.c.reporter_count.desc(), cases_t.c.first_seen).limit(limit)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+            links = await _links(conn, [r.id for r in rows])
+        return [_view(r, links[r.id]) for r in rows]
+
+    async def count_cases(self, creator: str | None = None) -> dict[str, int]:
+        """Number of cases per status."""
+        query = select(cases_t.c.status, func.count()).group_by(cases_t.c.status)
+        if creator is not None:
+            query = query.join(creators_t, creators_t.c.id == cases_t.c.creator_id).where(
+                creators_t.c.slug == creator
+            )
+        async with self._engine.connect() as conn:
+            return dict((await conn.execute(query)).all())
+
+    async def _locked_case(self, conn: AsyncConnection, code: str, creator: str | None) -> Row:  # type: ignore[type-arg]
+        normalized = normalize_case_code(code)
+        query = (
+            select(cases_t.c.id, cases_t.c.status, cases_t.c.claimed_by, creators_t.c.slug)
+            .join(creators_t, creators_t.c.id == cases_t.c.creator_id)
+            .where(cases_t.c.code == normalized)
+        )
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update(of=cases_t)
+        row = (await conn.execute(query)).first() if normalized else None
+        if row is None or (creator is not None and row.slug != creator):
+            raise CaseNotFound(f"no case {code.strip()[:20]}")
+        return row
+
+    async def transition(
+        self,
+        code: str,
+        *,
+        actor: str,
+        action: str,
+        allowed_from: Sequence[CaseStatus],
+        to: CaseStatus,
+        reason: str | None = None,
+        creator: str | None = None,
+    ) -> CaseView:
+        """Change the state of a case and append the action to the audit log, atomically."""
+        async with self._engine.begin() as conn:
+            row = await self._locked_case(conn, code, creator)
+            status = CaseStatus(row.status)
+            if status not in allowed_from:
+                raise InvalidTransition(f"case is {status.value}; cannot {action}")
+            if action == "claim" and row.claimed_by and row.claimed_by != actor:
+                raise InvalidTransition("case is already claimed by another moderator")
+            values: dict[str, object] = {"status": str(to), "updated_at": utcnow()}
+            if action == "claim":
+                values["claimed_by"] = actor
+            if action in ("dismiss", "reopen"):
+                values["reason"] = reason
+            await conn.execute(update(cases_t).where(cases_t.c.id == row.id).values(**values))
+            await conn.execute(
+                insert(actions_t).values(
+                    case_id=row.id,
+                    moderator=actor,
+                    action=action,
+                    from_status=status.value,
+                    to_status=str(to),
+                    reason=reason,
+                    created_at=utcnow(),
+                )
+            )
+            view = await self._load(conn, normalize_case_code(code) or code)
+            assert view is not None
+            await self._announce(conn, view)
+        return view
+
+    async def merge(
+        self, source: str, target: str, *, actor: str, creator: str | None = None
+    ) -> CaseView:
+        """Fold ``source`` into ``target``: links, reports and distinct reporters move over."""
+        async with self._engine.begin() as conn:
+            src = await self._locked_case(conn, source, creator)
+            dst = await self._locked_case(conn, target, creator)
+            if CaseStatus(src.status) == CaseStatus.MERGED:
+                raise InvalidTransition("the source case is already merged")
+            if CaseStatus(dst.status) == CaseStatus.MERGED:
+                raise InvalidTransition("the target case is merged into another case")
+            await conn.execute(
+                update(links_t).where(links_t.c.case_id == src.id).values(case_id=dst.id)
+            )
+            await conn.execute(
+                update(reports_t).where(reports_t.c.case_id == src.id).values(case_id=dst.id)
+            )
+            moved = await conn.execute(
+                select(case_reporters_t.c.reporter_id).where(case_reporters_t.c.case_id == src.id)
+            )
+            reporter_ids = sorted(moved.scalars().all())
+            if reporter_ids:
+                await conn.execute(
+                    insert_ignore(conn, case_reporters_t),
+                    [{"case_id": dst.id, "reporter_id": r} for r in reporter_ids],
+                )
+            count = (
+                select(func.count())
+                .select_from(case_reporters_t)
+                .where(case_reporters_t.c.case_id == dst.id)
+                .scalar_subquery()
+            )
+            reports = (
+                select(func.count())
+                .select_from(reports_t)
+                .where(reports_t.c.case_id == dst.id)
+                .scalar_subquery()
+            )
+            now = utcnow()
+            await conn.execute(
+                update(cases_t)
+                .where(cases_t.c.id == dst.id)
+                .values(reporter_count=count, report_count=reports, updated_at=now)
+            )
+            await conn.execute(
+                update(cases_t)
+                .where(cases_t.c.id == src.id)
+                .values(status=CaseStatus.MERGED.value, merged_into_id=dst.id, updated_at=now)
+            )
+            await conn.execute(
+                insert(actions_t),
+                [
+                    {
+                        "case_id": src.id,
+                        "moderator": actor,
+                        "action": "merge",
+                        "from_status": src.status,
+                        "to_status": "merged",
+                        "reason": f"merged into {normalize_case_code(target)}",
+                        "created_at": now,
+                    },
+                    {
+                        "case_id": dst.id,
+                        "moderator": actor,
+                        "action": "merge_in",
+                        "from_status": dst.status,
+                        "to_status": dst.status,
+                        "reason": f"absorbed {normalize_case_code(source)}",
+                        "created_at": now,
+                    },
+                ],
+            )
+            view = await self._load(conn, normalize_case_code(target) or target)
+            assert view is not None
+            await self._announce(conn, view)
+        return view
+
+    async def case_reporters(self, code: str, include_anonymous: bool = False) -> list[ReporterRef]:
+        """Reporters of a case; anonymous reports are left out unless asked."""
+        normalized = normalize_case_code(code)
+        query = (
+            select(reporters_t.c.platform, reporters_t.c.platform_user_id)
+            .join(reports_t, reports_t.c.reporter_id == reporters_t.c.id)
+            .join(cases_t, cases_t.c.id == reports_t.c.case_id)
+            .where(cases_t.c.code == normalized)
+            .distinct()
+        )
+        if not include_anonymous:
+            query = query.where(reports_t.c.anonymous.is_(False))
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(query)
+            return [ReporterRef(p, u) for p, u in rows]
+
+    async def audit_log(self, code: str) -> list[tuple[str, str, str | None]]:
+        """(moderator, action, reason) of every action on a case, oldest first."""
+        normalized = normalize_case_code(code)
+        query = (
+            select(actions_t.c.moderator, actions_t.c.action, actions_t.c.reason)
+            .join(cases_t, cases_t.c.id == actions_t.c.case_id)
+            .where(cases_t.c.code == normalized)
+            .order_by(actions_t.c.id)
+        )
+        async with self._engine.connect() as conn:
+            return [tuple(r) for r in (await conn.execute(query)).all()]  # type: ignore[misc]

@@ -1,0 +1,51 @@
+"""Stored picture hashes: loading them for the index, and hearing of other processes' new ones."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.ports import FrameSignals, StoredSignal
+from db.intake_sql import unsigned
+from db.tables import creators_t, media_t
+
+log = logging.getLogger(__name__)
+
+
+class SqlMediaStore:
+    """Reads every stored hash, grouped by picture, for the near-duplicate index."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def load(self) -> list[StoredSignal]:
+        """All stored pictures: creator, case and frames, oldest first."""
+        query = (
+            select(
+                creators_t.c.slug,
+                media_t.c.case_id,
+                media_t.c.sha256,
+                media_t.c.phash,
+                media_t.c.pdq,
+                media_t.c.pdq_quality,
+            )
+            .join(creators_t, creators_t.c.id == media_t.c.creator_id)
+            .order_by(media_t.c.id)
+        )
+        grouped: dict[tuple[str, int, str], list[FrameSignals]] = {}
+        async with self._engine.connect() as conn:
+            result = await conn.stream(query)
+            async for slug, case_id, sha256, phash, pdq, quality in result:
+                frames = grouped.setdefault((slug, case_id, sha256), [])
+                if phash is not None and pdq:
+                    frames.append(FrameSignals(unsigned(phash), pdq, quality))
+        return [StoredSignal(c, case, sha, tuple(f)) for (c, case, sha), f in grouped.items()]
+
+
+def signal_from_payload(data: dict[str, Any]) -> StoredSignal:
+    """The picture announced by another process on the media channel."""
+    frames = tuple(FrameSignals(int(p), str(q), int(k)) for p, q, k in data["frames"])
+    return StoredSignal(str(data["creator"]), int(data["case"]), str(data["sha256"]), frames)

@@ -1,0 +1,94 @@
+"""Retention: purge closed cases' links and identities; forget a reporter on request."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, exists, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.model import CaseStatus, ReporterRef
+from db.tables import (
+    case_reporters_t,
+    cases_t,
+    links_t,
+    media_t,
+    posts_t,
+    reporters_t,
+    reports_t,
+)
+
+#: Closed states whose evidence is purged once old enough (the audit log and case row stay).
+PURGED_STATES = (CaseStatus.DISMISSED.value, CaseStatus.MERGED.value)
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    """How much a purge removed."""
+
+    cases: int
+    links: int
+    reports: int
+    reporters: int
+
+
+class SqlRetention:
+    """Deletes what leakdesk no longer needs to keep."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def purge_closed(self, before: datetime) -> PurgeResult:
+        """Delete links, reports, hashes and posts of cases closed before ``before``.
+
+        The case row (code, state, counts) and the moderators' audit log stay; reporters
+        left without any report are deleted.
+        """
+        closed = select(cases_t.c.id).where(
+            cases_t.c.status.in_(PURGED_STATES), cases_t.c.updated_at < before
+        )
+        async with self._engine.begin() as conn:
+            case_ids = list((await conn.execute(closed)).scalars())
+            if not case_ids:
+                return PurgeResult(0, 0, 0, 0)
+            for table in (media_t, posts_t, case_reporters_t):
+                await conn.execute(delete(table).where(table.c.case_id.in_(case_ids)))
+            reports = await conn.execute(delete(reports_t).where(reports_t.c.case_id.in_(case_ids)))
+            links = await conn.execute(delete(links_t).where(links_t.c.case_id.in_(case_ids)))
+            orphans = await conn.execute(
+                delete(reporters_t).where(
+                    ~exists().where(reports_t.c.reporter_id == reporters_t.c.id)
+                )
+            )
+        return PurgeResult(len(case_ids), links.rowcount, reports.rowcount, orphans.rowcount)
+
+    async def forget_reporter(self, reporter: ReporterRef) -> int:
+        """Cut the link between a person and their reports; returns how many reports they had.
+
+        The reports keep counting (a case's corroboration does not drop), but nothing in the
+        database names the account any more.
+        """
+        async with self._engine.begin() as conn:
+            rid = (
+                await conn.execute(
+                    select(reporters_t.c.id).where(
+                        reporters_t.c.platform == reporter.platform,
+                        reporters_t.c.platform_user_id == reporter.user_id,
+                    )
+                )
+            ).scalar()
+            if rid is None:
+                return 0
+            count = len(
+                (await conn.execute(select(reports_t.c.id).where(reports_t.c.reporter_id == rid)))
+                .scalars()
+                .all()
+            )
+            await conn.execute(
+                update(reporters_t)
+                .where(reporters_t.c.id == rid)
+                .values(platform="forgotten", platform_user_id=uuid.uuid4().hex)
+            )
+        return count

@@ -1,0 +1,193 @@
+"""SQLModel tables.  Storage holds URLs, hashes and metadata only: never image bytes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now (UTC)."""
+    return datetime.now(UTC)
+
+
+class Creator(SQLModel, table=True):
+    """A protected person; their moderators act as their agents."""
+
+    __tablename__ = "creators"
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=64)
+    display_name: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Reporter(SQLModel, table=True):
+    """A reporter's platform identity; never shown to other users."""
+
+    __tablename__ = "reporters"
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    platform_user_id: str = Field(max_length=128)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Case(SQLModel, table=True):
+    """One leak, however many times and ways it was reported."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("origin_key", "creator_id"),
+        Index("ix_cases_queue", "creator_id", "status", "reporter_count"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=16)
+    creator_id: int = Field(foreign_key="creators.id")
+    origin_key: str = Field(max_length=80)
+    status: str = Field(default="open", max_length=16)
+    reporter_count: int = 0
+    report_count: int = 0
+    host: str | None = Field(default=None, max_length=255)
+    platform: str | None = Field(default=None, max_length=32)
+    first_seen: datetime = Field(default_factory=utcnow)
+    last_seen: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    claimed_by: str | None = Field(default=None, max_length=160)
+    reason: str | None = None
+    merged_into_id: int | None = Field(default=None, foreign_key="cases.id")
+    possible_duplicate_of_id: int | None = Field(default=None, foreign_key="cases.id")
+
+
+class Link(SQLModel, table=True):
+    """A reported URL exactly as given, with its canonical form and dedupe key."""
+
+    __tablename__ = "links"
+    __table_args__ = (UniqueConstraint("key", "creator_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    creator_id: int = Field(foreign_key="creators.id")
+    url: str
+    canonical: str
+    key: str = Field(max_length=64)
+    key_version: int = 1
+    host: str = Field(max_length=255)
+    platform: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Report(SQLModel, table=True):
+    """One sighting: a reporter reported one link (or picture) at one time."""
+
+    __tablename__ = "reports"
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(unique=True, max_length=160)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    link_id: int | None = Field(default=None, foreign_key="links.id")
+    reporter_id: int = Field(foreign_key="reporters.id", index=True)
+    origin: str = Field(max_length=32)
+    note: str = ""
+    anonymous: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CaseReporter(SQLModel, table=True):
+    """Distinct reporters of a case (for the corroboration count)."""
+
+    __tablename__ = "case_reporters"
+    case_id: int = Field(foreign_key="cases.id", primary_key=True)
+    reporter_id: int = Field(foreign_key="reporters.id", primary_key=True)
+
+
+class ModeratorAction(SQLModel, table=True):
+    """Append-only audit log of every moderator action."""
+
+    __tablename__ = "moderator_actions"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    moderator: str = Field(max_length=160)
+    action: str = Field(max_length=32)
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str | None = Field(default=None, max_length=16)
+    reason: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Escalation(SQLModel, table=True):
+    """A removal request for one case to one platform (filled in by the escalation work)."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (UniqueConstraint("case_id", "platform", "notice_kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    platform: str = Field(max_length=32)
+    notice_kind: str = Field(max_length=32)
+    status: str = Field(default="drafted", max_length=16)
+    packet: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+    deadline_at: datetime | None = None
+
+
+class Venue(SQLModel, table=True):
+    """A Discord server or Telegram group bound to a creator, with its moderator place."""
+
+    __tablename__ = "venues"
+    __table_args__ = (UniqueConstraint("platform", "venue_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    venue_id: str = Field(max_length=64)
+    creator_id: int = Field(foreign_key="creators.id")
+    mod_channel_id: str | None = Field(default=None, max_length=64)
+    mod_role_id: str | None = Field(default=None, max_length=64)
+    delete_reported: bool = False
+    is_mod_venue: bool = False
+    #: an operator confirmed this place may see the creator's cases (links included)
+    approved: bool = False
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CasePost(SQLModel, table=True):
+    """Where a case was announced to moderators, so the message is edited, never re-sent."""
+
+    __tablename__ = "case_posts"
+    __table_args__ = (UniqueConstraint("case_id", "platform", "channel_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    platform: str = Field(max_length=32)
+    channel_id: str = Field(max_length=64)
+    message_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MediaSignal(SQLModel, table=True):
+    """Hashes of one frame of a reported picture (never its bytes); videos have sha256 only."""
+
+    __tablename__ = "media_signals"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    creator_id: int = Field(foreign_key="creators.id")
+    sha256: str = Field(max_length=64, index=True)
+    frame: int = 0
+    phash: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    pdq: str | None = Field(default=None, max_length=64)
+    pdq_quality: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+metadata = SQLModel.metadata
+
+# Core tables, for the statements of db/ (SQLAlchemy Core on the hot paths)
+creators_t = Creator.__table__
+reporters_t = Reporter.__table__
+cases_t = Case.__table__
+links_t = Link.__table__
+reports_t = Report.__table__
+case_reporters_t = CaseReporter.__table__
+actions_t = ModeratorAction.__table__
+escalations_t = Escalation.__table__
+venues_t = Venue.__table__
+posts_t = CasePost.__table__
+media_t = MediaSignal.__table__

@@ -1,0 +1,210 @@
+"""Platform-neutral handlers: a neutral message in, neutral replies out."""
+
+from __future__ import annotations
+
+import logging
+import shlex
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import ParamSpec
+
+from core.codes import normalize_case_code
+from core.errors import (
+    CaseNotFound,
+    InvalidTransition,
+    LeakdeskError,
+    NotPermitted,
+    RateLimited,
+)
+from core.intake import IntakeService
+from core.model import PUBLIC_STATUS, Actor, CaseStatus, IncomingReport
+from core.moderation import QUEUE_STATUSES, ModerationService
+from core.ports import CaseStore, PrivacyStore
+from core.urls import extract_links
+from handlers.messages import (
+    CaseStatusReply,
+    CaseUpdated,
+    HelpText,
+    IncomingMessage,
+    PrivacyNotice,
+    Problem,
+    QueueListing,
+    Reply,
+    ReplyType,
+    ReportReceived,
+)
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+
+
+def problem_for(err: LeakdeskError) -> Problem:
+    """Map a domain error to the neutral refusal adapters render."""
+    if isinstance(err, RateLimited):
+        return Problem(str(err), "rate_limited", err.retry_after)
+    if isinstance(err, NotPermitted):
+        return Problem(str(err), "not_permitted")
+    if isinstance(err, CaseNotFound):
+        return Problem(str(err), "not_found")
+    if isinstance(err, InvalidTransition):
+        return Problem(str(err), "conflict")
+    return Problem(str(err), "invalid")
+
+
+def replies_on_error(
+    func: Callable[P, Awaitable[ReplyType]],
+) -> Callable[P, Awaitable[ReplyType]]:
+    """Turn domain errors into :class:`Problem` and unexpected ones into a safe apology."""
+
+    @wraps(func)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> ReplyType:
+        try:
+            return await func(*args, **kwargs)
+        except LeakdeskError as err:
+            return problem_for(err)
+        except Exception:
+            log.exception("handler %s failed", func.__name__)
+            return Problem(
+                "something went wrong on our side and nothing was recorded; please try again",
+                "internal",
+            )
+
+    return wrapper
+
+
+class Handlers:
+    """Everything a fan or a moderator can ask of leakdesk, independent of the chat platform."""
+
+    def __init__(
+        self,
+        intake: IntakeService,
+        moderation: ModerationService,
+        cases: CaseStore,
+        erasure: PrivacyStore | None = None,
+    ) -> None:
+        self.intake = intake
+        self.moderation = moderation
+        self.cases = cases
+        self.erasure = erasure
+
+    @replies_on_error
+    async def report(self, message: IncomingMessage, links: list[str] | None = None) -> ReplyType:
+        """Report every link (``links``, else those found in the text) and attachment."""
+        found = links if links is not None else extract_links(message.text)
+        incoming = IncomingReport(
+            reporter=message.actor.ref,
+            links=found,
+            attachments=message.attachments,
+            origin=message.origin,
+            note=message.note,
+            anonymous=message.anonymous,
+            creator=message.actor.creator,
+            **({"submission_id": message.submission_id} if message.submission_id else {}),
+        )
+        result = await self.intake.submit(incoming)
+        return ReportReceived(result.outcomes, result.rejected, message.anonymous)
+
+    @replies_on_error
+    async def status(self, actor: Actor, code: str) -> ReplyType:
+        """The public state of a case: no link, no reason, no reporters."""
+        normalized = normalize_case_code(code)
+        if normalized is None:
+            return Problem("case codes look like LD-7KQ2MX", "invalid")
+        view = await self.cases.get_case(normalized)
+        if view is None:
+            return Problem(f"no case {normalized}", "not_found")
+        return CaseStatusReply(view.code, PUBLIC_STATUS[view.status], view.reporters)
+
+    @replies_on_error
+    async def forget(self, actor: Actor) -> ReplyType:
+        """Erase the link between the sender and their reports (their reports still count)."""
+        if self.erasure is None:
+            return Problem("deletion is not available here; ask the operator", "invalid")
+        count = await self.erasure.forget_reporter(actor.ref)
+        return Reply(
+            f"Done: your account is no longer attached to your {count} report(s). "
+            "The reports still count towards getting the leaks removed."
+        )
+
+    async def help(self, actor: Actor) -> ReplyType:
+        """How to use the bot."""
+        return HelpText(actor.is_moderator)
+
+    async def privacy(self, actor: Actor) -> ReplyType:
+        """The privacy notice."""
+        return PrivacyNotice()
+
+    @replies_on_error
+    async def queue(self, actor: Actor, status: str | None = None) -> ReplyType:
+        """Moderators: the queue, optionally one status only."""
+        statuses = QUEUE_STATUSES
+        if status:
+            try:
+                statuses = (CaseStatus(status.lower()),)
+            except ValueError:
+                return Problem(
+                    f"unknown status; use one of {', '.join(s.value for s in CaseStatus)}"
+                )
+        cases = await self.moderation.queue(actor, statuses)
+        return QueueListing(cases, ", ".join(s.value for s in statuses))
+
+    @replies_on_error
+    async def act(
+        self, actor: Actor, action: str, code: str, reason: str | None = None
+    ) -> ReplyType:
+        """Moderators: claim, confirm, dismiss (with reason) or reopen a case."""
+        return CaseUpdated(await self.moderation.act(actor, action, code, reason), action)
+
+    @replies_on_error
+    async def merge(self, actor: Actor, source: str, target: str) -> ReplyType:
+        """Moderators: fold case ``source`` into ``target``."""
+        return CaseUpdated(await self.moderation.merge(actor, source, target), "merge")
+
+    @replies_on_error
+    async def show(self, actor: Actor, code: str) -> ReplyType:
+        """Moderators: one case with its links."""
+        return CaseUpdated(await self.moderation.case(actor, code), "show")
+
+    async def dispatch(self, message: IncomingMessage) -> ReplyType:
+        """Route a text message: a ``/command`` or, otherwise, a report of its links."""
+        text = message.text.strip()
+        if not text.startswith("/"):
+            if not message.attachments and not extract_links(text):
+                return HelpText(message.actor.is_moderator)
+            return await self.report(message)
+        try:
+            words = shlex.split(text)
+        except ValueError:
+            words = text.split()
+        command, args = words[0][1:].lower().split("@", 1)[0], words[1:]
+        actor = message.actor
+        if command in ("start", "help"):
+            return await self.help(actor)
+        if command == "privacy":
+            return await self.privacy(actor)
+        if command == "forget":
+            return await self.forget(actor)
+        if command == "status":
+            return await self.status(actor, args[0]) if args else Problem("usage: /status LD-…")
+        if command == "report":
+            return await self.report(message, extract_links(" ".join(args)))
+        if command == "queue":
+            return await self.queue(actor, args[0] if args else None)
+        if command in ("claim", "confirm", "reopen", "show"):
+            if not args:
+                return Problem(f"usage: /{command} LD-…")
+            if command == "show":
+                return await self.show(actor, args[0])
+            return await self.act(actor, command, args[0])
+        if command == "dismiss":
+            if len(args) < 2:
+                return Problem("usage: /dismiss LD-… <reason>")
+            return await self.act(actor, "dismiss", args[0], " ".join(args[1:]))
+        if command == "merge":
+            if len(args) != 2:
+                return Problem("usage: /merge LD-source LD-target")
+            return await self.merge(actor, args[0], args[1])
+        return Problem(f"unknown command /{command}; try /help")
+
+
+__all__ = ["Handlers", "problem_for", "replies_on_error"]

@@ -1,0 +1,103 @@
+"""Neutral messages in, neutral replies out: what every adapter translates to and from."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from core.intake import Rejected
+from core.model import Actor, Attachment, CaseView, Origin, ReportOutcome
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A chat message (or command) from any platform, already stripped of platform details."""
+
+    actor: Actor
+    text: str = ""
+    attachments: Sequence[Attachment] = ()
+    origin: Origin = Origin.DM
+    anonymous: bool = False
+    note: str = ""
+    submission_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Plain text for the person who wrote."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A refusal or error with a short, user-safe reason (never a traceback)."""
+
+    text: str
+    kind: str = "invalid"  # invalid | rate_limited | not_permitted | not_found | internal
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class ReportReceived:
+    """The report was committed; one outcome per accepted link or picture."""
+
+    outcomes: Sequence[ReportOutcome]
+    rejected: Sequence[Rejected] = ()
+    anonymous: bool = False
+
+
+@dataclass(frozen=True)
+class CaseStatusReply:
+    """The public status of a case (no link, no reason, no reporters)."""
+
+    code: str
+    status_text: str
+    reporters: int
+
+
+@dataclass(frozen=True)
+class QueueListing:
+    """Moderators only: cases of their creator, with links."""
+
+    cases: Sequence[CaseView]
+    status_filter: str = "open, claimed, confirmed"
+
+
+@dataclass(frozen=True)
+class CaseUpdated:
+    """Moderators only: a case after an action."""
+
+    case: CaseView
+    action: str
+
+
+@dataclass(frozen=True)
+class HelpText:
+    """What the bot does and how to use it."""
+
+    is_moderator: bool = False
+
+
+@dataclass(frozen=True)
+class PrivacyNotice:
+    """What is kept, who sees it, and how to ask for deletion."""
+
+
+ReplyType = (
+    Reply
+    | Problem
+    | ReportReceived
+    | CaseStatusReply
+    | QueueListing
+    | CaseUpdated
+    | HelpText
+    | PrivacyNotice
+)
+
+
+@dataclass(frozen=True)
+class Replies:
+    """Ordered replies of one handler call."""
+
+    items: list[ReplyType] = field(default_factory=list)

@@ -1,0 +1,140 @@
+"""Plain-text renderings of neutral replies (the console, Telegram and Discord fan replies)."""
+
+from __future__ import annotations
+
+from functools import singledispatch
+
+from core.model import CaseView
+from handlers.messages import (
+    CaseStatusReply,
+    CaseUpdated,
+    HelpText,
+    PrivacyNotice,
+    Problem,
+    QueueListing,
+    Reply,
+    ReportReceived,
+)
+
+FAN_HELP = """\
+leakdesk helps get leaked or faked intimate images taken down.
+• Send a link (or several) to a leak, or a screenshot: I record it and give you a case code.
+  I never repost the link; only the creator's moderators see it.
+• /status LD-XXXXXX: where a case stands.
+• /privacy: what I keep and who sees it; /forget: detach your account from your reports.
+Pictures are matched even when re-uploaded, resized, cropped a little or mirrored;
+videos are matched only when they are exact copies of a known file.
+If it is you in the images: StopNCII.org (adults) and NCMEC's Take It Down (under 18) help too."""
+
+MOD_HELP = """\
+Moderator commands:
+• /queue [status]: open, claimed and confirmed cases, most reported first
+• /show LD-…: one case with its links
+• /claim LD-…, /confirm LD-…, /dismiss LD-… <reason>, /reopen LD-…
+• /merge LD-source LD-target: fold duplicates into one case"""
+
+PRIVACY = """\
+What leakdesk keeps: the links you report, fingerprints (hashes) of pictures, never the pictures
+themselves, your platform account id, the time, and your optional note.
+Who sees it: only the creator's moderators see links and notes. Nobody else ever sees who
+reported. An anonymous report hides your account from the moderators too (we keep an internal
+id only to count distinct reporters and stop floods).
+Links, notes, picture hashes and reporter ids of dismissed cases are deleted after the operator's
+retention period. /forget detaches your account from every report you made, at any time (your
+reports still count)."""
+
+
+@singledispatch
+def render_text(reply: object) -> str:
+    """Plain text for ``reply``."""
+    raise TypeError(f"no renderer for {type(reply).__name__}")
+
+
+@render_text.register
+def _(reply: Reply) -> str:
+    return reply.text
+
+
+@render_text.register
+def _(reply: Problem) -> str:
+    return f"⚠ {reply.text}"
+
+
+@render_text.register
+def _(reply: ReportReceived) -> str:
+    lines = []
+    for outcome in reply.outcomes:
+        others = outcome.reporters - 1
+        seen = (
+            f"{others} other {'person' if others == 1 else 'people'} reported it too"
+            if others > 0
+            else "you are the first to report it"
+        )
+        kind = "picture" if outcome.link is None else "link"
+        line = f"Received: {kind} recorded as case {outcome.case_code} ({seen})."
+        if outcome.matched_by == "image":
+            line += " It matches a picture already reported."
+        if outcome.media_error:
+            line += f" (The picture could not be checked: {outcome.media_error}.)"
+        lines.append(line)
+    if reply.rejected:
+        reasons = "; ".join(sorted({r.reason for r in reply.rejected}))
+        lines.append(f"{len(reply.rejected)} item(s) not accepted: {reasons}.")
+    if reply.anonymous:
+        lines.append("Your report is anonymous: moderators will not see who sent it.")
+    lines.append("Thank you. Please don't share the link further. Use /status <code> to follow up.")
+    return "\n".join(lines)
+
+
+@render_text.register
+def _(reply: CaseStatusReply) -> str:
+    return f"Case {reply.code}: {reply.status_text} ({reply.reporters} reporter(s))."
+
+
+def case_line(case: CaseView) -> str:
+    """One line for a case in a moderator listing (includes the link: moderators only)."""
+    link = case.links[0].url if case.links else "(picture only)"
+    extra = f" +{len(case.links) - 1} more link(s)" if len(case.links) > 1 else ""
+    dup = (
+        f" possible duplicate of {case.possible_duplicate_of}" if case.possible_duplicate_of else ""
+    )
+    claimed = f" claimed by {case.claimed_by}" if case.claimed_by else ""
+    return (
+        f"{case.code} [{case.status.value}] {case.reporters} reporter(s) "
+        f"{case.platform or case.host or '-'}: {link}{extra}{claimed}{dup}"
+    )
+
+
+@render_text.register
+def _(reply: QueueListing) -> str:
+    if not reply.cases:
+        return f"No cases ({reply.status_filter})."
+    return "\n".join([f"Queue ({reply.status_filter}):", *(case_line(c) for c in reply.cases)])
+
+
+@render_text.register
+def _(reply: CaseUpdated) -> str:
+    case = reply.case
+    verb = {
+        "claim": "claimed",
+        "confirm": "confirmed",
+        "dismiss": "dismissed",
+        "reopen": "reopened",
+        "merge": "merged",
+        "show": "case",
+    }.get(reply.action, reply.action)
+    lines = [f"{verb}: {case_line(case)}"]
+    lines += [f"  link: {link.url}" for link in case.links[1:]]
+    if case.reason:
+        lines.append(f"  reason: {case.reason}")
+    return "\n".join(lines)
+
+
+@render_text.register
+def _(reply: HelpText) -> str:
+    return FAN_HELP + ("\n\n" + MOD_HELP if reply.is_moderator else "")
+
+
+@render_text.register
+def _(reply: PrivacyNotice) -> str:
+    return PRIVACY

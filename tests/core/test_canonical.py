@@ -1,0 +1,151 @@
+"""Table-driven tests of link canonicalization: pairs that must and must not share a key."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.errors import InvalidLink
+from core.urls import CANONICAL_VERSION, canonicalize, extract_links
+
+SAME = [
+    # scheme, host case, www, trailing dot, default port
+    ("http://Example.com/a", "https://www.example.com/a"),
+    ("https://example.com./a", "https://example.com:443/a"),
+    ("http://example.com:80/a", "https://EXAMPLE.COM/a"),
+    ("https://m.example.com/a", "https://mobile.example.com/a"),
+    # IDN to punycode
+    ("https://bücher.de/x", "https://xn--bcher-kva.de/x"),
+    # dot segments, percent-escapes of unreserved characters
+    ("https://example.com/a/./b/../c", "https://example.com/a/c"),
+    ("https://example.com/%7Euser", "https://example.com/~user"),
+    ("https://example.com/a%2fb", "https://example.com/a%2Fb"),
+    # tracking parameters, query order, fragments
+    ("https://example.com/v?id=3&utm_source=tw&utm_medium=x", "https://example.com/v?id=3"),
+    ("https://example.com/v?b=2&a=1", "https://example.com/v?a=1&b=2"),
+    ("https://example.com/v?id=1&fbclid=abc&gclid=d&igshid=e", "https://example.com/v?id=1"),
+    ("https://example.com/v?id=1&feature=share", "https://example.com/v?id=1"),
+    ("https://example.com/v?id=1&ref=home", "https://example.com/v?id=1"),
+    ("https://example.com/v#comments", "https://example.com/v"),
+    # X / Twitter and its mirrors
+    (
+        "https://twitter.com/Someone/status/1234567890",
+        "https://x.com/someone_else/status/1234567890",
+    ),
+    ("https://x.com/a/status/1234567890?s=20&t=AbCd", "https://x.com/a/status/1234567890"),
+    ("https://mobile.twitter.com/a/status/1234567890", "https://x.com/i/web/status/1234567890"),
+    ("https://fxtwitter.com/a/status/1234567890", "https://vxtwitter.com/a/status/1234567890"),
+    ("https://fixupx.com/a/status/1234567890/photo/1", "https://x.com/a/status/1234567890"),
+    # Reddit
+    (
+        "https://old.reddit.com/r/sub/comments/abc123/some_title/",
+        "https://www.reddit.com/r/sub/comments/abc123",
+    ),
+    ("https://redd.it/abc123", "https://new.reddit.com/r/other/comments/abc123/x/"),
+    (
+        "https://reddit.com/r/sub/comments/abc123/?share_id=z&utm_name=y",
+        "https://reddit.com/comments/abc123",
+    ),
+    # YouTube
+    ("https://youtu.be/dQw4w9WgXcQ?si=tracking", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"),
+    (
+        "https://m.youtube.com/shorts/dQw4w9WgXcQ",
+        "https://youtube.com/watch?v=dQw4w9WgXcQ&feature=shared",
+    ),
+    # Telegram web preview
+    ("https://t.me/s/leakchannel/42", "https://t.me/leakchannel/42"),
+    ("https://telegram.me/leakchannel/42", "https://t.me/leakchannel/42"),
+    # MEGA: the key lives in the fragment; old #! links name the same file
+    ("https://mega.nz/#!AbCdEf12!KeyKeyKey_-9", "https://mega.nz/file/AbCdEf12#KeyKeyKey_-9"),
+    ("https://mega.co.nz/#F!Fold1234!FolderKey", "https://mega.nz/folder/Fold1234#FolderKey"),
+    # hash-bang routes keep their fragment
+    ("http://example.com/app#!/video/9", "https://www.example.com/app#!/video/9"),
+    # Discord signed CDN links
+    (
+        "https://cdn.discordapp.com/attachments/1/2/a.png?ex=65&is=66&hm=abcdef",
+        "https://media.discordapp.net/attachments/1/2/a.png",
+    ),
+]
+
+DIFFERENT = [
+    # path case is kept
+    ("https://example.com/Video/AbC", "https://example.com/video/abc"),
+    # MEGA: a different key or file is a different item
+    ("https://mega.nz/file/AbCdEf12#KeyA", "https://mega.nz/file/AbCdEf12#KeyB"),
+    ("https://mega.nz/#!AbCdEf12!Key", "https://mega.nz/#!ZzCdEf12!Key"),
+    # hash-bang routes differ by their fragment
+    ("https://example.com/app#!/video/9", "https://example.com/app#!/video/10"),
+    # different posts, hosts, query values
+    ("https://x.com/a/status/1234567890", "https://x.com/a/status/1234567891"),
+    ("https://x.com/a/status/1234567890", "https://example.com/a/status/1234567890"),
+    ("https://example.com/v?id=1", "https://example.com/v?id=2"),
+    ("https://example.com/v?id=1", "https://example.org/v?id=1"),
+    # s and t are only tracking on X
+    ("https://example.com/search?s=leak", "https://example.com/search?s=other"),
+    (
+        "https://pornhub.com/view_video.php?viewkey=abc",
+        "https://pornhub.com/view_video.php?viewkey=abd",
+    ),
+    ("https://sub.example.com/a", "https://example.com/a"),
+    ("https://example.com:8080/a", "https://example.com/a"),
+]
+
+
+@pytest.mark.parametrize(("left", "right"), SAME)
+def test_equivalent_links_share_a_key(left: str, right: str) -> None:
+    a, b = canonicalize(left), canonicalize(right)
+    assert a.canonical == b.canonical
+    assert a.key == b.key
+
+
+@pytest.mark.parametrize(("left", "right"), DIFFERENT)
+def test_distinct_links_have_distinct_keys(left: str, right: str) -> None:
+    assert canonicalize(left).key != canonicalize(right).key
+
+
+def test_original_is_kept_exactly_and_key_is_versioned() -> None:
+    raw = "https://X.com/Someone/status/1234567890?s=20"
+    link = canonicalize(raw)
+    assert link.original == raw
+    assert link.canonical == "https://x.com/i/status/1234567890"
+    assert link.platform == "x"
+    assert link.version == CANONICAL_VERSION
+    assert len(link.key) == 64 and int(link.key, 16) >= 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("javascript:alert(1)", "javascript"),
+        ("data:text/html,hi", "data"),
+        ("file:///etc/passwd", "file"),
+        ("ftp://example.com/a", "http"),
+        ("not a link", "spaces"),
+        ("hello", "not a web link"),
+        ("https://example.com/" + "a" * 2100, "2048"),
+        ("http://127.0.0.1/a", "private"),
+        ("http://localhost:8080/", "private"),
+        ("http://192.168.1.4/x", "private"),
+        ("http://[::1]/x", "private"),
+        ("http://", "host"),
+    ],
+)
+def test_bad_links_are_refused_with_a_reason(raw: str, reason: str) -> None:
+    with pytest.raises(InvalidLink) as err:
+        canonicalize(raw)
+    assert reason in str(err.value)
+
+
+def test_links_without_a_scheme_are_accepted() -> None:
+    assert canonicalize("example.com/leak").canonical == "https://example.com/leak"
+
+
+def test_extract_links_from_chat_text() -> None:
+    text = "look (https://x.com/a/status/1) and www.example.com/v?id=2, also example.org/p."
+    assert extract_links(text) == [
+        "https://x.com/a/status/1",
+        "www.example.com/v?id=2",
+        "example.org/p",
+    ]
+    assert extract_links("no links here, just words.") == []

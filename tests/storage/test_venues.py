@@ -1,0 +1,66 @@
+"""Moderator places see a creator's cases only after an operator approves them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bots.bootstrap import build_app
+from db import VenueConfig
+from tests.conftest import make_settings
+
+
+def mod_place(creator: str, venue: str = "g1") -> VenueConfig:
+    return VenueConfig("discord", venue, creator, mod_channel_id="c1", mod_role_id="r1")
+
+
+async def test_binding_waits_for_approval_and_a_new_creator_loses_it(database_url: str) -> None:
+    app = await build_app(make_settings(database_url, auto_approve_venues=False))
+    try:
+        bound = await app.venues.bind(mod_place("alice"))
+        assert bound.approved is False
+        assert await app.venues.moderator_venues("discord", "alice") == []
+        approved = await app.venues.set_approved("discord", "g1", True)
+        assert approved is not None and approved.approved
+        assert [v.venue_id for v in await app.venues.moderator_venues("discord", "alice")] == ["g1"]
+        # re-running setup for the same creator keeps the approval ...
+        assert (await app.venues.bind(mod_place("alice"))).approved
+        # ... pointing the server at another creator does not carry it over
+        hijack = await app.venues.bind(mod_place("bea"))
+        assert hijack.approved is False
+        assert await app.venues.moderator_venues("discord", "bea") == []
+        assert await app.venues.moderator_venues("discord", "alice") == []
+    finally:
+        await app.close()
+
+
+def test_operator_approves_from_the_cli(tmp_path: Path) -> None:
+    db = f"sqlite+aiosqlite:///{tmp_path / 'v.db'}"
+    import asyncio
+
+    async def bind() -> None:
+        app = await build_app(make_settings(db, auto_approve_venues=False))
+        await app.venues.bind(mod_place("alice", "4242"))
+        await app.close()
+
+    asyncio.run(bind())
+    env = {**os.environ, "LEAKDESK_DATABASE_URL": db}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bots.cli", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=120,
+        )
+
+    assert "waiting for approval" in cli("venues").stdout
+    approved = cli("venues", "approve", "discord", "4242")
+    assert approved.returncode == 0 and "approved" in approved.stdout
+    assert "\tapproved" in cli("venues").stdout
+    missing = cli("venues", "approve", "telegram", "--", "-100")  # group ids are negative
+    assert missing.returncode == 2 and "no telegram" in missing.stderr
