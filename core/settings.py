@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_listen: str = "0.0.0.0"
     telegram_webhook_port: int = 8443
+    # Telegram user ids (comma-separated) who may act in a bound moderator group besides its admins
+    telegram_moderators: str = ""
 
     @classmethod
     def settings_customise_sources(

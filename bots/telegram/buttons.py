@@ -24,7 +24,7 @@ from handlers import CaseUpdated, Problem, ReplyType
 
 log = logging.getLogger(__name__)
 
-ONLY_ADMINS = "Only this group's admins can act on cases."
+ONLY_ADMINS = "Only this group's admins (or configured moderators) can act on cases."
 NOT_A_MOD_GROUP = "This chat is not a moderator group."
 STALE_BUTTON = "This button is no longer valid."
 _DONE = {"claim": "claimed", "confirm": "confirmed", "reopen": "reopened"}

@@ -46,11 +46,20 @@ async def sender_is_admin(bot: Bot, chat: Chat, user: User, message: Message | N
     return await is_chat_admin(bot, chat.id, user.id)
 
 
+def configured_moderators(setting: str) -> frozenset[int]:
+    """The user ids of ``LEAKDESK_TELEGRAM_MODERATORS`` (comma-separated; blanks ignored)."""
+    ids = (part.strip() for part in setting.split(","))
+    return frozenset(int(part) for part in ids if part.lstrip("-").isdigit())
+
+
 async def moderator(
     deps: Deps, bot: Bot, chat: Chat, user: User, message: Message | None = None
 ) -> tuple[ChatContext, Actor]:
     """The acting user in a group: a moderator only when the group is a moderator group and
-    they are one of its admins."""
+    they are one of its admins or a configured moderator."""
     context = await chat_context(deps, chat)
-    is_moderator = context.is_mod_group and await sender_is_admin(bot, chat, user, message)
+    is_moderator = context.is_mod_group and (
+        user.id in configured_moderators(deps.settings.telegram_moderators)
+        or await sender_is_admin(bot, chat, user, message)
+    )
     return context, Actor(reporter_ref(user), is_moderator=is_moderator, creator=context.creator)

@@ -249,3 +249,22 @@ async def test_outsider_commands_in_the_moderator_group_are_refused(fake, bot, s
                                            if c["text"].startswith("⚠")])
     assert "moderators" in refusal[0]["text"]
     assert (await sqlite_app.cases.get_case(code)).status is CaseStatus.OPEN
+
+
+async def test_configured_moderator_who_is_not_an_admin_may_press_confirm(fake, sqlite_app):
+    async with running_bot(fake, sqlite_app, telegram_moderators=f" {OUTSIDER}, 42 "):
+        await bind_mod_group(sqlite_app, fake)
+        code, post = await report_and_get_post(fake)
+        await fake.push(callback(user(OUTSIDER), post.result, buttons(post)["Confirm"]))
+        answered = (await fake.wait_call("answerCallbackQuery"))[0]
+    assert answered.get("show_alert") is not True and code in answered["text"]
+    case = await sqlite_app.cases.get_case(code)
+    assert case is not None and case.status is CaseStatus.CONFIRMED
+    assert await sqlite_app.cases.audit_log(code) == [(f"telegram:{OUTSIDER}", "confirm", None)]
+
+
+def test_configured_moderators_setting_is_a_comma_separated_id_list():
+    from bots.telegram.chats import configured_moderators
+
+    assert configured_moderators("") == frozenset()
+    assert configured_moderators("12, 34,,x, -100") == frozenset({12, 34, -100})
