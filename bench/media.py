@@ -8,11 +8,13 @@ Hashing: 1920×1080 JPEGs (scikit-image photos upscaled, with mild sensor-like n
 quality 85), pHash + PDQ (+ mirror and dihedral variants) on one core, against the
 naive pipeline (full decode, imagehash.phash, pdqhash.compute on the full image).
 
-Lookups: N random 64-bit pHashes / 256-bit PDQs, plus planted near-duplicates (a stored
-row with 0–8 pHash bits and 0–24 PDQ bits flipped) so every query has a real hit.
-Each lookup is a full ``query(signals)``: the frame and its mirror.  faiss-cpu's
-IndexBinaryFlat (an exhaustive popcount scan, one thread) answers the same two range
-searches over the same 64-bit hashes.
+Lookups: N stored pictures, each two rows as the bot stores them (the frame and its
+``INNER`` view: random 64-bit pHashes / 256-bit PDQs), and queries that are noisy copies
+of a stored picture (its frame with 0–8 pHash bits and 0–24 PDQ bits flipped, one of its
+query views near its stored ``INNER`` row) so every query has a real hit.  Each lookup
+is a full ``query(signals)``: the frame, its mirror and its five region views, seven
+probes.  faiss-cpu's IndexBinaryFlat (an exhaustive popcount scan, one thread) answers
+the same seven range searches over the same 64-bit hashes.
 
 Merges: the first two merges of a full delta (65 536 adds) after a bulk load are timed
 synchronously (the longest ``add_hashes`` call is the event-loop freeze it causes), then,
@@ -38,7 +40,11 @@ from core.media.hashing import FrameHashes, ImageSignals, hash_image
 from core.media.index import LinearIndex, MultiIndexHashIndex
 from core.media.sniff import MediaKind
 from core.media.thresholds import POSSIBLE_PHASH
+from core.media.views import REGIONS, View, ViewHashes
 from core.media_matching import LoopMerges
+
+ROWS_PER_PICTURE = 2
+"""Stored rows per picture: the frame and its ``INNER`` view (``COLOUR`` only with alpha)."""
 
 
 def rss_mb() -> float:
@@ -105,24 +111,58 @@ def bench_hashing(seconds: float = 6.0) -> None:
 
 def synthetic(
     size: int, queries: int, seed: int = 1
-) -> tuple[np.ndarray, np.ndarray, list[ImageSignals]]:
-    """Random stored hashes plus queries that are noisy copies of random stored rows."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[ImageSignals]]:
+    """Stored rows of ``size`` pictures (frame + INNER) and queries near random pictures.
+
+    Returns (pHash, PDQ words, views) columns of ``ROWS_PER_PICTURE * size`` rows (row
+    ``2 i`` is picture i's frame, ``2 i + 1`` its INNER view) and the query signals.
+    """
     rng = np.random.default_rng(seed)
-    phash = rng.integers(0, 2**64, size, dtype=np.uint64)
-    pdq = rng.integers(0, 2**64, (size, 4), dtype=np.uint64)
+    rows = ROWS_PER_PICTURE * size
+    phash = rng.integers(0, 2**64, rows, dtype=np.uint64)
+    pdq = rng.integers(0, 2**64, (rows, 4), dtype=np.uint64)
+    views = np.tile(np.asarray([View.FULL, View.INNER], dtype=np.int64), size)
     signals = []
-    for row in rng.integers(0, size, queries):
-        q_phash = int(phash[row])
-        for bit in rng.choice(64, int(rng.integers(0, POSSIBLE_PHASH + 1)), replace=False):
-            q_phash ^= 1 << int(bit)
-        q_pdq = bytearray(pdq[row].tobytes())
-        for bit in rng.choice(256, int(rng.integers(0, 25)), replace=False):
-            q_pdq[int(bit) // 8] ^= 1 << (int(bit) % 8)
-        mirror_pdq = rng.integers(0, 256, 32, dtype=np.uint8).tobytes().hex()
-        dihedral = (bytes(q_pdq).hex(), *[mirror_pdq] * 7)
-        frame = FrameHashes(q_phash, int(rng.integers(0, 2**63)), bytes(q_pdq).hex(), 100, dihedral)
+    for picture in rng.integers(0, size, queries):
+        row = ROWS_PER_PICTURE * int(picture)
+        q_phash, q_pdq = _noisy(rng, phash[row], pdq[row])
+        mirror_pdq = _random_pdq(rng)
+        dihedral = (q_pdq, *[mirror_pdq] * 7)
+        near = rng.integers(0, len(REGIONS))  # which region view lands near the INNER row
+        region_views = []
+        for n, view in enumerate(REGIONS):
+            if n == near:
+                v_phash, v_pdq = _noisy(rng, phash[row + 1], pdq[row + 1])
+            else:
+                v_phash, v_pdq = int(rng.integers(0, 2**63)), _random_pdq(rng)
+            region_views.append(ViewHashes(view, v_phash, v_pdq, 100))
+        frame = FrameHashes(
+            q_phash, int(rng.integers(0, 2**63)), q_pdq, 100, dihedral, tuple(region_views)
+        )
         signals.append(ImageSignals("image", MediaKind.JPEG, "0" * 64, 1, 1, (frame,)))
-    return phash, pdq, signals
+    return phash, pdq, views, signals
+
+
+def _noisy(rng: np.random.Generator, phash: np.uint64, pdq: np.ndarray) -> tuple[int, str]:
+    """A stored row with 0–8 pHash bits and 0–24 PDQ bits flipped."""
+    q_phash = int(phash)
+    for bit in rng.choice(64, int(rng.integers(0, POSSIBLE_PHASH + 1)), replace=False):
+        q_phash ^= 1 << int(bit)
+    q_pdq = bytearray(pdq.tobytes())
+    for bit in rng.choice(256, int(rng.integers(0, 25)), replace=False):
+        q_pdq[int(bit) // 8] ^= 1 << (int(bit) % 8)
+    return q_phash, bytes(q_pdq).hex()
+
+
+def _random_pdq(rng: np.random.Generator) -> str:
+    return rng.integers(0, 256, 32, dtype=np.uint8).tobytes().hex()
+
+
+def _probe_phashes(signal: ImageSignals) -> np.ndarray:
+    """The pHashes one lookup probes: the frame, its mirror and its region views."""
+    frame = signal.frames[0]
+    values = [frame.phash, frame.phash_mirror, *(view.phash for view in frame.views)]
+    return np.asarray(values, dtype=np.uint64)
 
 
 def timed_queries(index: object, signals: list[ImageSignals]) -> tuple[float, float, float, int]:
@@ -156,8 +196,7 @@ def bench_faiss(
     build = time.perf_counter() - start
     latencies = []
     for signal in signals[: max(50, len(signals) // 10)]:
-        frame = signal.frames[0]
-        probes = np.asarray([frame.phash, frame.phash_mirror], dtype=np.uint64)
+        probes = _probe_phashes(signal)
         start = time.perf_counter()
         index.range_search(probes.view(np.uint8).reshape(-1, 8), POSSIBLE_PHASH + 1)
         latencies.append(time.perf_counter() - start)
@@ -173,18 +212,18 @@ def bench_faiss(
 
 def bench_index(size: int, queries: int, with_linear: bool) -> None:
     """Print build time, memory and lookup figures for one stored-set size."""
-    phash, pdq, signals = synthetic(size, queries)
-    ids = np.arange(size, dtype=np.int64)
+    phash, pdq, views, signals = synthetic(size, queries)
+    ids = np.repeat(np.arange(size, dtype=np.int64), ROWS_PER_PICTURE)
     gc.collect()
     before = rss_mb()
     start = time.perf_counter()
     index = MultiIndexHashIndex()
-    index.load(ids, phash, pdq)
+    index.load(ids, phash, pdq, None, views)
     build = time.perf_counter() - start
     gc.collect()
     grown = rss_mb() - before
     rate, p50, p99, hits = timed_queries(index, signals)
-    print(f"{size:>11,} stored hashes")
+    print(f"{size:>11,} stored pictures ({len(phash):,} rows: frame + INNER view)")
     print(
         f"  MultiIndexHashIndex  build {build:6.2f} s  RSS +{grown:6.0f} MB  "
         f"{rate:7.0f} lookups/s  p50 {p50:5.2f} ms  p99 {p99:5.2f} ms  hits {hits}/{len(signals)}"
@@ -196,7 +235,7 @@ def bench_index(size: int, queries: int, with_linear: bool) -> None:
     gc.collect()
     if with_linear:
         linear = LinearIndex()
-        linear.load(ids, phash, pdq)
+        linear.load(ids, phash, pdq, None, views)
         rate_l, p50_l, p99_l, _ = timed_queries(linear, signals[: max(50, queries // 10)])
         print(f"  LinearIndex (numpy)  {rate_l:7.0f} lookups/s  ", end="")
         print(f"p50 {p50_l:5.2f} ms  p99 {p99_l:5.2f} ms")

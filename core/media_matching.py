@@ -27,6 +27,7 @@ from core.media import (
     Tier,
     hash_image,
 )
+from core.media.views import View
 from core.ports import FrameSignals, MediaSignals, StoredSignal
 
 logger = logging.getLogger(__name__)
@@ -42,9 +43,17 @@ class MediaMatch:
 
 
 def stored_signals(signals: ImageSignals) -> MediaSignals:
-    """What storage keeps of ``signals``: sha256 and each frame's pHash, PDQ and quality."""
-    frames = tuple(FrameSignals(f.phash, f.pdq, f.pdq_quality) for f in signals.frames)
-    return MediaSignals(signals.sha256, frames)
+    """What storage keeps of ``signals``: sha256 and the pHash, PDQ and quality of each
+    frame and of its stored views (query-only views are dropped)."""
+    frames = []
+    for n, frame in enumerate(signals.frames):
+        frames.append(FrameSignals(frame.phash, frame.pdq, frame.pdq_quality, View.FULL, n))
+        frames += [
+            FrameSignals(view.phash, view.pdq, view.pdq_quality, view.view, n)
+            for view in frame.views
+            if view.stored
+        ]
+    return MediaSignals(signals.sha256, tuple(frames))
 
 
 class LoopMerges:
@@ -111,24 +120,27 @@ class MediaMatcher:
         if signal.frames:
             index = self.index(signal.creator)
             for frame in signal.frames:
-                index.add_hashes(signal.case_id, frame.phash, frame.pdq, frame.quality)
+                index.add_hashes(signal.case_id, frame.phash, frame.pdq, frame.quality, frame.view)
 
     def load(self, signals: Iterable[StoredSignal]) -> int:
         """Load stored pictures at start-up, one bulk load per creator; returns how many."""
         count = 0
-        columns: dict[str, tuple[list[int], list[int], list[str], list[int]]] = {}
+        columns: dict[str, tuple[list[int], list[int], list[str], list[int], list[int]]] = {}
         for signal in signals:
             self._exact.setdefault((signal.creator, signal.sha256), signal.case_id)
             if signal.frames:
-                ids, phashes, pdqs, qualities = columns.setdefault(signal.creator, ([], [], [], []))
+                ids, phashes, pdqs, qualities, views = columns.setdefault(
+                    signal.creator, ([], [], [], [], [])
+                )
                 for frame in signal.frames:
                     ids.append(signal.case_id)
                     phashes.append(frame.phash)
                     pdqs.append(frame.pdq)
                     qualities.append(frame.quality)
+                    views.append(frame.view)
             count += 1
-        for creator, (ids, phashes, pdqs, qualities) in columns.items():
-            self.index(creator).load(ids, phashes, pdqs, qualities)
+        for creator, (ids, phashes, pdqs, qualities, views) in columns.items():
+            self.index(creator).load(ids, phashes, pdqs, qualities, views)
         return count
 
     async def hash_bytes(self, data: bytes) -> ImageSignals:

@@ -38,11 +38,16 @@ class PendingReport:
 
 @dataclass(frozen=True)
 class FrameSignals:
-    """Perceptual hashes of one frame."""
+    """Perceptual hashes of one stored view of one frame (one ``media_signals`` row)."""
 
     phash: int
     pdq: str
     quality: int
+    #: which view of the frame (:class:`core.media.views.View`): 0 the frame itself,
+    #: 1 its centred 70 % (``INNER``), 2 the colour channels of a transparent picture
+    view: int = 0
+    #: the frame's position in an animation (0 for stills)
+    frame: int = 0
 
 
 @dataclass(frozen=True)

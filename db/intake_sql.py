@@ -294,12 +294,15 @@ def _store_media(
             "created_at": now,
         }
         if not item.media.frames:
-            media_rows.append({**base, "frame": 0, "phash": None, "pdq": None, "pdq_quality": 0})
-        for n, frame in enumerate(item.media.frames):
+            media_rows.append(
+                {**base, "frame": 0, "view": 0, "phash": None, "pdq": None, "pdq_quality": 0}
+            )
+        for frame in item.media.frames:  # one row per stored view of each frame
             media_rows.append(
                 {
                     **base,
-                    "frame": n,
+                    "frame": frame.frame,
+                    "view": frame.view,
                     "phash": _signed(frame.phash),
                     "pdq": frame.pdq,
                     "pdq_quality": frame.quality,
@@ -311,7 +314,7 @@ def _store_media(
                 "creator": item.creator,
                 "case": row["case_id"],
                 "sha256": item.media.sha256,
-                "frames": [[f.phash, f.pdq, f.quality] for f in item.media.frames],
+                "frames": [[f.phash, f.pdq, f.quality, f.view, f.frame] for f in item.media.frames],
             }
         )
     if not media_rows:

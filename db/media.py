@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.media.hashing import phash_from_signed
 from core.ports import FrameSignals, StoredSignal
-from db.intake_sql import unsigned
 from db.tables import creators_t, media_t
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,8 @@ class SqlMediaStore:
                 creators_t.c.slug,
                 media_t.c.case_id,
                 media_t.c.sha256,
+                media_t.c.frame,
+                media_t.c.view,
                 media_t.c.phash,
                 media_t.c.pdq,
                 media_t.c.pdq_quality,
@@ -38,14 +40,24 @@ class SqlMediaStore:
         grouped: dict[tuple[str, int, str], list[FrameSignals]] = {}
         async with self._engine.connect() as conn:
             result = await conn.stream(query)
-            async for slug, case_id, sha256, phash, pdq, quality in result:
+            async for slug, case_id, sha256, frame, view, phash, pdq, quality in result:
                 frames = grouped.setdefault((slug, case_id, sha256), [])
                 if phash is not None and pdq:
-                    frames.append(FrameSignals(unsigned(phash), pdq, quality))
+                    frames.append(FrameSignals(phash_from_signed(phash), pdq, quality, view, frame))
         return [StoredSignal(c, case, sha, tuple(f)) for (c, case, sha), f in grouped.items()]
 
 
 def signal_from_payload(data: dict[str, Any]) -> StoredSignal:
-    """The picture announced by another process on the media channel."""
-    frames = tuple(FrameSignals(int(p), str(q), int(k)) for p, q, k in data["frames"])
+    """The picture announced by another process on the media channel.
+
+    Each frame entry is ``[phash, pdq, quality, view, frame]``; a process from before
+    views sends ``[phash, pdq, quality]`` (the frame itself).
+    """
+    frames = tuple(_frame_from_payload(entry) for entry in data["frames"])
     return StoredSignal(str(data["creator"]), int(data["case"]), str(data["sha256"]), frames)
+
+
+def _frame_from_payload(entry: list[Any]) -> FrameSignals:
+    phash, pdq, quality, *rest = entry
+    view, frame = (int(rest[0]), int(rest[1])) if len(rest) >= 2 else (0, 0)
+    return FrameSignals(int(phash), str(pdq), int(quality), view, frame)

@@ -171,6 +171,9 @@ class MediaSignal(SQLModel, table=True):
     creator_id: int = Field(foreign_key="creators.id")
     sha256: str = Field(max_length=64, index=True)
     frame: int = 0
+    #: which view of the frame (core.media.views.View: 0 the frame, 1 its centred 70 %,
+    #: 2 the colour channels of a transparent picture)
+    view: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     phash: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     pdq: str | None = Field(default=None, max_length=64)
     pdq_quality: int = 0

@@ -11,7 +11,9 @@
   Pillow mode (1, CMYK, F, HSV, I, I;16, L, LA, LAB, P, PA, RGB, RGBA, YCbCr …) to RGB;
 * hashes every frame of an animation up to ``max_frames`` (near-identical consecutive
   frames are kept once), each with pHash (imagehash-compatible, plus its mirror) and
-  PDQ (with the eight dihedral variants from ``pdqhash.compute_dihedral``).
+  PDQ (with the eight dihedral variants from ``pdqhash.compute_dihedral``), plus the
+  pHash and PDQ of its views (:mod:`core.media.views`: regions that survive crops and
+  banners, and the colour channels of a transparent image).
 
 Videos (MP4/WebM) get the sha256 only (``kind="video"``): exact copies still match.
 """
@@ -31,10 +33,10 @@ import numpy as np
 import pdqhash
 from PIL import Image, ImageSequence
 from PIL.JpegImagePlugin import JpegImageFile
-from scipy.fft import dct
 
 from core.errors import MediaTooLarge, NotAnImage
 from core.media.sniff import MediaKind, sniff
+from core.media.views import View, ViewHashes, frame_view, phash_bits, region_views
 
 MAX_PIXELS = 50_000_000
 """Default cap on width × height of one frame, checked before decoding."""
@@ -98,6 +100,8 @@ class FrameHashes:
     """PDQ quality 0–100; below ~50 the frame is too flat for PDQ to mean much."""
     pdq_dihedral: tuple[str, ...] = field(repr=False)
     """PDQ of the eight dihedral transforms, in :data:`PDQ_DIHEDRAL` order."""
+    views: tuple[ViewHashes, ...] = field(default=(), repr=False)
+    """Hashes of the frame's views other than ``FULL`` (stored and query-only ones)."""
 
     @property
     def phash_hex(self) -> str:
@@ -177,24 +181,47 @@ def hash_file(path: str | Path, **limits: int) -> ImageSignals:
 
 
 def hash_frame(frame: Image.Image) -> FrameHashes:
-    """Hash one decoded, upright frame of any mode."""
-    rgb = to_rgb(_shrunk(frame, _PRE_SHRINK_SIDE))
-    square = _squashed(rgb)
-    box = content_box(np.asarray(square.convert("L")))
-    if box != (0, 0, HASH_SIDE, HASH_SIDE):  # a border: hash what is inside it
-        x_scale, y_scale = rgb.width / HASH_SIDE, rgb.height / HASH_SIDE
-        left, top, right, bottom = box
-        crop = (
-            round(left * x_scale),
-            round(top * y_scale),
-            round(right * x_scale),
-            round(bottom * y_scale),
-        )
-        square = _squashed(rgb.crop(crop))
+    """Hash one decoded, upright frame of any mode, with its views."""
+    shrunk = _shrunk(frame, _PRE_SHRINK_SIDE)
+    rgb = to_rgb(shrunk)
+    untrimmed = _squashed(rgb)
+    views = region_views(untrimmed)
+    square = _trimmed(rgb, untrimmed)
     phash, phash_mirror = _phash_pair(square)
     vectors, quality = pdqhash.compute_dihedral(np.ascontiguousarray(np.asarray(square)))
     dihedral = tuple(np.packbits(np.asarray(v, dtype=np.uint8)).tobytes().hex() for v in vectors)
-    return FrameHashes(phash, phash_mirror, dihedral[0], int(quality), dihedral)
+    colour = _colour_channels(shrunk)
+    if colour is not None:
+        colour_square = _trimmed(colour, _squashed(colour))
+        colour_phash = _phash_pair(colour_square)[0]
+        views = (frame_view(View.COLOUR, colour_square, colour_phash), *views)
+    return FrameHashes(phash, phash_mirror, dihedral[0], int(quality), dihedral, views)
+
+
+def _trimmed(rgb: Image.Image, square: Image.Image) -> Image.Image:
+    """The work square of what lies inside a uniform border of ``rgb`` (``square`` if none)."""
+    box = content_box(np.asarray(square.convert("L")))
+    if box == (0, 0, HASH_SIDE, HASH_SIDE):
+        return square
+    x_scale, y_scale = rgb.width / HASH_SIDE, rgb.height / HASH_SIDE
+    left, top, right, bottom = box
+    crop = (
+        round(left * x_scale),
+        round(top * y_scale),
+        round(right * x_scale),
+        round(bottom * y_scale),
+    )
+    return _squashed(rgb.crop(crop))
+
+
+def _colour_channels(frame: Image.Image) -> Image.Image | None:
+    """The colour channels of a frame with a partly transparent alpha channel, else None."""
+    if frame.mode not in ("RGBA", "LA", "PA"):
+        return None
+    low, _high = frame.getchannel("A").getextrema()
+    if low == 255:
+        return None
+    return frame.convert("RGB") if frame.mode != "PA" else frame.convert("RGBA").convert("RGB")
 
 
 def _squashed(rgb: Image.Image) -> Image.Image:
@@ -355,10 +382,4 @@ def _scale_to_l(image: Image.Image) -> Image.Image:
 def _phash_pair(rgb: Image.Image) -> tuple[int, int]:
     """imagehash.phash (hash_size 8, highfreq 4) of the frame and of its mirror image."""
     small = np.asarray(rgb.convert("L").resize((32, 32), Image.Resampling.LANCZOS), np.float64)
-    return _phash_bits(small), _phash_bits(small[:, ::-1])
-
-
-def _phash_bits(pixels: np.ndarray) -> int:
-    coefficients = dct(dct(pixels, axis=0), axis=1)[:8, :8]
-    bits = (coefficients > np.median(coefficients)).ravel()
-    return int.from_bytes(np.packbits(bits).tobytes(), "big")
+    return phash_bits(small), phash_bits(small[:, ::-1])

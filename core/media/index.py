@@ -1,9 +1,15 @@
 """Near-duplicate index over (pHash, PDQ) frames, in the style of ThreatExchange's SignalTypeIndex.
 
-Every stored row is one frame of one entry: ``(entry_id, phash, pdq, quality)``.  A
-query looks up each query frame as is and mirrored, finds the rows within
-``Thresholds.possible_phash`` pHash bits (the candidates), checks them with PDQ and
-returns one :class:`Match` per entry with its best tier.
+Every stored row is one stored view of one frame of one entry: ``(entry_id, phash, pdq,
+quality, kind)``, where the kind is ``FULL`` (the frame, or the colour channels of a
+transparent one) or ``INNER`` (its centred 70 %, :mod:`core.media.views`).  A query
+looks up each query frame as is and mirrored, plus each of its views, as *probes*: it
+finds the rows within the probe's pHash radius (frame rule: ``possible_phash``, views:
+``view_phash``) of any probe (the candidates),
+keeps the pairs whose row kind is the probe's target, checks them with PDQ under the
+probe's rule (frame, mirror or view) and returns one :class:`Match` per entry with its
+best tier.  All probes of a query go through each step together (a few dozen numpy calls
+per lookup however many views a frame has).
 
 * :class:`LinearIndex` scans every row (numpy popcount): the reference.
 * :class:`MultiIndexHashIndex` finds the candidates by multi-index hashing: the 64
@@ -38,8 +44,16 @@ import numpy as np
 
 from core.media.hashing import ImageSignals
 from core.media.thresholds import DEFAULT_THRESHOLDS, Thresholds, Tier
+from core.media.views import FRAME_RULE, TARGET, View, row_kind
 
 _EMPTY_ROWS = np.zeros(0, dtype=np.int64)
+_QUALITY_BITS = np.uint8(0x7F)
+_KIND_SHIFT = 7
+"""The quality column holds the PDQ quality (0–100) in its low 7 bits and the row kind
+(0 ``FULL``, 1 ``INNER``) in its top bit: one byte per row for both."""
+_FRAME, _MIRROR, _VIEW = 0, 1, 2  # probe rules
+MAX_ENTRY_ID = 2**31 - 1
+"""Entry ids are stored as int32 (they are SQL ``INTEGER`` case ids): 4 bytes a row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +65,25 @@ class Match:
     pdq_distance: int
     tier: Tier
     mirrored: bool = False
+    view: View = View.FULL
+    """The query's view that matched (``FULL`` for the frame or its mirror)."""
 
 
 @dataclass(frozen=True, slots=True)
-class _Probe:
-    phash: np.uint64
-    pdq: np.ndarray  # (4,) uint64
-    quality: int
-    mirrored: bool
+class _Probes:
+    """Every hash a query looks up, as columns: one entry per probe."""
+
+    phash: np.ndarray  # (P,) uint64
+    pdq: np.ndarray  # (P, 4) uint64
+    quality: np.ndarray  # (P,) int32
+    target: np.ndarray  # (P,) uint8: the row kind it is compared with
+    rule: np.ndarray  # (P,) uint8: _FRAME, _MIRROR or _VIEW
+    views: tuple[View, ...]
+
+
+def packed_quality(quality: int, view: int = View.FULL) -> int:
+    """The index's quality byte of a stored view: quality plus the row kind in the top bit."""
+    return min(int(quality), 100) | row_kind(view) << _KIND_SHIFT
 
 
 def pdq_words(pdq_hex: str | bytes) -> np.ndarray:
@@ -70,17 +95,19 @@ def pdq_words(pdq_hex: str | bytes) -> np.ndarray:
 
 
 class _Rows:
-    """Growable column store of frames: ids, pHash, PDQ words, PDQ quality."""
+    """Growable column store of frames: ids (int32), pHash, PDQ words, packed quality."""
 
     def __init__(self, capacity: int = 1024) -> None:
         self.size = 0
-        self.ids = np.zeros(capacity, dtype=np.int64)
+        self.ids = np.zeros(capacity, dtype=np.int32)
         self.phash = np.zeros(capacity, dtype=np.uint64)
         self.pdq = np.zeros((capacity, 4), dtype=np.uint64)
         self.quality = np.zeros(capacity, dtype=np.uint8)
         self._written = [0]  # rows written to these buffers, shared by stores that share them
 
     def append(self, entry_id: int, phash: int, pdq: np.ndarray, quality: int) -> None:
+        if not 0 <= entry_id <= MAX_ENTRY_ID:
+            raise ValueError("entry ids must be in 0 … 2**31 - 1 (SQL INTEGER keys)")
         if self.size == len(self.ids):
             self._grow(max(1024, 2 * self.size))
         row = self.size
@@ -143,11 +170,11 @@ class _Rows:
             new[: self.size] = old[: self.size]
             setattr(self, name, new)
 
-    def within(self, phashes: np.ndarray, radius: int) -> np.ndarray:
-        """Rows whose pHash is within ``radius`` bits of any of ``phashes`` (a linear scan)."""
+    def within(self, phashes: np.ndarray, radii: np.ndarray) -> np.ndarray:
+        """Rows within ``radii[i]`` bits of some ``phashes[i]`` (a linear scan)."""
         stored = self.phash[: self.size]
         close = np.zeros(self.size, dtype=bool)
-        for phash in phashes:
+        for phash, radius in zip(phashes, radii, strict=True):
             close |= np.bitwise_count(stored ^ phash) <= radius
         return np.flatnonzero(close)
 
@@ -164,8 +191,9 @@ class HashIndex(ABC):
         """The row stores to verify candidates against, in search order."""
 
     @abstractmethod
-    def _candidates(self, phashes: np.ndarray, radius: int) -> list[np.ndarray]:
-        """Rows within ``radius`` pHash bits of any of ``phashes``, per store of :meth:`_store`."""
+    def _candidates(self, phashes: np.ndarray, radii: np.ndarray) -> list[np.ndarray]:
+        """Rows within ``radii[i]`` pHash bits of some ``phashes[i]`` (possibly more: the
+        distances are checked again), per store of :meth:`_store`."""
 
     @abstractmethod
     def load(
@@ -174,22 +202,34 @@ class HashIndex(ABC):
         phashes: Sequence[int] | np.ndarray,
         pdqs: Sequence[str | bytes] | np.ndarray,
         qualities: Sequence[int] | np.ndarray | None = None,
+        views: Sequence[int] | np.ndarray | None = None,
     ) -> None:
-        """Bulk-add frames (e.g. at start-up from stored hashes); ids may repeat."""
+        """Bulk-add stored views (e.g. at start-up from stored hashes); ids may repeat.
+
+        ``views`` are :class:`~core.media.views.View` values (default ``FULL``).
+        """
 
     @abstractmethod
-    def add_hashes(self, entry_id: int, phash: int, pdq: str | bytes, quality: int = 100) -> None:
-        """Add one frame; it is visible to the next query."""
+    def add_hashes(
+        self, entry_id: int, phash: int, pdq: str | bytes, quality: int = 100, view: int = 0
+    ) -> None:
+        """Add one stored view of a frame; it is visible to the next query."""
 
     @abstractmethod
     def __len__(self) -> int:
         """Number of stored frames (rows), removed entries included until compaction."""
 
     def add(self, entry_id: int, signals: ImageSignals) -> None:
-        """Add every frame of ``signals`` under ``entry_id`` (videos add nothing)."""
+        """Add every frame of ``signals`` and its stored views under ``entry_id``.
+
+        Videos add nothing.
+        """
         for frame in signals.frames:
             self._removed.discard(entry_id)
             self.add_hashes(entry_id, frame.phash, frame.pdq, frame.pdq_quality)
+            for view in frame.views:
+                if view.stored:
+                    self.add_hashes(entry_id, view.phash, view.pdq, view.pdq_quality, view.view)
 
     def remove(self, entry_id: int) -> None:
         """Hide every frame of ``entry_id`` from queries."""
@@ -198,55 +238,92 @@ class HashIndex(ABC):
     def query(self, signals: ImageSignals) -> list[Match]:
         """Entries matching any frame of ``signals``, best first (auto, then by PDQ distance)."""
         probes = _probes(signals)
-        if not probes:
+        if probes is None:
             return []
-        radius = self.thresholds.possible_phash
-        phashes = np.asarray([probe.phash for probe in probes], dtype=np.uint64)
         best: dict[int, tuple[tuple[bool, int, int], Match]] = {}
-        for rows, found in zip(self._store(), self._candidates(phashes, radius), strict=True):
+        radii = self._radii(probes)
+        for rows, found in zip(self._store(), self._candidates(probes.phash, radii), strict=True):
             if not found.size:
                 continue
-            for probe in probes:
-                for match in self._verify(rows, found, probe):
-                    rank = (match.tier is Tier.AUTO, -match.pdq_distance, -match.phash_distance)
-                    if match.entry_id not in best or rank > best[match.entry_id][0]:
-                        best[match.entry_id] = (rank, match)
+            for match in self._verify(rows, found, probes):
+                rank = (match.tier is Tier.AUTO, -match.pdq_distance, -match.phash_distance)
+                if match.entry_id not in best or rank > best[match.entry_id][0]:
+                    best[match.entry_id] = (rank, match)
         ranked = sorted(best.values(), key=lambda item: item[0], reverse=True)
         return [match for _, match in ranked]
 
-    def _verify(self, rows: _Rows, found: np.ndarray, probe: _Probe) -> Iterable[Match]:
+    def _radii(self, probes: _Probes) -> np.ndarray:
+        """The pHash radius of each probe: the view rule's for views, else the frame rule's."""
         t = self.thresholds
-        phash = np.bitwise_count(rows.phash[found] ^ probe.phash).astype(np.int32)
-        close = phash <= t.possible_phash
+        return np.where(probes.rule == _VIEW, t.view_phash, t.possible_phash).astype(np.int32)
+
+    def _verify(self, rows: _Rows, found: np.ndarray, probes: _Probes) -> Iterable[Match]:
+        """Every (candidate row, probe) pair that matches under the probe's rule."""
+        t = self.thresholds
+        row_phash = rows.phash[found]
+        phash = np.bitwise_count(row_phash[:, None] ^ probes.phash[None, :]).astype(np.int32)
+        packed = rows.quality[found]
+        kind = packed >> np.uint8(_KIND_SHIFT)
+        radius = self._radii(probes)
+        close = (phash <= radius[None, :]) & (kind[:, None] == probes.target[None, :])
         if not close.any():
             return
-        found, phash = found[close], phash[close]
-        pdq = np.bitwise_count(rows.pdq[found] ^ probe.pdq).sum(axis=1, dtype=np.int32)
-        quality = np.minimum(rows.quality[found], probe.quality)
-        if probe.mirrored:
-            auto = (pdq <= t.mirror_auto_pdq) & (phash <= t.mirror_auto_phash)
-        else:
-            auto = ((pdq <= t.auto_pdq) & (phash <= t.auto_pdq_phash)) | (
-                (phash <= t.auto_phash) & (pdq <= t.auto_phash_pdq)
-            )
+        row_at, probe_at = np.nonzero(close)
+        found, phash = found[row_at], phash[row_at, probe_at]
+        pdq = np.bitwise_count(rows.pdq[found] ^ probes.pdq[probe_at]).sum(axis=1, dtype=np.int32)
+        quality = np.minimum(packed[row_at] & _QUALITY_BITS, probes.quality[probe_at])
+        rule = probes.rule[probe_at]
+        frame_auto = (
+            ((pdq <= t.auto_pdq) & (phash <= t.auto_pdq_phash))
+            | ((phash <= t.auto_phash) & (pdq <= t.auto_phash_pdq))
+            | ((phash <= t.auto_close_phash) & (pdq <= t.auto_close_pdq))
+        )
+        mirror_auto = (pdq <= t.mirror_auto_pdq) & (phash <= t.mirror_auto_phash)
+        view_auto = pdq <= t.view_auto_pdq
+        auto = np.select([rule == _FRAME, rule == _MIRROR], [frame_auto, mirror_auto], view_auto)
         auto &= quality >= t.min_auto_quality
-        ids = rows.ids[found].tolist()
-        for entry_id, p, q, a in zip(ids, phash.tolist(), pdq.tolist(), auto.tolist(), strict=True):
+        view_ok = (pdq <= t.view_possible_pdq) & (quality >= t.min_auto_quality)
+        keep = (rule != _VIEW) | view_ok
+        columns = (rows.ids[found], phash, pdq, auto, rule, probe_at)
+        for entry_id, p, q, a, r, at in zip(*(c[keep].tolist() for c in columns), strict=True):
             if entry_id not in self._removed:
-                yield Match(entry_id, p, q, Tier.AUTO if a else Tier.POSSIBLE, probe.mirrored)
+                tier = Tier.AUTO if a else Tier.POSSIBLE
+                yield Match(entry_id, p, q, tier, r == _MIRROR, probes.views[at])
 
 
-def _probes(signals: ImageSignals) -> list[_Probe]:
-    probes = []
+def _probes(signals: ImageSignals) -> _Probes | None:
+    """The query's probes: each frame as is and mirrored, and each of its views."""
+    phash: list[int] = []
+    pdq: list[np.ndarray] = []
+    quality: list[int] = []
+    target: list[int] = []
+    rule: list[int] = []
+    views: list[View] = []
     for frame in signals.frames:
-        probes.append(
-            _Probe(np.uint64(frame.phash), pdq_words(frame.pdq), frame.pdq_quality, False)
-        )
-        mirror = _Probe(
-            np.uint64(frame.phash_mirror), pdq_words(frame.pdq_mirror), frame.pdq_quality, True
-        )
-        probes.append(mirror)
-    return probes
+        probes = [
+            (frame.phash, frame.pdq, frame.pdq_quality, View.FULL, _FRAME),
+            (frame.phash_mirror, frame.pdq_mirror, frame.pdq_quality, View.FULL, _MIRROR),
+        ]
+        for view in frame.views:
+            kind = _FRAME if view.view in FRAME_RULE else _VIEW
+            probes.append((view.phash, view.pdq, view.pdq_quality, view.view, kind))
+        for probe_phash, probe_pdq, probe_quality, view, kind in probes:
+            phash.append(probe_phash)
+            pdq.append(pdq_words(probe_pdq))
+            quality.append(probe_quality)
+            target.append(TARGET[view])
+            rule.append(kind)
+            views.append(view)
+    if not phash:
+        return None
+    return _Probes(
+        np.asarray(phash, dtype=np.uint64),
+        np.stack(pdq),
+        np.asarray(quality, dtype=np.int32),
+        np.asarray(target, dtype=np.uint8),
+        np.asarray(rule, dtype=np.uint8),
+        tuple(views),
+    )
 
 
 def _columns(
@@ -254,8 +331,13 @@ def _columns(
     phashes: Sequence[int] | np.ndarray,
     pdqs: Sequence[str | bytes] | np.ndarray,
     qualities: Sequence[int] | np.ndarray | None,
+    views: Sequence[int] | np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The index's columns: ids, pHash, PDQ words and the packed quality byte."""
     id_col = np.asarray(ids, dtype=np.int64)
+    if id_col.size and (id_col.min() < 0 or id_col.max() > MAX_ENTRY_ID):
+        raise ValueError("entry ids must be in 0 … 2**31 - 1 (SQL INTEGER keys)")
+    id_col = id_col.astype(np.int32)
     phash_col = np.asarray(phashes, dtype=np.uint64)
     if isinstance(pdqs, np.ndarray) and pdqs.dtype == np.uint64 and pdqs.ndim == 2:
         pdq_col = pdqs
@@ -270,8 +352,14 @@ def _columns(
     quality_col = (
         np.full(len(id_col), 100, dtype=np.uint8)
         if qualities is None
-        else np.asarray(qualities, dtype=np.uint8)
+        else np.minimum(np.asarray(qualities), 100).astype(np.uint8)
     )
+    if views is not None:
+        kinds = np.asarray([row_kind(v) for v in range(len(View))], dtype=np.uint8)
+        view_col = np.asarray(views, dtype=np.int64)
+        if len(view_col) != len(quality_col):
+            raise ValueError("views must have one value per row")
+        quality_col |= kinds[view_col] << np.uint8(_KIND_SHIFT)
     if not len(id_col) == len(phash_col) == len(pdq_col) == len(quality_col):
         raise ValueError("ids, phashes, pdqs and qualities must have the same length")
     return id_col, phash_col, pdq_col, quality_col
@@ -287,14 +375,16 @@ class LinearIndex(HashIndex):
     def _store(self) -> list[_Rows]:
         return [self._rows]
 
-    def _candidates(self, phashes: np.ndarray, radius: int) -> list[np.ndarray]:
-        return [self._rows.within(phashes, radius)]
+    def _candidates(self, phashes: np.ndarray, radii: np.ndarray) -> list[np.ndarray]:
+        return [self._rows.within(phashes, radii)]
 
-    def load(self, ids, phashes, pdqs, qualities=None) -> None:  # type: ignore[no-untyped-def]
-        self._rows.extend(*_columns(ids, phashes, pdqs, qualities))
+    def load(self, ids, phashes, pdqs, qualities=None, views=None) -> None:  # type: ignore[no-untyped-def]
+        self._rows.extend(*_columns(ids, phashes, pdqs, qualities, views))
 
-    def add_hashes(self, entry_id: int, phash: int, pdq: str | bytes, quality: int = 100) -> None:
-        self._rows.append(entry_id, phash, pdq_words(pdq), quality)
+    def add_hashes(
+        self, entry_id: int, phash: int, pdq: str | bytes, quality: int = 100, view: int = 0
+    ) -> None:
+        self._rows.append(entry_id, phash, pdq_words(pdq), packed_quality(quality, view))
 
     def __len__(self) -> int:
         return self._rows.size
@@ -327,54 +417,90 @@ def _flip_masks(bits: int, radius: int) -> np.ndarray:
 
 
 class _ChunkTable:
-    """Rows grouped by one pHash chunk: ``order[offsets[v]:offsets[v+1]]`` have chunk value v."""
+    """Rows grouped by one pHash chunk: ``order[offsets[v]:offsets[v+1]]`` have chunk value v.
+
+    ``fingerprint`` holds, in the same order, 32 of the pHash bits outside the chunk (4
+    bytes a row instead of an 8-byte copy of the pHash): a row within radius R of a probe
+    is within R on those bits too, so they filter the bucket runs without reading the
+    scattered pHash column; the exact distance is checked on the survivors.
+    """
 
     def __init__(self, shift: int, bits: int, phash: np.ndarray) -> None:
         self.shift, self.bits = shift, bits
         keys = self.keys(phash)
         self.order = np.argsort(keys, kind="stable").astype(np.int32)
-        self.sorted_phash = phash[self.order]
+        self.fingerprint = self.fingerprints(phash[self.order])
         self.offsets = np.zeros((1 << bits) + 1, dtype=np.int32)
         np.cumsum(np.bincount(keys, minlength=1 << bits), out=self.offsets[1:])
 
     def keys(self, phash: np.ndarray) -> np.ndarray:
         return ((phash >> np.uint64(self.shift)) & np.uint64((1 << self.bits) - 1)).astype(np.int64)
 
+    def fingerprints(self, phash: np.ndarray) -> np.ndarray:
+        """The low 32 of the pHash bits outside this chunk, as uint32."""
+        low = phash & np.uint64((1 << self.shift) - 1)
+        top = self.shift + self.bits
+        if top < 64:
+            low = low | ((phash >> np.uint64(top)) << np.uint64(self.shift))
+        return (low & np.uint64(0xFFFF_FFFF)).astype(np.uint32)
+
     def merged(self, phash_new: np.ndarray, first_row: int) -> _ChunkTable:
-        """A table of these rows plus ``phash_new`` numbered from ``first_row``."""
+        """A table of these rows plus ``phash_new`` numbered from ``first_row``.
+
+        Linear: each new row's final position is ``offsets[key + 1]`` (after every old row
+        with a key ≤ its own) plus its rank among the new rows; the old rows fill the other
+        positions in their order.  (Only scatters and masks: numpy releases the GIL in
+        them, so a background merge does not stall the event loop.)
+        """
         new_keys = self.keys(phash_new)
         new_order = np.argsort(new_keys, kind="stable")
-        all_keys = np.concatenate([self.keys(self.sorted_phash), new_keys[new_order]])
-        merge = np.argsort(all_keys, kind="stable")  # two sorted runs: a linear merge
+        sorted_keys = new_keys[new_order]
+        size = len(self.order) + len(new_keys)
+        new_at = self.offsets[sorted_keys + 1].astype(np.int64) + np.arange(len(new_keys))
+        old_at = np.ones(size, dtype=bool)
+        old_at[new_at] = False
         table = object.__new__(_ChunkTable)
         table.shift, table.bits = self.shift, self.bits
-        rows = np.concatenate([self.order, (new_order + first_row).astype(np.int32)])
-        table.order = rows[merge]
-        table.sorted_phash = np.concatenate([self.sorted_phash, phash_new[new_order]])[merge]
+        table.order = np.empty(size, dtype=np.int32)
+        table.order[new_at] = new_order + first_row
+        table.order[old_at] = self.order
+        table.fingerprint = np.empty(size, dtype=np.uint32)
+        table.fingerprint[new_at] = self.fingerprints(phash_new[new_order])
+        table.fingerprint[old_at] = self.fingerprint
         table.offsets = self.offsets.copy()
         added = np.cumsum(np.bincount(new_keys, minlength=1 << self.bits))
         table.offsets[1:] += added.astype(np.int32)
         return table
 
-    def within(self, phashes: np.ndarray, masks: np.ndarray, radius: int) -> np.ndarray:
-        """Rows within ``radius`` of any of ``phashes`` found in the buckets around each."""
-        found = [self._within_one(phash, masks, radius) for phash in phashes]
-        return found[0] if len(found) == 1 else np.concatenate(found)
+    def within(
+        self, phashes: np.ndarray, radii: np.ndarray, masks: dict[int, np.ndarray]
+    ) -> np.ndarray:
+        """Rows found in the buckets around each ``phashes[i]`` (flipping ``masks[radii[i]]``)
+        whose fingerprint is within ``radii[i]``: a superset of the rows within the radius
+        (callers check the distance).
 
-    def _within_one(self, phash: np.uint64, masks: np.ndarray, radius: int) -> np.ndarray:
-        keys = masks ^ ((int(phash) >> self.shift) & ((1 << self.bits) - 1))
+        All probes at once: the buckets around every probe's chunk value are read in one
+        gather, each position remembering which probe asked for it.
+        """
+        chunks = self.keys(phashes)
+        probe_masks = [masks[int(radius)] for radius in radii]
+        keys = np.concatenate([m ^ c for m, c in zip(probe_masks, chunks.tolist(), strict=True)])
+        per_probe = [len(m) for m in probe_masks]
         starts = self.offsets[keys]
         lengths = self.offsets[keys + 1] - starts
         nonempty = lengths > 0
         starts, lengths = starts[nonempty], lengths[nonempty]
         if not starts.size:
             return _EMPTY_ROWS
+        asked = np.repeat(np.arange(len(phashes)), per_probe)[nonempty]
         # positions of every row in the probed buckets: runs starts[i] .. starts[i]+lengths[i]
         steps = np.ones(int(lengths.sum()), dtype=np.int64)
         steps[0] = starts[0]
         steps[np.cumsum(lengths[:-1])] = starts[1:] - (starts[:-1] + lengths[:-1]) + 1
         positions = np.cumsum(steps)
-        close = np.bitwise_count(self.sorted_phash[positions] ^ phash) <= radius
+        probe = np.repeat(self.fingerprints(phashes)[asked], lengths)
+        radius = np.repeat(radii[asked], lengths)
+        close = np.bitwise_count(self.fingerprint[positions] ^ probe) <= radius
         return self.order[positions[close]].astype(np.int64)
 
 
@@ -467,8 +593,9 @@ class MultiIndexHashIndex(HashIndex):
         self._merging: _Rows | None = None  # the frozen run of the build in flight
         self._job: _MergeJob | None = None
         self._delta = _Rows()
-        radii = chunk_radii(thresholds.possible_phash, self._bits)
-        self._masks = [_flip_masks(bits, r) for bits, r in zip(self._bits, radii, strict=True)]
+        self._masks: list[dict[int, np.ndarray]] = [{} for _ in self._bits]
+        for radius in {thresholds.possible_phash, thresholds.view_phash}:
+            self._masks_for(radius)
 
     @property
     def building(self) -> bool:
@@ -479,17 +606,27 @@ class MultiIndexHashIndex(HashIndex):
         linear = [self._delta] if self._merging is None else [self._merging, self._delta]
         return [self._main.rows, *linear]
 
-    def _candidates(self, phashes: np.ndarray, radius: int) -> list[np.ndarray]:
+    def _masks_for(self, radius: int) -> None:
+        """Compute (once) each chunk's flip masks for a search radius."""
+        if radius in self._masks[0]:
+            return
+        per_chunk = chunk_radii(radius, self._bits)
+        for masks, bits, r in zip(self._masks, self._bits, per_chunk, strict=True):
+            masks[radius] = _flip_masks(bits, r)
+
+    def _candidates(self, phashes: np.ndarray, radii: np.ndarray) -> list[np.ndarray]:
         main = _EMPTY_ROWS
+        for radius in set(radii.tolist()):
+            self._masks_for(radius)
         if self._main.tables is not None:
             pairs = zip(self._main.tables, self._masks, strict=True)
-            found = [table.within(phashes, masks, radius) for table, masks in pairs]
+            found = [table.within(phashes, radii, masks) for table, masks in pairs]
             main = np.unique(np.concatenate(found))
-        return [main, *(rows.within(phashes, radius) for rows in self._store()[1:])]
+        return [main, *(rows.within(phashes, radii) for rows in self._store()[1:])]
 
-    def load(self, ids, phashes, pdqs, qualities=None) -> None:  # type: ignore[no-untyped-def]
-        """Bulk-add frames into the tables, synchronously (waits for a build in flight)."""
-        columns = _columns(ids, phashes, pdqs, qualities)
+    def load(self, ids, phashes, pdqs, qualities=None, views=None) -> None:  # type: ignore[no-untyped-def]
+        """Bulk-add stored views into the tables, synchronously (waits for a build in flight)."""
+        columns = _columns(ids, phashes, pdqs, qualities, views)
         self._settle()
         pending = [self._delta.columns(), columns]
         merged = [np.concatenate(parts) for parts in zip(*pending, strict=True)]
@@ -501,8 +638,10 @@ class MultiIndexHashIndex(HashIndex):
         """Merge every pending row into the tables now, on this thread."""
         self.load([], [], [])
 
-    def add_hashes(self, entry_id: int, phash: int, pdq: str | bytes, quality: int = 100) -> None:
-        self._delta.append(entry_id, phash, pdq_words(pdq), quality)
+    def add_hashes(
+        self, entry_id: int, phash: int, pdq: str | bytes, quality: int = 100, view: int = 0
+    ) -> None:
+        self._delta.append(entry_id, phash, pdq_words(pdq), packed_quality(quality, view))
         if self._delta.size >= self.delta_max and self._job is None:
             self._start_merge()
 

@@ -82,7 +82,7 @@ def _stored_ids(index: MultiIndexHashIndex) -> list[int]:
 def _hits(index: MultiIndexHashIndex, phash: int) -> list[int]:
     """Ids of the rows with exactly ``phash``, one per stored row found (duplicates kept)."""
     probes = np.asarray([phash], dtype=np.uint64)
-    found = zip(index._store(), index._candidates(probes, 0), strict=True)
+    found = zip(index._store(), index._candidates(probes, np.zeros(1, np.int32)), strict=True)
     return [int(rows.ids[i]) for rows, rows_found in found for i in rows_found]
 
 

@@ -1,9 +1,12 @@
 """Robustness of the tier rule on real photos, their edits and hard negatives.
 
 The set (tests/media/robustness_set.py) is built in memory: 34 photos from scikit-image
-and the PDQ corpus, 15 edits and 4 quarter-crops of each (680 images).  Both index implementations
-must give the same answers, different pictures must never join automatically, and the
-edits must reach the tiers documented in docs/media.md.
+and the PDQ corpus, 15 edits and 4 quarter-crops of each (680 images).  Issue #3's target
+is asserted for every photo with PDQ quality ≥ 50 (the edit looked up with its original
+stored, and the other way round): the listed edits join ``auto``, the 10 % crop is found
+at least as ``possible``; different pictures never join ``auto``, not even with every
+threshold widened (the margin documented in core/media/thresholds.py).  Both index
+implementations must give the same answers.
 """
 
 from __future__ import annotations
@@ -13,8 +16,11 @@ import pytest
 from core.media.hashing import ImageSignals, hash_image
 from core.media.index import LinearIndex, MultiIndexHashIndex
 from core.media.thresholds import Tier
+from core.media.views import View
+from tests.media.robustness_report import WIDENED, false_autos
 from tests.media.robustness_set import (
     AUTO_EDITS,
+    FOUND_EDITS,
     MIN_QUALITY,
     Evaluation,
     Sample,
@@ -22,10 +28,6 @@ from tests.media.robustness_set import (
     corpus_variants,
     evaluate,
 )
-
-MAX_AUTO_MISSES = 1
-MIN_TINY_SIDE = 32
-"""Edits smaller than this (a 25 % resize of a 34×42 px image) cannot be expected to hash stably."""
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +42,11 @@ def linear(hashed: tuple[list[Sample], list[ImageSignals]]) -> Evaluation:
     return evaluate(samples, signals, LinearIndex())
 
 
+def _good_pairs(result: Evaluation, edit: str) -> list[tuple[int, int]]:
+    """(edit, original) sample pairs of the photos with PDQ quality ≥ 50."""
+    return [(q, s) for q, s in result.pairs_of_edit(edit) if result.qualities[s] >= MIN_QUALITY]
+
+
 def test_set_is_large_and_mostly_good_quality(linear: Evaluation) -> None:
     photos = {s.photo for s in linear.samples}
     good = {
@@ -52,54 +59,69 @@ def test_set_is_large_and_mostly_good_quality(linear: Evaluation) -> None:
 
 
 def test_different_pictures_never_join_automatically(linear: Evaluation) -> None:
-    wrong = [
-        (
-            linear.samples[query].photo,
-            linear.samples[query].edit,
-            linear.samples[stored].photo,
-            linear.samples[stored].edit,
-        )
-        for query, found in enumerate(linear.matches)
-        for stored, match in found.items()
-        if match.tier is Tier.AUTO and linear.samples[query].group != linear.samples[stored].group
-    ]
-    assert wrong == []
+    assert false_autos(linear) == []
+
+
+def test_not_even_with_every_threshold_widened(
+    hashed: tuple[list[Sample], list[ImageSignals]],
+) -> None:
+    samples, signals = hashed
+    assert false_autos(evaluate(samples, signals, LinearIndex(WIDENED))) == []
 
 
 @pytest.mark.parametrize("edit", AUTO_EDITS)
-def test_mechanical_edits_join_automatically(
-    linear: Evaluation, edit: str, hashed: tuple[list[Sample], list[ImageSignals]]
+def test_target_edits_join_automatically_both_ways(linear: Evaluation, edit: str) -> None:
+    pairs = _good_pairs(linear, edit)
+    assert len(pairs) >= 28
+    forward = {linear.samples[q].photo: linear.tier(q, s) for q, s in pairs}
+    backward = {linear.samples[q].photo: linear.tier(s, q) for q, s in pairs}
+    assert [photo for photo, tier in forward.items() if tier is not Tier.AUTO] == []
+    # The other way round (the edit stored first) is beyond the target; it is as good
+    # except for one photo's mirror (measured: pHash 4 / PDQ 4 mirrored, over the
+    # mirror rule's pHash 2), which a moderator sees as a possible duplicate.
+    not_auto = [photo for photo, tier in backward.items() if tier is not Tier.AUTO]
+    assert len(not_auto) <= (1 if edit == "mirror" else 0)
+    assert all(tier is not None for tier in backward.values())
+
+
+@pytest.mark.parametrize("edit", FOUND_EDITS)
+def test_ten_percent_crops_are_at_least_possible_both_ways(linear: Evaluation, edit: str) -> None:
+    pairs = _good_pairs(linear, edit)
+    assert len(pairs) >= 28
+    assert [q for q, s in pairs if linear.tier(q, s) is None] == []
+    assert [q for q, s in pairs if linear.tier(s, q) is None] == []
+
+
+@pytest.mark.parametrize(
+    ("edit", "view"),
+    [
+        ("crop_5", View.INNER_OF_CROP_5),
+        ("crop_10", View.INNER_OF_CROP_10),
+        ("banner_15", View.INNER),
+        ("transparency", View.COLOUR),
+    ],
+)
+def test_the_views_do_the_work_global_hashes_cannot(
+    linear: Evaluation, edit: str, view: View
 ) -> None:
-    signals = hashed[1]
-    tiers = {}
-    for query, stored in linear.pairs_of_edit(edit):
-        if linear.qualities[stored] < MIN_QUALITY:
-            continue
-        if min(signals[query].width, signals[query].height) < MIN_TINY_SIDE:
-            continue
-        tiers[linear.samples[query].photo] = linear.tier(query, stored)
-    missed = [photo for photo, tier in tiers.items() if tier is not Tier.AUTO]
-    # At most one photo per edit may miss (measured: the brick texture resized to 25 %).
-    assert len(tiers) >= 28
-    assert len(missed) <= MAX_AUTO_MISSES
+    """Most of these copies are matched through the view made for them."""
+    pairs = _good_pairs(linear, edit)
+    deciding = [linear.matches[q][s].view for q, s in pairs if s in linear.matches[q]]
+    assert deciding.count(view) >= 0.8 * len(pairs)
 
 
 @pytest.mark.parametrize(
     ("edit", "auto_at_least", "found_at_least"),
     [
-        # Regression guards at the measured rates (docs/media.md), not the brief's target:
-        # global hashes do not survive these edits on every photo.
-        ("transparency", 0.45, 0.45),
-        ("crop_5", 0.08, 0.65),
-        ("banner_15", 0.0, 0.25),
-        ("crop_10", 0.0, 0.15),
+        # Beyond the target: regression guards at the measured rates (docs/media.md).
+        ("border_20", 0.9, 1.0),
+        ("transparency_30", 0.9, 1.0),
     ],
 )
-def test_hard_edits_reach_the_measured_rates(
+def test_extra_edits_reach_the_measured_rates(
     linear: Evaluation, edit: str, auto_at_least: float, found_at_least: float
 ) -> None:
-    pairs = [(q, s) for q, s in linear.pairs_of_edit(edit) if linear.qualities[s] >= MIN_QUALITY]
-    tiers = [linear.tier(q, s) for q, s in pairs]
+    tiers = [linear.tier(q, s) for q, s in _good_pairs(linear, edit)]
     auto = sum(t is Tier.AUTO for t in tiers) / len(tiers)
     found = sum(t is not None for t in tiers) / len(tiers)
     assert auto >= auto_at_least
