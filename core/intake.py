@@ -112,6 +112,8 @@ class IntakeService:
         if self._media.fetcher is not None and links:
             known = await self._store.known_link_keys(report.creator, [link.key for link in links])
             fetch = [item for item in items if item.link and item.link.key not in known]
+        if not fetch and not report.attachments:
+            return items  # nothing to hash: a plain link report
         hashed = await asyncio.gather(
             *(self._fetch_and_hash(item.link) for item in fetch if item.link),
             *(self._hash_attachment(a) for a in report.attachments),
@@ -145,9 +147,7 @@ class IntakeService:
                 raise InvalidLink(rejected[0].reason)
             raise InvalidLink("no link or picture found in the report")
         if self._rate_limit:
-            await self._rate_limit.check(
-                str(report.reporter), cost=len(links) + len(report.attachments)
-            )
+            self._rate_limit.hit(str(report.reporter), cost=len(links) + len(report.attachments))
         items = await self._items(report, links, rejected)
         if not items:
             raise MediaError(rejected[0].reason if rejected else "nothing to report")
@@ -179,11 +179,12 @@ class IntakeService:
                     result.case_id, result.case_code, report.creator, created=result.new_case
                 )
             )
-        log.info(
-            "report from %s recorded: %s",
-            report.reporter.platform,
-            ", ".join(s.case_code for s in stored),
-        )
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "report from %s recorded: %s",
+                report.reporter.platform,
+                ", ".join(s.case_code for s in stored),
+            )
         outcomes = [self._outcome(i, s) for i, s in zip(items, stored, strict=True)]
         return IntakeResult(outcomes, rejected)
 

@@ -1,10 +1,14 @@
 """Committing reports: a group-commit writer.
 
-Concurrent reports are queued and written by one task, many per transaction, so
-each report is still committed before its reporter hears "received" while the
-cost of a commit is shared.  On PostgreSQL the batch runs over asyncpg; on SQLite
-it runs on one dedicated thread with the plain ``sqlite3`` driver, because every
-aiosqlite statement costs a thread hop (about 0.5 ms here) and a batch has a dozen.
+Concurrent reports are queued and written by writer tasks, many per transaction,
+so each report is still committed before its reporter hears "received" while the
+cost of a commit is shared.  A batch of plain link reports (the hot path) is
+written with the raw drivers, not SQLAlchemy: prepared asyncpg statements on
+PostgreSQL (:mod:`db.intake_pg`, two writers overlapping their batches), the plain
+``sqlite3`` driver on SQLite (:mod:`db.intake_sqlite`, one writer, on the event
+loop while the write lock is free: :mod:`db.sqlite_writer`).  A batch with pictures
+goes through the SQLAlchemy Core statements of :mod:`db.intake_sql` (over asyncpg,
+or on the writer's thread for SQLite), which also store the picture hashes.
 """
 
 from __future__ import annotations
@@ -12,24 +16,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import asyncpg
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.model import ReporterRef
 from core.ports import PendingReport, StoredReport
-from db.engine import create_sync_sqlite_engine, is_sqlite
+from db.engine import asyncpg_connect_args, create_sync_sqlite_engine, is_sqlite
+from db.intake_pg import record_links as record_pg_links
+from db.intake_plan import links_only
 from db.intake_sql import IdCache, record_batch
+from db.intake_sqlite import record_links as record_sqlite_links
 from db.notify import new_sender_token
+from db.pg_writer import PgWriter
+from db.sqlite_writer import LockBusy, SqliteWriter
 from db.tables import creators_t, links_t
 
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 5
+#: the smallest batch a writer splits off a large queue for another, idle writer
+MIN_SHARED_BATCH = 32
 _RETRYABLE = ("deadlock", "could not serialize", "database is locked", "busy")
 
 
@@ -46,20 +59,39 @@ class SqlReportStore:
     """A :class:`core.ports.ReportStore` that group-commits concurrent reports."""
 
     def __init__(
-        self, engine: AsyncEngine, *, max_batch: int = 256, writers: int = 3, sender: str = ""
+        self,
+        engine: AsyncEngine,
+        *,
+        max_batch: int = 256,
+        writers: int = 2,
+        sender: str = "",
+        raw_statements: bool = True,
     ) -> None:
+        """A store writing through ``engine``'s database.
+
+        ``raw_statements=False`` writes every batch with the SQLAlchemy Core statements
+        of :mod:`db.intake_sql`, as batches with pictures always are (for comparisons).
+        """
         self._engine = engine
+        self._raw_statements = raw_statements
         self._max_batch = max_batch
         self._ids = IdCache(sender=sender or new_sender_token())
         self._queue: asyncio.Queue[_Job] | None = None
         self._workers: list[asyncio.Task[None]] = []
+        self._idle_writers = 0
+        self._running = False
         # PostgreSQL overlaps several batches (each on its own connection); SQLite has one writer
         self._writers = 1 if is_sqlite(str(engine.url)) else writers
         self._sync_engine: Engine | None = None
         self._thread: ThreadPoolExecutor | None = None
+        self._sqlite: SqliteWriter | None = None
+        self._pg: PgWriter | None = None
         if is_sqlite(str(engine.url)):
             self._sync_engine = create_sync_sqlite_engine(engine.url.render_as_string(False))
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leakdesk-sqlite")
+            self._sqlite = SqliteWriter(engine.url.render_as_string(False), self._thread)
+        elif engine.dialect.name == "postgresql":
+            self._pg = PgWriter(asyncpg_connect_args(engine))
 
     def forget_cached(self, reporter: ReporterRef) -> None:
         """Drop the cached id of a reporter whose identity was erased."""
@@ -72,13 +104,20 @@ class SqlReportStore:
 
     async def start(self) -> None:
         """Start the writer tasks (idempotent; ``record`` starts them too if needed)."""
-        if self._queue is None or not self._workers or any(w.done() for w in self._workers):
+        if self._queue is None or not self._running:
             await self._stop_workers()
             self._queue = asyncio.Queue()
             self._workers = [
                 asyncio.create_task(self._run(self._queue), name=f"leakdesk-writer-{n}")
                 for n in range(self._writers)
             ]
+            self._running = True
+            for worker in self._workers:  # a writer that ended (it should not) is restarted
+                worker.add_done_callback(self._writer_ended)
+
+    def _writer_ended(self, task: asyncio.Task[None]) -> None:
+        if task in self._workers:
+            self._running = False
 
     async def known_link_keys(self, creator: str, keys: Sequence[str]) -> set[str]:
         """Which of ``keys`` already belong to a case of ``creator``."""
@@ -96,7 +135,8 @@ class SqlReportStore:
         """Queue ``items`` and wait until their transaction has committed."""
         if not items:
             return []
-        await self.start()
+        if not self._running:
+            await self.start()
         assert self._queue is not None
         future: asyncio.Future[list[StoredReport]] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Job(items, future))
@@ -107,6 +147,11 @@ class SqlReportStore:
         if self._queue is not None and self._workers and not any(w.done() for w in self._workers):
             await self._queue.join()
         await self._stop_workers()
+        if self._sqlite:
+            self._sqlite.close()
+            self._sqlite = None
+        if self._pg:
+            await self._pg.close()
         if self._thread:
             self._thread.shutdown(wait=True)
             self._thread = None
@@ -114,6 +159,7 @@ class SqlReportStore:
             self._sync_engine.dispose()
 
     async def _stop_workers(self) -> None:
+        self._running = False
         for worker in self._workers:
             worker.cancel()
         for worker in self._workers:
@@ -123,9 +169,14 @@ class SqlReportStore:
 
     async def _run(self, queue: asyncio.Queue[_Job]) -> None:
         while True:
-            jobs = [await queue.get()]
+            self._idle_writers += 1
+            try:
+                jobs = [await queue.get()]
+            finally:
+                self._idle_writers -= 1
+            limit = min(self._max_batch, self._share(queue.qsize() + 1))
             size = len(jobs[0].items)
-            while not queue.empty() and size < self._max_batch:
+            while not queue.empty() and size < limit:
                 job = queue.get_nowait()
                 jobs.append(job)
                 size += len(job.items)
@@ -134,6 +185,19 @@ class SqlReportStore:
             finally:
                 for _ in jobs:
                     queue.task_done()
+
+    def _share(self, queued: int) -> int:
+        """How many of the ``queued`` reports this writer takes.
+
+        Everything, unless another writer is idle and the queue is large: then it is
+        shared, so that one batch is in the database while the reporters of the other
+        are busy on the event loop, instead of all reporters waiting on one batch and
+        then all working at once.  Parts never go below :data:`MIN_SHARED_BATCH`: each
+        batch costs a few round trips and a commit, which small batches pay too often.
+        """
+        if not self._idle_writers or queued < 2 * MIN_SHARED_BATCH:
+            return queued
+        return max(MIN_SHARED_BATCH, -(-queued // (self._idle_writers + 1)))
 
     async def _write(self, jobs: list[_Job]) -> None:
         try:
@@ -159,10 +223,8 @@ class SqlReportStore:
         for attempt in range(MAX_RETRIES):
             try:
                 stored, creators, reporters = await self._transaction(items)
-            except DBAPIError as err:
-                if attempt == MAX_RETRIES - 1 or not any(
-                    m in str(err.orig).lower() for m in _RETRYABLE
-                ):
+            except Exception as err:
+                if attempt == MAX_RETRIES - 1 or not _retryable(err):
                     raise
                 await asyncio.sleep(0.01 * (attempt + 1))
                 continue
@@ -171,6 +233,12 @@ class SqlReportStore:
         raise AssertionError("unreachable")
 
     async def _transaction(self, items: list[PendingReport]) -> Result:
+        ids = self._ids
+        if self._raw_statements and links_only(items):
+            if self._sqlite is not None:
+                return await self._sqlite.run(lambda conn: record_sqlite_links(conn, items, ids))
+            if self._pg is not None:
+                return await self._pg.run(lambda conn: record_pg_links(conn, items, ids))
         if self._sync_engine is not None:
             engine = self._sync_engine
 
@@ -181,6 +249,24 @@ class SqlReportStore:
             return await asyncio.get_running_loop().run_in_executor(self._thread, work)
         async with self._engine.begin() as conn:
             return await conn.run_sync(record_batch, items, self._ids)
+
+
+def _retryable(err: Exception) -> bool:
+    """True for lock conflicts and lost connections, worth another attempt.
+
+    A second attempt never records a report twice: a committed one is found by its token.
+    """
+    if isinstance(err, LockBusy | asyncpg.ConnectionDoesNotExistError):
+        return True
+    if isinstance(err, asyncpg.PostgresConnectionError):
+        return True
+    if isinstance(err, DBAPIError):
+        message = str(err.orig)
+    elif isinstance(err, sqlite3.OperationalError | asyncpg.PostgresError):
+        message = str(err)
+    else:
+        return False
+    return any(m in message.lower() for m in _RETRYABLE)
 
 
 def _settle(

@@ -124,6 +124,33 @@ def _check_host(host: str) -> None:
 #: IDNA encoding (url-normalize's host step) is the slowest part; hosts repeat a lot.
 _normalize_host = lru_cache(maxsize=65_536)(normalize_host)
 
+# Characters url-normalize's escaping leaves as they are (never escaped, and no ``%`` to
+# decode): a path or query made only of them, with nothing else to fold, comes out of
+# its normalization unchanged, so the library call can be skipped (most links are so).
+_UNRESERVED = r"A-Za-z0-9_.~\-"
+_PATH_SAFE = _UNRESERVED + r":@!$&'()*+,;=\[\]"
+_QUERY_SAFE = _UNRESERVED + r":/?@!$'()*+,;\[\]"
+#: non-empty segments after a leading slash, an optional trailing slash
+_PLAIN_PATH = re.compile(rf"(?:/[{_PATH_SAFE}]+)+/?|/")
+_DOT_SEGMENT = re.compile(r"/\.\.?(?:/|$)")
+_QUERY_PARAM = rf"(?:[{_QUERY_SAFE}]+(?:=[{_QUERY_SAFE}]*)?|=[{_QUERY_SAFE}]*)"
+#: non-empty parameters with at most one ``=`` each
+_PLAIN_QUERY = re.compile(rf"{_QUERY_PARAM}(?:&{_QUERY_PARAM})*")
+
+
+def _normalize_path(path: str) -> str:
+    """``normalize_path(path, "https")``, skipped when it would change nothing."""
+    if _PLAIN_PATH.fullmatch(path) and not _DOT_SEGMENT.search(path):
+        return path
+    return normalize_path(path, "https")
+
+
+def _normalize_query(query: str) -> str:
+    """``normalize_query(query)``, skipped when it would change nothing."""
+    if not query or _PLAIN_QUERY.fullmatch(query):
+        return query
+    return normalize_query(query)
+
 
 def _normalize(text: str) -> tuple[str, str, str, str]:
     """url-normalize's pipeline (case, IDN, port, dot segments, escapes)."""
@@ -132,8 +159,8 @@ def _normalize(text: str) -> tuple[str, str, str, str]:
     return (
         _normalize_host(parts.host),
         port,
-        normalize_path(parts.path, "https"),
-        normalize_query(parts.query),
+        _normalize_path(parts.path),
+        _normalize_query(parts.query),
     )
 
 
@@ -173,9 +200,13 @@ def canonicalize(raw: str, registry: Registry | None = None) -> CanonicalLink:
     """Validate ``raw`` and return its canonical form and dedupe key.
 
     Raises :class:`~core.errors.InvalidLink` for empty, over-long, non-http(s) or
-    private-address links.
+    private-address links.  Results are cached: a leaked link is typically reported
+    as the very same string by many people.
     """
-    registry = registry or default_registry()
+    return _canonicalize_cached(raw, registry or default_registry())
+
+
+def _canonicalize(raw: str, registry: Registry) -> CanonicalLink:
     text = _check_shape(raw)
     text, _, raw_fragment = text.partition("#")
     try:
@@ -217,3 +248,7 @@ def canonicalize(raw: str, registry: Registry | None = None) -> CanonicalLink:
         host=host,
         platform=platform.id if platform else None,
     )
+
+
+#: (raw link, registry) -> CanonicalLink; failures (InvalidLink) are not cached
+_canonicalize_cached = lru_cache(maxsize=8_192)(_canonicalize)

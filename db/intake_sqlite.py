@@ -1,0 +1,214 @@
+"""Link reports on SQLite with the plain ``sqlite3`` driver (the intake hot path).
+
+The same steps as :func:`db.intake_sql.record_batch`, without SQLAlchemy's
+per-statement cost: look-ups take every key of the batch at once (a JSON array
+through ``json_each``), inserts skip conflicts and return what they created, then
+read back what is there.  The caller owns the transaction (``BEGIN IMMEDIATE``),
+so nothing else writes while the batch runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+
+from core.codes import new_case_code
+from core.ports import PendingReport
+from db.intake_plan import (
+    CASE_COLUMNS,
+    LINK_COLUMNS,
+    MAX_CODE_ATTEMPTS,
+    ReportRow,
+    Result,
+    case_updates,
+    case_values,
+    expected_counts,
+    link_values,
+    report_values,
+    reporter_key,
+    sqlite_timestamp,
+    stored_reports,
+)
+from db.intake_sql import IdCache
+from db.tables import utcnow
+
+
+def _insert(table: str, columns: Sequence[str], returning: str) -> str:
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    return (
+        f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"
+        f" RETURNING {returning}"
+    )
+
+
+_IN_JSON = "IN (SELECT value FROM json_each(?))"
+INSERT_CREATOR = (
+    "INSERT INTO creators (slug, display_name, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+)
+SELECT_CREATORS = f"SELECT slug, id FROM creators WHERE slug {_IN_JSON}"
+INSERT_REPORTER = (
+    "INSERT INTO reporters (platform, platform_user_id, created_at) VALUES (?, ?, ?) "
+    "ON CONFLICT DO NOTHING"
+)
+SELECT_REPORTERS = (
+    f"SELECT platform, platform_user_id, id FROM reporters WHERE platform_user_id {_IN_JSON}"
+)
+SELECT_LINKS = f'SELECT creator_id, "key", case_id, id FROM links WHERE "key" {_IN_JSON}'
+SELECT_LINK = 'SELECT case_id, id FROM links WHERE "key" = ? AND creator_id = ?'
+SELECT_CASE_BY_ORIGIN = "SELECT id FROM cases WHERE origin_key = ? AND creator_id = ?"
+INSERT_CASE = _insert("cases", CASE_COLUMNS, "id")
+INSERT_LINK = _insert("links", LINK_COLUMNS, "id")
+INSERT_REPORT = _insert(
+    "reports",
+    ("token", "case_id", "link_id", "reporter_id", "origin", "note", "anonymous", "created_at"),
+    "id",
+)
+SELECT_REPORTS = f"SELECT token, id, case_id FROM reports WHERE token {_IN_JSON}"
+INSERT_CASE_REPORTER = (
+    "INSERT INTO case_reporters (case_id, reporter_id) VALUES (?, ?) "
+    "ON CONFLICT DO NOTHING RETURNING case_id"
+)
+BUMP_CASE = (
+    "UPDATE cases SET reporter_count = reporter_count + ?, report_count = report_count + ?, "
+    "last_seen = ?, updated_at = ? WHERE id = ?"
+)
+SELECT_CASE_COUNTS = f"SELECT id, code, reporter_count FROM cases WHERE id {_IN_JSON}"
+
+
+def _creator_ids(
+    conn: sqlite3.Connection, slugs: set[str], cache: IdCache, now: str
+) -> dict[str, int]:
+    found = {s: cache.creators[s] for s in slugs if s in cache.creators}
+    missing = sorted(slugs - found.keys())
+    if missing:
+        conn.executemany(INSERT_CREATOR, [(s, s, now) for s in missing])
+        found.update(conn.execute(SELECT_CREATORS, (json.dumps(missing),)).fetchall())
+    return found
+
+
+def _reporter_ids(
+    conn: sqlite3.Connection, refs: set[tuple[str, str]], cache: IdCache, now: str
+) -> dict[tuple[str, str], int]:
+    cached = cache.reporters
+    found = {r: cached[r] for r in refs if r in cached}
+    missing = sorted(refs - found.keys())
+    if missing:
+        conn.executemany(INSERT_REPORTER, [(p, u, now) for p, u in missing])
+        wanted = set(missing)
+        users = json.dumps([u for _, u in missing])
+        for platform, user, rid in conn.execute(SELECT_REPORTERS, (users,)):
+            if (platform, user) in wanted:
+                found[(platform, user)] = rid
+    return found
+
+
+def _open_case(
+    conn: sqlite3.Connection,
+    item: PendingReport,
+    creator_id: int,
+    now: str,
+    counts: tuple[int, int],
+) -> tuple[int, bool]:
+    """The case for ``item``'s key: a new one (True), or the one already opened under it."""
+    for _attempt in range(MAX_CODE_ATTEMPTS):
+        values = case_values(item, new_case_code(), creator_id, now, counts)
+        row = conn.execute(INSERT_CASE, values).fetchone()
+        if row is not None:
+            return row[0], True
+        row = conn.execute(SELECT_CASE_BY_ORIGIN, (item.origin_key, creator_id)).fetchone()
+        if row is not None:
+            return row[0], False
+        # else the random case code collided: draw another
+    raise RuntimeError("could not allocate case codes")
+
+
+def _cases_for_keys(
+    conn: sqlite3.Connection,
+    wanted: dict[tuple[int, str], PendingReport],
+    expected: dict[tuple[int, str], tuple[int, int]],
+    now: str,
+) -> tuple[dict[tuple[int, str], tuple[int, int | None]], dict[int, tuple[int, int]]]:
+    """Map (creator_id, key) to (case_id, link_id), opening cases for unknown keys.
+
+    Also returns the cases opened, with the (reporters, reports) they were opened with.
+    """
+    found: dict[tuple[int, str], tuple[int, int | None]] = {}
+    keys = json.dumps(sorted({k for _, k in wanted}))
+    for creator_id, key, case_id, link_id in conn.execute(SELECT_LINKS, (keys,)):
+        if (creator_id, key) in wanted:
+            found[(creator_id, key)] = (case_id, link_id)
+    opened: dict[int, tuple[int, int]] = {}
+    for wkey in sorted(k for k in wanted if k not in found):
+        case_id, is_new = _open_case(conn, wanted[wkey], wkey[0], now, expected[wkey])
+        found[wkey] = (case_id, None)
+        if is_new:
+            opened[case_id] = expected[wkey]
+    for wkey in sorted(k for k in wanted if found[k][1] is None):
+        case_id = found[wkey][0]
+        row = conn.execute(INSERT_LINK, link_values(wanted[wkey], wkey[0], case_id, now)).fetchone()
+        if row is not None:
+            found[wkey] = (case_id, row[0])
+            continue
+        # the key was linked in the meantime: use that link's case
+        row = conn.execute(SELECT_LINK, (wkey[1], wkey[0])).fetchone()
+        if row is not None:
+            found[wkey] = (row[0], row[1])
+    return found, opened
+
+
+def _insert_reports(conn: sqlite3.Connection, rows: list[ReportRow], now: str) -> list[ReportRow]:
+    """Insert the report rows; returns the fresh ones (a redelivered token is not fresh)."""
+    inserted: set[str] = set()
+    for row in rows:
+        found = conn.execute(INSERT_REPORT, (*report_values(row), now)).fetchone()
+        if found is not None:
+            row.report_id = found[0]
+            inserted.add(row.item.token)
+    fresh = [r for r in rows if r.item.token in inserted]
+    repeated = [r for r in rows if r.report_id is None]
+    if repeated:  # a redelivered submission: already recorded, answer as before
+        tokens = json.dumps([r.item.token for r in repeated])
+        earlier = {t: (rid, cid) for t, rid, cid in conn.execute(SELECT_REPORTS, (tokens,))}
+        for r in repeated:
+            if r.item.token in earlier:
+                r.report_id, r.case_id = earlier[r.item.token]
+    return fresh
+
+
+def record_links(
+    conn: sqlite3.Connection, items: Sequence[PendingReport], cache: IdCache
+) -> Result:
+    """Write link reports (see :func:`db.intake_plan.links_only`) in the caller's transaction.
+
+    Returns one result per item (in order) and the creator and reporter ids used,
+    which the caller may cache once the transaction has committed.
+    """
+    now = sqlite_timestamp(utcnow())
+    creators = _creator_ids(conn, {i.creator for i in items}, cache, now)
+    reporters = _reporter_ids(conn, {reporter_key(i) for i in items}, cache, now)
+    keyed = [((creators[i.creator], i.origin_key), reporters[reporter_key(i)]) for i in items]
+    wanted: dict[tuple[int, str], PendingReport] = {}
+    for item, (key, _reporter) in zip(items, keyed, strict=True):
+        wanted.setdefault(key, item)
+    found, opened = _cases_for_keys(conn, wanted, expected_counts(keyed), now)
+    rows = [
+        ReportRow(item, *found[key], reporter_id)
+        for item, (key, reporter_id) in zip(items, keyed, strict=True)
+    ]
+    fresh = _insert_reports(conn, rows, now)
+    new_reporters = []
+    for pair in sorted({(r.case_id, r.reporter_id) for r in fresh}):
+        if conn.execute(INSERT_CASE_REPORTER, pair).fetchone() is not None:
+            new_reporters.append(pair[0])
+    bumps = case_updates(fresh, new_reporters, opened)
+    conn.executemany(BUMP_CASE, [(r, n, now, now, cid) for cid, r, n in bumps])
+    ids = json.dumps(sorted({r.case_id for r in rows}))
+    counts: dict[int, tuple[str, int]] = {
+        cid: (code, count) for cid, code, count in conn.execute(SELECT_CASE_COUNTS, (ids,))
+    }
+    return stored_reports(rows, set(opened), counts), creators, reporters
+
+
+__all__ = ["record_links"]
