@@ -220,6 +220,11 @@ class SqlReportStore:
             offset += len(job.items)
 
     async def _commit(self, items: list[PendingReport]) -> list[StoredReport]:
+        unique = _first_per_token(items)
+        if len(unique) < len(items):  # one submission queued twice: record it once
+            stored = await self._commit(unique)
+            by_token = {item.token: result for item, result in zip(unique, stored, strict=True)}
+            return [by_token[item.token] for item in items]
         for attempt in range(MAX_RETRIES):
             try:
                 stored, creators, reporters = await self._transaction(items)
@@ -249,6 +254,14 @@ class SqlReportStore:
             return await asyncio.get_running_loop().run_in_executor(self._thread, work)
         async with self._engine.begin() as conn:
             return await conn.run_sync(record_batch, items, self._ids)
+
+
+def _first_per_token(items: list[PendingReport]) -> list[PendingReport]:
+    """``items`` without repeats of a token (a redelivered submission in the same batch)."""
+    first: dict[str, PendingReport] = {}
+    for item in items:
+        first.setdefault(item.token, item)
+    return list(first.values())
 
 
 def _retryable(err: Exception) -> bool:

@@ -27,6 +27,7 @@ from tests.conftest import fresh_postgres_database, make_settings
 
 A = "https://x.com/leaker/status/1"
 A_AGAIN = "https://twitter.com/someone/status/1?s=20"  # the same key as A
+D = "https://example.com/d"
 
 
 def item(token: str, link: str, reporter: int, creator: str = "default") -> PendingReport:
@@ -138,6 +139,8 @@ async def test_raw_and_core_statements_write_the_same(two_databases: tuple[str, 
     # and the figures are the expected ones, not merely equal
     a_case = [row for row in raw_tables["cases"] if row[:2] == ("default", canonicalize(A).key)]
     assert a_case[0][3:5] == (3, 4)  # reporters 1, 2 and 3; reports t1, t2, t4 and t5
+    d_case = [row for row in raw_tables["cases"] if row[1] == canonicalize(D).key]
+    assert d_case[0][3:5] == (1, 1)  # t8 twice in one batch is one report
 
 
 async def test_sqlite_batch_waits_for_a_held_write_lock_off_the_event_loop(
