@@ -114,7 +114,11 @@ async def build_app(
     intake = IntakeService(
         reports,
         events=events,
-        rate_limit=ReporterRateLimit(settings.report_rate) if rate_limited else None,
+        rate_limit=(
+            ReporterRateLimit(settings.report_rate, settings.rate_limit_storage)
+            if rate_limited
+            else None
+        ),
         registry=registry,
         media=media,
     )

@@ -147,7 +147,9 @@ class IntakeService:
                 raise InvalidLink(rejected[0].reason)
             raise InvalidLink("no link or picture found in the report")
         if self._rate_limit:
-            self._rate_limit.hit(str(report.reporter), cost=len(links) + len(report.attachments))
+            await self._rate_limit.check(
+                str(report.reporter), cost=len(links) + len(report.attachments)
+            )
         items = await self._items(report, links, rejected)
         if not items:
             raise MediaError(rejected[0].reason if rejected else "nothing to report")

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
 
     # abuse limits: reports per reporter
     report_rate: str = Field(default="20/minute;200/hour", description="limits-style rate string")
+    # where the rate windows live: "memory://" (this process) or "redis://host:6379" (shared
+    # by every bot process; reports go through, with a warning, while it is unreachable)
+    rate_limit_storage: str = "memory://"
 
     # media fetching and hashing
     fetch_allow_networks: str = ""  # CIDRs, comma-separated, exempt from the SSRF guard

@@ -1,0 +1,104 @@
+"""Rate limits shared by several bot processes through a real Redis server.
+
+Redis runs at 127.0.0.1:6379 on these machines (``LEAKDESK_TEST_REDIS_URL``); without
+it these tests are skipped with the reason, unless ``LEAKDESK_REQUIRE_REDIS`` is set
+(``.ci/run`` sets it and starts the server when it is down).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from urllib.parse import urlsplit
+
+import pytest
+
+from bots.bootstrap import build_app
+from core.errors import RateLimited
+from core.model import IncomingReport, ReporterRef
+from core.ratelimit import ReporterRateLimit
+from tests.conftest import make_settings
+
+REDIS_URL = os.environ.get("LEAKDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+REQUIRE_REDIS = os.environ.get("LEAKDESK_REQUIRE_REDIS", "") not in ("", "0")
+
+
+def _redis_problem() -> str | None:
+    where = urlsplit(REDIS_URL)
+    try:
+        with socket.create_connection((where.hostname, where.port or 6379), timeout=2) as conn:
+            conn.sendall(b"PING\r\n")
+            answer = conn.recv(16)
+    except OSError as err:
+        return f"{type(err).__name__}: {err}"
+    return None if answer.startswith(b"+PONG") else f"unexpected answer {answer!r}"
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis server's URL (skip, or fail when required, if it is down)."""
+    problem = _redis_problem()
+    if problem:
+        if REQUIRE_REDIS:
+            pytest.fail(f"Redis required (LEAKDESK_REQUIRE_REDIS) but unreachable: {problem}")
+        pytest.skip(f"Redis at {REDIS_URL} unreachable: {problem}")
+    return REDIS_URL
+
+
+def fan(user_id: str) -> ReporterRef:
+    return ReporterRef("test", user_id)
+
+
+async def test_two_processes_share_one_window(redis_url: str) -> None:
+    first = ReporterRateLimit("3/minute", redis_url)  # as if in two bot processes
+    second = ReporterRateLimit("3/minute", redis_url)
+    flooder, other = f"flooder-{uuid.uuid4().hex}", f"other-{uuid.uuid4().hex}"
+    assert first.shared and second.shared
+    await first.check(flooder)
+    await second.check(flooder)
+    await first.check(flooder)
+    with pytest.raises(RateLimited) as refused:
+        await second.check(flooder)
+    assert "slow down" in str(refused.value) and 0 < refused.value.retry_after <= 60
+    await second.check(other)  # the window is per reporter
+
+
+async def test_the_app_refuses_a_flood_spread_over_two_processes(
+    redis_url: str, sqlite_url: str
+) -> None:
+    settings = make_settings(sqlite_url, report_rate="2/minute", rate_limit_storage=redis_url)
+    one, two = await build_app(settings), await build_app(settings)
+    flooder = fan(f"flooder-{uuid.uuid4().hex}")
+    try:
+        await one.intake.submit(IncomingReport(flooder, ["https://example.com/1"]))
+        await two.intake.submit(IncomingReport(flooder, ["https://example.com/2"]))
+        with pytest.raises(RateLimited):
+            await one.intake.submit(IncomingReport(flooder, ["https://example.com/3"]))
+    finally:
+        await one.close()
+        await two.close()
+
+
+async def test_an_unreachable_storage_lets_reports_through_and_warns_once(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = make_settings(
+        sqlite_url, report_rate="1/minute", rate_limit_storage=f"redis://127.0.0.1:{port}"
+    )
+    app = await build_app(settings)
+    try:
+        with caplog.at_level(logging.WARNING, logger="core.ratelimit"):
+            for n in range(3):
+                result = await app.intake.submit(
+                    IncomingReport(fan("someone"), [f"https://example.com/{n}"])
+                )
+                assert result.outcomes[0].new_case
+    finally:
+        await app.close()
+    warnings = [r for r in caplog.records if "rate-limit storage unavailable" in r.message]
+    assert len(warnings) == 1
