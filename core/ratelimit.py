@@ -59,7 +59,7 @@ class ReporterRateLimit:
     async def check(self, reporter: str, cost: int = 1) -> None:
         """Count ``cost`` reports for ``reporter``; raise :class:`RateLimited` when over a limit."""
         if self._shared is None:
-            self.hit(reporter, cost)
+            self._hit_local(reporter, cost)
             return
         try:
             for item in self._items:
@@ -69,10 +69,8 @@ class ReporterRateLimit:
         except StorageError as err:
             self._warn_unavailable(err)
 
-    def hit(self, reporter: str, cost: int = 1) -> None:
-        """:meth:`check` for the in-memory limiter, without a coroutine (it never waits)."""
-        if self._local is None:
-            raise RuntimeError("a shared rate-limit storage is checked with `await check()`")
+    def _hit_local(self, reporter: str, cost: int) -> None:
+        assert self._local is not None
         for item in self._items:
             if not self._local.hit(item, reporter, cost=cost):
                 raise _refusal(self._local.get_window_stats(item, reporter).reset_time)

@@ -360,7 +360,7 @@ async def _finish_unclean(
     inserted = recorded.inserted
     for r in rows:
         r.report_id = inserted.get(r.item.token)
-    fresh = [r for r in rows if r.item.token in inserted]
+    fresh = [r for r in rows if r.report_id is not None]
     repeated = [r for r in rows if r.report_id is None]
     if repeated:
         earlier = {

@@ -160,13 +160,11 @@ def _cases_for_keys(
 
 def _insert_reports(conn: sqlite3.Connection, rows: list[ReportRow], now: str) -> list[ReportRow]:
     """Insert the report rows; returns the fresh ones (a redelivered token is not fresh)."""
-    inserted: set[str] = set()
     for row in rows:
         found = conn.execute(INSERT_REPORT, (*report_values(row), now)).fetchone()
         if found is not None:
             row.report_id = found[0]
-            inserted.add(row.item.token)
-    fresh = [r for r in rows if r.item.token in inserted]
+    fresh = [r for r in rows if r.report_id is not None]
     repeated = [r for r in rows if r.report_id is None]
     if repeated:  # a redelivered submission: already recorded, answer as before
         tokens = json.dumps([r.item.token for r in repeated])

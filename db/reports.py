@@ -269,9 +269,9 @@ def _retryable(err: Exception) -> bool:
 
     A second attempt never records a report twice: a committed one is found by its token.
     """
-    if isinstance(err, LockBusy | asyncpg.ConnectionDoesNotExistError):
-        return True
-    if isinstance(err, asyncpg.PostgresConnectionError):
+    if isinstance(
+        err, LockBusy | asyncpg.ConnectionDoesNotExistError | asyncpg.PostgresConnectionError
+    ):
         return True
     if isinstance(err, DBAPIError):
         message = str(err.orig)

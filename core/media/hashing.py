@@ -36,7 +36,7 @@ from PIL.JpegImagePlugin import JpegImageFile
 
 from core.errors import MediaTooLarge, NotAnImage
 from core.media.sniff import MediaKind, sniff
-from core.media.views import View, ViewHashes, frame_view, phash_bits, region_views
+from core.media.views import View, ViewHashes, bits_hex, frame_view, phash_bits, region_views
 
 MAX_PIXELS = 50_000_000
 """Default cap on width × height of one frame, checked before decoding."""
@@ -189,7 +189,7 @@ def hash_frame(frame: Image.Image) -> FrameHashes:
     square = _trimmed(rgb, untrimmed)
     phash, phash_mirror = _phash_pair(square)
     vectors, quality = pdqhash.compute_dihedral(np.ascontiguousarray(np.asarray(square)))
-    dihedral = tuple(np.packbits(np.asarray(v, dtype=np.uint8)).tobytes().hex() for v in vectors)
+    dihedral = tuple(bits_hex(vector) for vector in vectors)
     colour = _colour_channels(shrunk)
     if colour is not None:
         colour_square = _trimmed(colour, _squashed(colour))

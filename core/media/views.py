@@ -18,8 +18,9 @@ Query-only views (computed for every picture looked up, never stored):
 
 * ``INNER_OF_CROP_5`` / ``INNER_OF_CROP_10`` — the region that, if this picture is a
   centred 95 % / 90 % crop of an original, shows the original's ``INNER`` region;
-* ``CROP_5`` / ``CROP_10`` — the centred 95 % / 90 % of this picture: the ``FULL`` of a
-  stored crop of it (a crop reported before its original).
+* ``INNER_IN_CROP_5`` / ``INNER_IN_CROP_10`` — where the ``INNER`` region of a centred
+  95 % / 90 % crop of this picture lies: the stored ``INNER`` of such a crop (a crop
+  reported before its original).
 
 Which stored view a query view is compared with is :data:`TARGET`.  Query ``FULL`` and
 ``COLOUR`` (and the mirrored ``FULL``) use the frame tier rule; every other pairing is a
@@ -154,4 +155,9 @@ def phash_bits(pixels: np.ndarray) -> int:
 def pdq_hex(rgb: np.ndarray) -> tuple[str, int]:
     """PDQ (64 hex digits) and quality of RGB pixels."""
     vector, quality = pdqhash.compute(np.ascontiguousarray(rgb))
-    return np.packbits(np.asarray(vector, dtype=np.uint8)).tobytes().hex(), int(quality)
+    return bits_hex(vector), int(quality)
+
+
+def bits_hex(vector: np.ndarray) -> str:
+    """A PDQ bit vector (256 values 0/1, as ``pdqhash`` returns it) as 64 hex digits."""
+    return np.packbits(np.asarray(vector, dtype=np.uint8)).tobytes().hex()
