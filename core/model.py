@@ -94,6 +94,24 @@ class ReportOutcome:
     distance: int | None = None
     media_error: str | None = None
     possible_duplicate_of: str | None = None
+    #: the input exactly as the reporter gave it (a link, or a picture's file name)
+    url: str | None = None
+    #: this reporter had already reported this link (any disguise): not a new corroboration
+    already_reported: bool = False
+    #: the input repeated an earlier input of the same report (same canonical link or picture)
+    duplicate_of: str | None = None
+    #: a dismissed or purged case that came back into the queue because of this report
+    reopened: bool = False
+
+
+@dataclass(frozen=True)
+class NoteView:
+    """A reporter's note on a case, as moderators see it (escaped and shortened by renderers)."""
+
+    text: str
+    at: datetime
+    #: "platform:user_id" of the reporter, None when the report was anonymous
+    reporter: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +143,7 @@ class CaseView:
     reason: str | None = None
     merged_into: str | None = None
     possible_duplicate_of: str | None = None
+    notes: tuple[NoteView, ...] = ()
 
 
 @dataclass(frozen=True)

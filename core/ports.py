@@ -77,6 +77,10 @@ class StoredReport:
     case_code: str
     new_case: bool
     reporters: int
+    #: the same reporter had already reported this link: recorded once, not counted again
+    already_reported: bool = False
+    #: a dismissed or purged case was reopened by this report
+    reopened: bool = False
 
 
 class ReportStore(Protocol):
