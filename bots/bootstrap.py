@@ -13,11 +13,13 @@ from core.media.fetcher import Resolver
 from core.media_matching import MediaMatcher
 from core.model import ReporterRef
 from core.moderation import ModerationService
+from core.picture_jobs import PictureJobs
 from core.ratelimit import ReporterRateLimit
 from core.settings import Settings
 from core.urls import default_registry
 from db import SqlCaseStore, SqlReportStore, SqlVenueStore, create_engine, is_sqlite, upgrade
 from db.media import SqlMediaStore, signal_from_payload
+from db.media_jobs import SqlPictureJobStore
 from db.notify import CASES_CHANNEL, MEDIA_CHANNEL, PgListener, new_sender_token
 from db.retention import SqlRetention
 from handlers import Handlers
@@ -37,10 +39,16 @@ class App:
     moderation: ModerationService
     handlers: Handlers
     media: MediaMatcher
+    pictures: PictureJobs
     listener: PgListener | None = None
+
+    def start_background(self) -> None:
+        """Start the long-running work of a bot process: fetching pictures behind links."""
+        self.pictures.start()
 
     async def close(self) -> None:
         """Finish pending writes and close the database."""
+        await self.pictures.stop()
         if self.listener is not None:
             await self.listener.close()
         await self.reports.close()
@@ -123,6 +131,14 @@ async def build_app(
         media=media,
     )
     moderation = ModerationService(cases, events=events)
+    pictures = PictureJobs(
+        SqlPictureJobStore(engine, sender=sender),
+        media,
+        cases,
+        events=events,
+        concurrency=settings.picture_job_concurrency,
+        item_timeout=max(30.0, settings.fetch_timeout * 4),
+    )
     retention = SqlRetention(engine)
     return App(
         settings=settings,
@@ -135,5 +151,6 @@ async def build_app(
         moderation=moderation,
         handlers=Handlers(intake, moderation, cases, ForgettingStore(retention, reports)),
         media=media,
+        pictures=pictures,
         listener=listener,
     )

@@ -48,6 +48,7 @@ async def serve_all(settings: Settings, names: list[str]) -> int:
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # Bot API URLs carry the token
     app = await build_app(settings)
+    app.start_background()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

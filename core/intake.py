@@ -1,4 +1,8 @@
-"""Report intake: validate, rate-limit, hash pictures, commit, then announce."""
+"""Report intake: validate, rate-limit, hash attached pictures, commit, then announce.
+
+The picture behind a newly reported link is fetched after the commit, by
+:mod:`core.picture_jobs`: the reporter never waits for someone else's web server.
+"""
 
 from __future__ import annotations
 
@@ -88,14 +92,6 @@ class IntakeService:
             log.info("refused an attachment: %s", err)
             return str(err)
 
-    async def _fetch_and_hash(self, link: CanonicalLink) -> ImageSignals | str:
-        assert self._media is not None
-        try:
-            return await self._media.fetch_and_hash(link.original)
-        except (MediaError, InvalidLink) as err:
-            log.info("media of a %s link not used: %s", link.platform or "web", err)
-            return str(err)
-
     async def _items(
         self, report: IncomingReport, links: list[CanonicalLink], rejected: list[Rejected]
     ) -> list[_Item]:
@@ -107,23 +103,12 @@ class IntakeService:
                     for _ in report.attachments
                 )
             return items
-        # fetch the picture behind links nobody reported yet (known links dedupe by URL)
-        fetch = []
-        if self._media.fetcher is not None and links:
-            known = await self._store.known_link_keys(report.creator, [link.key for link in links])
-            fetch = [item for item in items if item.link and item.link.key not in known]
-        if not fetch and not report.attachments:
-            return items  # nothing to hash: a plain link report
-        hashed = await asyncio.gather(
-            *(self._fetch_and_hash(item.link) for item in fetch if item.link),
-            *(self._hash_attachment(a) for a in report.attachments),
-        )
-        for item, result in zip(fetch, hashed[: len(fetch)], strict=True):
-            if isinstance(result, str):
-                item.media_error = result
-            else:
-                item.signals = result
-        for attachment, result in zip(report.attachments, hashed[len(fetch) :], strict=True):
+        # pictures behind links are fetched after the commit (core.picture_jobs); only
+        # attachments, whose bytes exist only in this request, are hashed before it
+        if not report.attachments:
+            return items  # a plain link report: committed at once
+        hashed = await asyncio.gather(*(self._hash_attachment(a) for a in report.attachments))
+        for attachment, result in zip(report.attachments, hashed, strict=True):
             if isinstance(result, str):
                 rejected.append(Rejected(attachment.filename or "picture", result))
             else:
@@ -200,6 +185,7 @@ class IntakeService:
             new_case=stored.new_case,
             reporters=stored.reporters,
             link=item.link.original if item.link else None,
+            link_key=item.link.key if item.link else None,
             matched_by=matched_by,
             distance=item.match.distance if by_image else None,
             media_error=item.media_error,

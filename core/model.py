@@ -102,6 +102,8 @@ class ReportOutcome:
     duplicate_of: str | None = None
     #: a dismissed or purged case that came back into the queue because of this report
     reopened: bool = False
+    #: the canonical link's dedupe key (to follow the picture job of a new link)
+    link_key: str | None = None
 
 
 @dataclass(frozen=True)

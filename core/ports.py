@@ -139,3 +139,73 @@ class CaseStore(Protocol):
     async def case_reporters(self, code: str, include_anonymous: bool = False) -> list[ReporterRef]:
         """Reporters of a case who did not ask to stay anonymous (moderators only)."""
         ...
+
+
+@dataclass(frozen=True)
+class PictureJob:
+    """A committed link whose picture is still to be fetched, hashed and matched."""
+
+    link_id: int
+    creator: str
+    url: str
+    key: str
+    host: str
+    case_id: int
+    case_code: str
+    case_status: CaseStatus
+    attempts: int
+
+
+@dataclass(frozen=True)
+class PictureJobResult:
+    """What the picture behind a link gave (for the one-shot CLI that waits for it)."""
+
+    key: str
+    state: str  # pending | running | done | failed | skipped
+    case_code: str  # the case the link is in now (after a picture match joined it elsewhere)
+    matched_by: str | None = None  # "image" when the picture joined or flagged a case
+    matched_case_code: str | None = None
+    distance: int | None = None
+    error: str | None = None
+
+
+class PictureJobStore(Protocol):
+    """The durable queue of pictures to fetch: one job per committed link."""
+
+    async def claim(
+        self, limit: int, *, lease_seconds: float, keys: Sequence[tuple[str, str]] = ()
+    ) -> list[PictureJob]:
+        """Lease up to ``limit`` due jobs (only the (creator, key) links in ``keys`` if given)."""
+        ...
+
+    async def complete(
+        self,
+        job: PictureJob,
+        *,
+        case_id: int,
+        media: MediaSignals | None,
+        matched_case_id: int | None = None,
+        matched_by: str | None = None,
+        distance: int | None = None,
+        possible_duplicate_of: int | None = None,
+    ) -> None:
+        """Store the picture's hashes on ``case_id`` and finish the job, in one transaction."""
+        ...
+
+    async def fail(self, job: PictureJob, error: str, *, retry_in: float | None) -> None:
+        """Record an error; retry after ``retry_in`` seconds, or give up when None."""
+        ...
+
+    async def skip(self, creator: str, keys: Sequence[str]) -> int:
+        """Never fetch these links' pictures (an import with fetching off)."""
+        ...
+
+    async def results(self, creator: str, keys: Sequence[str]) -> dict[str, PictureJobResult]:
+        """The state and outcome of the jobs of ``keys``."""
+        ...
+
+    async def case_states(
+        self, case_ids: Sequence[int]
+    ) -> dict[int, tuple[str, CaseStatus, int | None]]:
+        """Code, status and merge target of each case in ``case_ids``."""
+        ...

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     fetch_timeout: float = 10.0
     fetch_media: bool = True
     max_pixels: int = 50_000_000
+    # pictures behind reported links are fetched after the commit by this many tasks at once
+    picture_job_concurrency: int = 8
 
     # links, notes, hashes and reporter ids of dismissed/merged cases are purged after this
     retention_days: int = 90

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -180,6 +180,38 @@ class MediaSignal(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class MediaJob(SQLModel, table=True):
+    """The picture behind a newly reported link, to be fetched and hashed after the commit.
+
+    One row per link (so nothing is fetched twice); a link committed without a row is
+    pending too, so a crash between the report and its job loses nothing. Times are
+    epoch seconds (portable comparisons on SQLite and PostgreSQL).
+    """
+
+    __tablename__ = "media_jobs"
+    __table_args__ = (Index("ix_media_jobs_state", "state", "not_before"),)
+    link_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("links.id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        )
+    )
+    #: pending, running, done, failed or skipped
+    state: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    not_before: float = 0.0
+    lease_until: float = 0.0
+    claim: str | None = Field(default=None, max_length=40)
+    error: str | None = Field(default=None, max_length=300)
+    #: the case the picture matched (joined or "possible duplicate"), and how far (PDQ bits)
+    matched_case_id: int | None = None
+    matched_by: str | None = Field(default=None, max_length=16)
+    distance: int | None = None
+    updated_at: float = 0.0
+
+
 metadata = SQLModel.metadata
 
 # Core tables, for the statements of db/ (SQLAlchemy Core on the hot paths)
@@ -194,3 +226,4 @@ escalations_t = Escalation.__table__
 venues_t = Venue.__table__
 posts_t = CasePost.__table__
 media_t = MediaSignal.__table__
+media_jobs_t = MediaJob.__table__

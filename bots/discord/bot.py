@@ -67,6 +67,7 @@ class LeakdeskBot(commands.AutoShardedBot):
         """Build the app if needed, register commands and persistent buttons, sync the tree."""
         if self._app is None:
             self._app = await build_app(self.settings)
+        self.app.start_background()  # idempotent: the runner may have started it
         await self.add_cog(FanCommands(self))
         await self.add_cog(ModeratorCommands(self))
         self.tree.add_command(LeakdeskGroup(self))

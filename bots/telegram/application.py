@@ -149,6 +149,7 @@ async def serve(
         return 2
     own_app = app is None
     wired = app if app is not None else await build_app(settings)
+    wired.start_background()
     stop = stop or asyncio.Event()
     try:
         application = create_application(settings, wired)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -14,11 +14,7 @@ from PIL import Image
 from bots.bootstrap import App, build_app
 from core.model import Attachment, IncomingReport, ReporterRef
 from tests.conftest import make_settings
-
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "pdq-threatexchange"
-ORIGINAL = (CORPUS / "bridge-mods" / "aaa-orig.jpg").read_bytes()
-SHRUNK = (CORPUS / "bridge-mods" / "shrink-a-lot.jpg").read_bytes()
-UNRELATED = (CORPUS / "misc-images" / "small.jpg").read_bytes()
+from tests.pictures import ORIGINAL, SHRUNK, UNRELATED
 
 
 def fan(n: int | str) -> ReporterRef:
@@ -133,84 +129,3 @@ async def test_the_index_is_loaded_from_stored_hashes_at_start(sqlite_url: str) 
         assert again.case_code == code and again.matched_by == "image"
     finally:
         await restarted.close()
-
-
-# --- links whose picture is fetched (loopback only, through a resolver that maps names) ---
-
-
-async def _serve(routes: dict[str, tuple[str, bytes]]) -> asyncio.Server:
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        request = await reader.readuntil(b"\r\n\r\n")
-        path = request.split(b" ", 2)[1].decode()
-        kind, body = routes.get(path, ("text/plain", b"not found"))
-        status = b"200 OK" if path in routes else b"404 Not Found"
-        head = f"Content-Type: {kind}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-        writer.write(b"HTTP/1.1 " + status + b"\r\n" + head.encode() + body)
-        await writer.drain()
-        writer.close()
-
-    return await asyncio.start_server(handle, "127.0.0.1", 0)
-
-
-@pytest.fixture
-async def host_server() -> AsyncIterator[int]:
-    page = b'<html><head><meta property="og:image" content="/full.jpg"></head></html>'
-    server = await _serve(
-        {
-            "/a.jpg": ("image/jpeg", ORIGINAL),
-            "/post/7": ("text/html", page),
-            "/full.jpg": ("image/jpeg", SHRUNK),
-            "/broken.jpg": ("image/jpeg", ORIGINAL[:1500]),
-        }
-    )
-    async with server:
-        yield server.sockets[0].getsockname()[1]
-
-
-async def loopback_resolver(host: str, port: int) -> list[str]:
-    return ["127.0.0.1"]
-
-
-async def test_the_picture_behind_a_link_is_fetched_and_matched(
-    sqlite_url: str, host_server: int
-) -> None:
-    settings = make_settings(sqlite_url, fetch_media=True, fetch_allow_networks="127.0.0.1/32")
-    app = await build_app(settings, resolver=loopback_resolver)
-    try:
-        first = (
-            await app.intake.submit(
-                IncomingReport(fan(1), [f"http://leaks.example:{host_server}/a.jpg"])
-            )
-        ).outcomes[0]
-        assert first.new_case and first.media_error is None
-        mirror = (
-            await app.intake.submit(
-                IncomingReport(fan(2), [f"http://mirror.example:{host_server}/post/7"])
-            )
-        ).outcomes[0]
-        assert mirror.case_code == first.case_code and mirror.matched_by == "image"
-        case = await app.cases.get_case(first.case_code)
-        assert case is not None and len(case.links) == 2  # the mirror's link joined the case
-        broken = (
-            await app.intake.submit(
-                IncomingReport(fan(3), [f"http://leaks.example:{host_server}/broken.jpg"])
-            )
-        ).outcomes[0]
-        assert broken.new_case and broken.media_error
-    finally:
-        await app.close()
-
-
-async def test_a_link_to_a_private_address_is_recorded_but_never_fetched(
-    sqlite_url: str, host_server: int
-) -> None:
-    app = await build_app(make_settings(sqlite_url, fetch_media=True), resolver=loopback_resolver)
-    try:
-        result = await app.intake.submit(
-            IncomingReport(fan(1), [f"http://rebind.example:{host_server}/a.jpg"])
-        )
-        outcome = result.outcomes[0]
-        assert outcome.new_case and outcome.media_error
-        assert "public" in outcome.media_error or "address" in outcome.media_error
-    finally:
-        await app.close()
