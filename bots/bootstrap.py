@@ -17,9 +17,11 @@ from core.ratelimit import ReporterRateLimit
 from core.settings import Settings
 from core.urls import default_registry
 from db import SqlCaseStore, SqlReportStore, SqlVenueStore, create_engine, is_sqlite, upgrade
+from db.creators import SqlCreatorDirectory
 from db.media import SqlMediaStore, signal_from_payload
 from db.notify import CASES_CHANNEL, MEDIA_CHANNEL, PgListener, new_sender_token
 from db.retention import SqlRetention
+from db.user_settings import SqlUserSettingsStore
 from handlers import Handlers
 
 
@@ -37,6 +39,8 @@ class App:
     moderation: ModerationService
     handlers: Handlers
     media: MediaMatcher
+    user_settings: SqlUserSettingsStore
+    creators: SqlCreatorDirectory
     listener: PgListener | None = None
 
     async def close(self) -> None:
@@ -49,16 +53,24 @@ class App:
 
 
 class ForgettingStore:
-    """Erasure that also drops the writer's cached id for the person."""
+    """Erasure that also drops the writer's cached id and the person's stored settings."""
 
-    def __init__(self, retention: SqlRetention, reports: SqlReportStore) -> None:
+    def __init__(
+        self,
+        retention: SqlRetention,
+        reports: SqlReportStore,
+        user_settings: SqlUserSettingsStore | None = None,
+    ) -> None:
         self._retention = retention
         self._reports = reports
+        self._user_settings = user_settings
 
     async def forget_reporter(self, reporter: ReporterRef) -> int:
         """Unlink ``reporter`` from their reports (see :meth:`SqlRetention.forget_reporter`)."""
         count = await self._retention.forget_reporter(reporter)
         self._reports.forget_cached(reporter)
+        if self._user_settings is not None:
+            await self._user_settings.forget(reporter)
         return count
 
 
@@ -124,6 +136,7 @@ async def build_app(
     )
     moderation = ModerationService(cases, events=events)
     retention = SqlRetention(engine)
+    user_settings = SqlUserSettingsStore(engine)
     return App(
         settings=settings,
         engine=engine,
@@ -133,7 +146,11 @@ async def build_app(
         venues=SqlVenueStore(engine, auto_approve=settings.auto_approve_venues),
         intake=intake,
         moderation=moderation,
-        handlers=Handlers(intake, moderation, cases, ForgettingStore(retention, reports)),
+        handlers=Handlers(
+            intake, moderation, cases, ForgettingStore(retention, reports, user_settings)
+        ),
         media=media,
+        user_settings=user_settings,
+        creators=SqlCreatorDirectory(engine),
         listener=listener,
     )
