@@ -35,6 +35,7 @@ class FanHandlers:
             CommandHandler("privacy", self.privacy, filters=NEW),
             CommandHandler("status", self.status, filters=NEW),
             CommandHandler("anonymous", self.anonymous, filters=PRIVATE),
+            CommandHandler("forget", self.forget, filters=PRIVATE),
             MessageHandler(PRIVATE & ~filters.COMMAND, self.message),
         ]
 
@@ -118,6 +119,12 @@ class FanHandlers:
             else "Your next reports show your account to the moderators only."
         )
         await send(context.bot, update.effective_chat.id, text)
+
+    async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/forget: detach the fan's account from their reports and drop their stored choices."""
+        if update.effective_chat and update.effective_user:
+            reply = await self._deps.app.handlers.forget(self._actor(update))
+            await send(context.bot, update.effective_chat.id, reply_text(reply))
 
     async def message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A private message: a report when it has links, pictures or is forwarded."""
