@@ -92,12 +92,18 @@ def _(reply: ReportReceived) -> str:
     return "\n".join(lines)
 
 
+def creator_name(display: str) -> str:
+    """A creator's name as fans may see it: one short line, never anything a chat turns into
+    a link."""
+    name = " ".join(display.split())[:64]
+    if not name or "/" in name or _DOTTED.search(name) or extract_links(name):
+        return "the creator"
+    return name
+
+
 def sent_to_line(creator: str) -> str:
     """The receipt line naming the creator whose moderators got the report (never a link)."""
-    name = " ".join(creator.split())[:64]
-    if not name or "/" in name or _DOTTED.search(name) or extract_links(name):
-        name = "the creator"
-    return f"Sent to the moderators of {name}."
+    return f"Sent to the moderators of {creator_name(creator)}."
 
 
 @render_text.register

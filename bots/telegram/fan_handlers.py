@@ -14,7 +14,7 @@ from bots.telegram.reporting import has_reportable, submit
 from bots.telegram.translate import reporter_ref, valid_creator
 from core.model import Actor, Origin
 from handlers import HelpText, Problem
-from handlers.render import sent_to_line
+from handlers.render import creator_name
 
 NEW = filters.UpdateType.MESSAGE
 PRIVATE = filters.ChatType.PRIVATE & NEW
@@ -71,7 +71,8 @@ class FanHandlers:
         )
         name = await self._deps.app.creators.display_name(creator)
         text = help_text(HelpText(False), private=True)
-        await send(context.bot, chat.id, f"{text}\n\nYour reports here: {sent_to_line(name)}")
+        chosen = f"What you report here goes to the moderators of {creator_name(name)}."
+        await send(context.bot, chat.id, f"{text}\n\n{chosen}")
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/help: fan help, plus moderator help for admins of a moderator group."""

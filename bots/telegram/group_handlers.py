@@ -19,7 +19,8 @@ from bots.telegram.reporting import Submitted, submit
 from bots.telegram.translate import PLATFORM, reporter_ref, valid_creator
 from core.model import Actor, Origin
 from db.venues import VenueConfig
-from handlers import Problem
+from handlers import Problem, ReportReceived
+from handlers.render import sent_to_line
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,10 @@ class GroupHandlers:
         answered = await send(bot, user.id, result.text())
         if answered is None:
             link = deep_link(bot.username, where.creator)
-            await send(bot, chat.id, group_notice(result.reply, link, result.links))
+            notice = group_notice(result.reply, link, result.links)
+            if isinstance(result.reply, ReportReceived) and result.creator_name:
+                notice += " " + sent_to_line(result.creator_name)
+            await send(bot, chat.id, notice)
 
     @staticmethod
     async def _delete_evidence(bot: Bot, chat_id: int, message_id: int, result: Submitted) -> None:

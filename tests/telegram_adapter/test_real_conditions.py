@@ -58,6 +58,8 @@ async def test_two_bots_on_one_database_with_colliding_update_ids_record_two_rep
             await second.push({"update_id": 50, **dm(FAN, "/start bob")})
             await first.wait_call("sendMessage", chat_id=FAN)
             await second.wait_call("sendMessage", chat_id=FAN)
+            assert "moderators of alice" in first.calls_to("sendMessage")[0]["text"]
+            assert "moderators of bob" in second.calls_to("sendMessage")[0]["text"]
             await first.push({"update_id": 51, **link_dm(FAN, LEAK_A)})
             await second.push({"update_id": 51, **link_dm(FAN, LEAK_B)})
             reply_a = (await first.wait_call("sendMessage", count=2, chat_id=FAN))[-1]["text"]
@@ -89,7 +91,7 @@ async def test_deep_link_creator_and_anonymous_survive_a_restart(fake, database_
             await fake.wait_call("sendMessage", count=2, chat_id=FAN)
     finally:
         await before.close()
-    assert "moderators of alice" in welcome
+    assert "goes to the moderators of alice" in welcome
 
     after = await build_app(settings)  # a new process: new App, new PTB Application
     try:
@@ -184,3 +186,19 @@ async def test_protect_keeps_a_message_with_a_refused_link(fake, bot, sqlite_app
     assert len(codes_in(private)) == 1 and "not accepted" in private
     deleted = {c["message_id"] for c in fake.calls_to("deleteMessage", chat_id=GROUP)}
     assert deleted == {command["message"]["message_id"]}, "the evidence stays"
+
+
+async def test_group_notice_for_a_fan_the_bot_cannot_write_to_names_the_creator(
+    fake, bot, sqlite_app
+):
+    await sqlite_app.venues.bind(VenueConfig(platform="telegram", venue_id=str(GROUP),
+                                             creator="carol"))
+    fake.forbidden.add(FAN)
+    text = f"new {LEAK_A}"
+    leaked = message(group_chat(GROUP), user(3001, "Poster"), text,
+                     entities=url_entities(text, LEAK_A))
+    await fake.push(group_report(FAN, leaked))
+
+    notice = (await fake.wait_call("sendMessage", chat_id=GROUP))[0]["text"]
+    assert "moderators of carol" in notice and len(codes_in(notice)) == 1
+    assert "leak.example" not in notice and "Reporter" not in notice
