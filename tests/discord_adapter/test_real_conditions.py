@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bots.bootstrap import App
 from db.tables import Report
+from handlers.render import creator_name, sent_to_line
 from tests.discord_adapter.conftest import CREATOR, LINK, server
 from tests.discord_adapter.test_attachments import picture
 
@@ -103,3 +104,19 @@ async def test_menu_keeps_a_message_when_something_in_it_was_not_recorded(
     assert len(CODE.findall(reply)) == 1 and said in reply, reply
     assert still_there, "the message is the only evidence of what was not recorded"
     assert len(await tokens(app)) == 1
+
+
+@pytest.mark.parametrize(
+    ("display", "shown"),
+    [
+        ("Alice A", "Alice A"),
+        ("alice-2", "alice-2"),
+        ("https://evil.example/x", "the creator"),
+        ("evil.example", "the creator"),
+        ("  ", "the creator"),
+        ("Alice\nnew line", "Alice new line"),
+    ],
+)
+def test_a_creator_name_never_reaches_fans_as_a_link(display: str, shown: str) -> None:
+    assert creator_name(display) == shown
+    assert sent_to_line(display) == f"Sent to the moderators of {shown}."
