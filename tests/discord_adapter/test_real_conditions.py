@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import re
 
+import discord
 import pytest
 import simcord
 from sqlalchemy import select
 
-from bots.bootstrap import App
+from bots.bootstrap import App, build_app
+from bots.discord import create_bot
+from core.model import CaseStatus
 from db.tables import Report
 from handlers.render import creator_name, sent_to_line
+from tests.conftest import make_settings
 from tests.discord_adapter.conftest import CREATOR, LINK, server
 from tests.discord_adapter.test_attachments import picture
 
@@ -45,6 +49,53 @@ async def test_report_ids_carry_the_application_channel_and_reporter(
     assert [t.rsplit(":", 2)[0] for t in dm] == [
         f"discord:{application}:{fan.dm_channel.id}:{fan.id}"
     ] * 2
+
+
+async def report_in_a_new_server(env: simcord.Env, creator: str, link: str) -> str:
+    """Set up a server for ``creator`` and have a fan report ``link``; the fan's answer."""
+    guild = env.create_guild(f"{creator} fans")
+    general = guild.create_text_channel("general")
+    admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+    admin = guild.add_member(env.create_user("admin"), roles=[admins])
+    await admin.slash(general, "leakdesk setup", creator=creator)
+    fan = guild.add_member(env.create_user("fan"))
+    result = await fan.slash(general, "report", link=link)
+    assert result.response is not None
+    return result.response.content
+
+
+async def test_two_bots_on_one_database_with_the_same_event_ids_record_two_reports(
+    database_url: str,
+) -> None:
+    """Two applications (processes) on one database; simcord gives both the same snowflakes,
+    so the interaction, channel and user ids of the two reports are identical."""
+    apps = [await build_app(make_settings(database_url)) for _ in range(2)]
+    replies = []
+    try:
+        for n, (app, creator) in enumerate(zip(apps, ["alice", "bob"], strict=True)):
+            env = simcord.Env(create_bot(app.settings, app, shard_count=1))
+            env.backend.application_id += n  # a second application
+            await env.start()
+            try:
+                replies.append(
+                    await report_in_a_new_server(env, creator, f"https://leak.example/{creator}")
+                )
+            finally:
+                await env.shutdown()
+            env.raise_errors()
+        [code_a], [code_b] = (CODE.findall(reply) for reply in replies)
+        assert code_a != code_b
+        for creator, code in (("alice", code_a), ("bob", code_b)):
+            cases = await apps[0].cases.list_cases(creator, list(CaseStatus))
+            assert [(c.code, [link.url for link in c.links]) for c in cases] == [
+                (code, [f"https://leak.example/{creator}"])
+            ]
+        assert "moderators of alice" in replies[0] and "moderators of bob" in replies[1]
+        first, second = await tokens(apps[0])
+        assert first.split(":", 2)[2] == second.split(":", 2)[2], "same channel, user and event"
+    finally:
+        for app in apps:
+            await app.close()
 
 
 async def test_every_report_reply_names_the_creator_and_no_link(
