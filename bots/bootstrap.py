@@ -18,10 +18,12 @@ from core.ratelimit import ReporterRateLimit
 from core.settings import Settings
 from core.urls import default_registry
 from db import SqlCaseStore, SqlReportStore, SqlVenueStore, create_engine, is_sqlite, upgrade
+from db.creators import SqlCreatorDirectory
 from db.media import SqlMediaStore, signal_from_payload
 from db.media_jobs import SqlPictureJobStore
 from db.notify import CASES_CHANNEL, MEDIA_CHANNEL, PgListener, new_sender_token
 from db.retention import SqlRetention
+from db.user_settings import SqlUserSettingsStore
 from handlers import Handlers
 
 
@@ -40,6 +42,8 @@ class App:
     handlers: Handlers
     media: MediaMatcher
     pictures: PictureJobs
+    user_settings: SqlUserSettingsStore
+    creators: SqlCreatorDirectory
     listener: PgListener | None = None
 
     def start_background(self) -> None:
@@ -57,16 +61,24 @@ class App:
 
 
 class ForgettingStore:
-    """Erasure that also drops the writer's cached id for the person."""
+    """Erasure that also drops the writer's cached id and the person's stored settings."""
 
-    def __init__(self, retention: SqlRetention, reports: SqlReportStore) -> None:
+    def __init__(
+        self,
+        retention: SqlRetention,
+        reports: SqlReportStore,
+        user_settings: SqlUserSettingsStore | None = None,
+    ) -> None:
         self._retention = retention
         self._reports = reports
+        self._user_settings = user_settings
 
     async def forget_reporter(self, reporter: ReporterRef) -> int:
         """Unlink ``reporter`` from their reports (see :meth:`SqlRetention.forget_reporter`)."""
         count = await self._retention.forget_reporter(reporter)
         self._reports.forget_cached(reporter)
+        if self._user_settings is not None:
+            await self._user_settings.forget(reporter)
         return count
 
 
@@ -140,6 +152,7 @@ async def build_app(
         item_timeout=max(30.0, settings.fetch_timeout * 4),
     )
     retention = SqlRetention(engine)
+    user_settings = SqlUserSettingsStore(engine)
     return App(
         settings=settings,
         engine=engine,
@@ -149,8 +162,12 @@ async def build_app(
         venues=SqlVenueStore(engine, auto_approve=settings.auto_approve_venues),
         intake=intake,
         moderation=moderation,
-        handlers=Handlers(intake, moderation, cases, ForgettingStore(retention, reports)),
+        handlers=Handlers(
+            intake, moderation, cases, ForgettingStore(retention, reports, user_settings)
+        ),
         media=media,
         pictures=pictures,
+        user_settings=user_settings,
+        creators=SqlCreatorDirectory(engine),
         listener=listener,
     )

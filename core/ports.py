@@ -208,4 +208,40 @@ class PictureJobStore(Protocol):
         self, case_ids: Sequence[int]
     ) -> dict[int, tuple[str, CaseStatus, int | None]]:
         """Code, status and merge target of each case in ``case_ids``."""
+
+
+@dataclass(frozen=True)
+class UserSettings:
+    """A fan's standing choices in a chat with one bot."""
+
+    #: the creator their private reports go to (a deep link); None: the operator's default
+    creator: str | None = None
+    anonymous: bool = False
+
+
+class UserSettingsStore(Protocol):
+    """Per-user choices that must survive a restart; ``scope`` names the bot they were made with."""
+
+    async def get(self, user: ReporterRef, scope: str) -> UserSettings:
+        """The user's settings (defaults when they never chose)."""
+        ...
+
+    async def set_creator(self, user: ReporterRef, scope: str, creator: str) -> None:
+        """Remember the creator the user's private reports go to."""
+        ...
+
+    async def set_anonymous(self, user: ReporterRef, scope: str, anonymous: bool) -> None:
+        """Remember whether the user's next reports are anonymous."""
+        ...
+
+    async def forget(self, user: ReporterRef) -> int:
+        """Delete every setting of the user (a deletion request); how many were deleted."""
+        ...
+
+
+class CreatorDirectory(Protocol):
+    """The registry of creators, as fans may see it (names only, never links)."""
+
+    async def display_name(self, slug: str) -> str:
+        """The name to show for creator ``slug`` (the slug itself when it has none)."""
         ...

@@ -212,6 +212,19 @@ class MediaJob(SQLModel, table=True):
     updated_at: float = 0.0
 
 
+class UserSetting(SQLModel, table=True):
+    """A fan's choices in a chat with one bot (deep-link creator, anonymous), kept over restarts."""
+
+    __tablename__ = "user_settings"
+    platform: str = Field(primary_key=True, max_length=32)
+    #: the bot the choice was made with (one database may serve several bots)
+    scope: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(primary_key=True, max_length=128)
+    creator: str | None = Field(default=None, max_length=64)
+    anonymous: bool = False
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 metadata = SQLModel.metadata
 
 # Core tables, for the statements of db/ (SQLAlchemy Core on the hot paths)
@@ -227,3 +240,4 @@ venues_t = Venue.__table__
 posts_t = CasePost.__table__
 media_t = MediaSignal.__table__
 media_jobs_t = MediaJob.__table__
+user_settings_t = UserSetting.__table__

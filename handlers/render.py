@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from functools import singledispatch
 
 from core.model import CaseView
+from core.urls import extract_links
 from handlers.messages import (
     CaseStatusReply,
     CaseUpdated,
@@ -42,6 +44,10 @@ id only to count distinct reporters and stop floods).
 Links, notes, picture hashes and reporter ids of dismissed cases are deleted after the operator's
 retention period. /forget detaches your account from every report you made, at any time (your
 reports still count)."""
+
+
+#: ``a.b``: chat apps turn it into a link, so a creator name must not contain it
+_DOTTED = re.compile(r"\w\.\w")
 
 
 @singledispatch
@@ -84,6 +90,20 @@ def _(reply: ReportReceived) -> str:
         lines.append("Your report is anonymous: moderators will not see who sent it.")
     lines.append("Thank you. Please don't share the link further. Use /status <code> to follow up.")
     return "\n".join(lines)
+
+
+def creator_name(display: str) -> str:
+    """A creator's name as fans may see it: one short line, never anything a chat turns into
+    a link."""
+    name = " ".join(display.split())[:64]
+    if not name or "/" in name or _DOTTED.search(name) or extract_links(name):
+        return "the creator"
+    return name
+
+
+def sent_to_line(creator: str) -> str:
+    """The receipt line naming the creator whose moderators got the report (never a link)."""
+    return f"Sent to the moderators of {creator_name(creator)}."
 
 
 @render_text.register

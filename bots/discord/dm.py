@@ -26,12 +26,16 @@ async def handle_dm(bot: LeakdeskBot, message: discord.Message) -> None:
         text=message.content,
         attachments=attachments,
         origin=Origin.DM,
-        submission_id=submission_id(message.id),
+        submission_id=submission_id(
+            bot.application_id, message.channel.id, message.author.id, message.id
+        ),
     )
     reply = await bot.app.handlers.dispatch(incoming)
+    name = ""
     if isinstance(reply, ReportReceived):
         log.info("report via dm: %s", ", ".join(o.case_code for o in reply.outcomes))
+        name = await bot.app.creators.display_name(incoming.actor.creator)
     try:
-        await message.channel.send(reply_text(reply, skipped_note(skipped)))
+        await message.channel.send(reply_text(reply, skipped_note(skipped), creator_name=name))
     except discord.HTTPException as err:
         log.warning("could not answer dm %s: %s", message.id, type(err).__name__)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import discord
@@ -14,7 +15,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bots.discord.alerts import MANAGE_MESSAGES
-from bots.discord.replies import SOMETHING_WENT_WRONG, answer, answer_safely, reply_text
+from bots.discord.replies import (
+    SOMETHING_WENT_WRONG,
+    answer,
+    answer_safely,
+    fully_recorded,
+    reply_text,
+)
 from bots.discord.translate import (
     Caller,
     is_media,
@@ -39,6 +46,19 @@ NOTHING_TO_REPORT = (
 )
 
 
+@dataclass(frozen=True)
+class Submitted:
+    """The neutral reply to a report and the files left out of it."""
+
+    reply: ReplyType
+    skipped: list[str]
+
+    @property
+    def fully_recorded(self) -> bool:
+        """Everything in the reported message was recorded (see :func:`fully_recorded`)."""
+        return fully_recorded(self.reply, self.skipped)
+
+
 async def submit(
     bot: LeakdeskBot,
     interaction: discord.Interaction,
@@ -49,7 +69,7 @@ async def submit(
     origin: Origin,
     note: str = "",
     anonymous: bool = False,
-) -> ReplyType:
+) -> Submitted:
     """Read the files into memory, hand the report to the core and answer the fan privately."""
     attachments, skipped = await read_attachments(files, bot.settings.fetch_max_bytes)
     message = IncomingMessage(
@@ -58,14 +78,18 @@ async def submit(
         origin=origin,
         anonymous=anonymous,
         note=note,
-        submission_id=submission_id(interaction.id),
+        submission_id=submission_id(
+            interaction.application_id, interaction.channel_id, interaction.user.id, interaction.id
+        ),
     )
     reply = await bot.app.handlers.report(message, links)
+    name = ""
     if isinstance(reply, ReportReceived):
         codes = ", ".join(o.case_code for o in reply.outcomes)
         log.info("report via %s in guild %s: %s", origin.value, interaction.guild_id, codes)
-    await answer(interaction, reply_text(reply, skipped_note(skipped)))
-    return reply
+        name = await bot.app.creators.display_name(caller.actor.creator)
+    await answer(interaction, reply_text(reply, skipped_note(skipped), creator_name=name))
+    return Submitted(reply, skipped)
 
 
 class ReportNoteModal(discord.ui.Modal, title="Report leak"):
@@ -96,7 +120,7 @@ class ReportNoteModal(discord.ui.Modal, title="Report leak"):
         """Report every link and file of the target message, then maybe delete it."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         caller = await resolve_caller(self.bot, interaction)
-        reply = await submit(
+        result = await submit(
             self.bot,
             interaction,
             caller,
@@ -105,9 +129,12 @@ class ReportNoteModal(discord.ui.Modal, title="Report leak"):
             origin=Origin.CONTEXT_MENU,
             note=self.note.value or "",
         )
-        reported = isinstance(reply, ReportReceived) and bool(reply.outcomes)
-        if reported and caller.venue is not None and caller.venue.delete_reported:
+        if caller.venue is None or not caller.venue.delete_reported:
+            return
+        if result.fully_recorded:
             await self._delete_target(interaction)
+        else:
+            log.info("reported message %s kept: not everything in it was recorded", self.target.id)
 
     async def _delete_target(self, interaction: discord.Interaction) -> None:
         try:

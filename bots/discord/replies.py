@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 
 import discord
 
-from handlers import Problem, ReplyType, render_text
+from handlers import Problem, ReplyType, ReportReceived, render_text
+from handlers.render import sent_to_line
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +41,29 @@ def problem_text(problem: Problem) -> str:
     return render_text(problem)
 
 
-def reply_text(reply: ReplyType, extra: str = "") -> str:
-    """Plain text for a fan (never contains the reported link) plus an optional extra line."""
+def reply_text(reply: ReplyType, extra: str = "", *, creator_name: str = "") -> str:
+    """Plain text for a fan (never contains the reported link) plus an optional extra line;
+    a received report also names the creator whose moderators got it."""
     text = problem_text(reply) if isinstance(reply, Problem) else render_text(reply)
-    return f"{text}\n{extra}" if extra else text
+    if extra:
+        text = f"{text}\n{extra}"
+    if isinstance(reply, ReportReceived) and creator_name:
+        text = f"{text}\n{sent_to_line(creator_name)}"
+    return text
+
+
+def fully_recorded(reply: ReplyType, skipped: Sequence[str]) -> bool:
+    """Every link and file of a message was recorded: none refused, failed or skipped.
+
+    Only then may a reported message be deleted; otherwise it is the only evidence.
+    """
+    return (
+        isinstance(reply, ReportReceived)
+        and bool(reply.outcomes)
+        and not reply.rejected
+        and not skipped
+        and not any(o.link is None and o.media_error for o in reply.outcomes)
+    )
 
 
 async def answer(

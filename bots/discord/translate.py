@@ -135,6 +135,12 @@ def skipped_note(skipped: Sequence[str]) -> str:
     return f"{len(skipped)} file(s) not checked: {reasons}."
 
 
-def submission_id(snowflake: int) -> str:
-    """A redelivery-safe id for the core: the interaction or message snowflake."""
-    return f"{PLATFORM}:{snowflake}"
+def submission_id(
+    application_id: int | None, channel_id: int | None, user_id: int, event: int
+) -> str:
+    """A redelivery-safe id for the core, scoped by bot, channel and reporter.
+
+    ``discord:<application>:<channel>:<user>:<interaction or message snowflake>``: several bots
+    may share one database, so the event's own id is not enough.
+    """
+    return f"{PLATFORM}:{application_id or 0}:{channel_id or 0}:{user_id}:{event}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from telegram import Bot, Chat, Message, User
 
@@ -33,10 +32,25 @@ async def chat_context(deps: Deps, chat: Chat) -> ChatContext:
     return ChatContext(venue, venue.creator if venue else deps.settings.default_creator)
 
 
-def fan_creator(deps: Deps, user_data: dict[Any, Any] | None) -> str:
-    """The creator a fan's private reports go to: their deep link, else the default."""
-    remembered = valid_creator((user_data or {}).get("creator"))
-    return remembered or deps.settings.default_creator
+@dataclass(frozen=True)
+class FanChoices:
+    """A fan's stored choices with this bot, resolved: their creator and anonymity."""
+
+    creator: str
+    anonymous: bool
+
+
+async def fan_choices(deps: Deps, bot: Bot, user: User) -> FanChoices:
+    """The creator a fan's private reports go to (their deep link, else the default) and
+    whether they asked to stay anonymous; read from the database, so a restart keeps them."""
+    stored = await deps.app.user_settings.get(reporter_ref(user), settings_scope(bot))
+    creator = valid_creator(stored.creator) or deps.settings.default_creator
+    return FanChoices(creator, stored.anonymous)
+
+
+def settings_scope(bot: Bot) -> str:
+    """Fans' choices are kept per bot: two bots on one database may serve different creators."""
+    return str(bot.id)
 
 
 async def sender_is_admin(bot: Bot, chat: Chat, user: User, message: Message | None) -> bool:

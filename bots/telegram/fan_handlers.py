@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bots.telegram.chats import fan_creator, moderator
+from bots.telegram.chats import fan_choices, moderator, settings_scope
 from bots.telegram.deps import Deps
 from bots.telegram.messaging import send
 from bots.telegram.render import help_text, reply_text
@@ -14,6 +14,7 @@ from bots.telegram.reporting import has_reportable, submit
 from bots.telegram.translate import reporter_ref, valid_creator
 from core.model import Actor, Origin
 from handlers import HelpText, Problem
+from handlers.render import creator_name
 
 NEW = filters.UpdateType.MESSAGE
 PRIVATE = filters.ChatType.PRIVATE & NEW
@@ -34,6 +35,7 @@ class FanHandlers:
             CommandHandler("privacy", self.privacy, filters=NEW),
             CommandHandler("status", self.status, filters=NEW),
             CommandHandler("anonymous", self.anonymous, filters=PRIVATE),
+            CommandHandler("forget", self.forget, filters=PRIVATE),
             MessageHandler(PRIVATE & ~filters.COMMAND, self.message),
         ]
 
@@ -50,20 +52,27 @@ class FanHandlers:
                 reply_text(Problem("unknown command; try /help")),
             )
 
-    def _actor(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> Actor:
+    def _actor(self, update: Update) -> Actor:
+        """The sender, for requests that go to no creator (/status, /privacy)."""
         assert update.effective_user is not None
         return Actor(
-            reporter_ref(update.effective_user), creator=fan_creator(self._deps, context.user_data)
+            reporter_ref(update.effective_user), creator=self._deps.settings.default_creator
         )
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/start [creator]: remember the creator of the deep link, then explain."""
-        chat = update.effective_chat
-        if chat is not None and chat.type == chat.PRIVATE and context.user_data is not None:
-            creator = valid_creator(context.args[0] if context.args else None)
-            if creator:
-                context.user_data["creator"] = creator
-        await self.help(update, context)
+        """/start [creator]: remember the creator of the deep link (in the database), explain."""
+        chat, user = update.effective_chat, update.effective_user
+        creator = valid_creator(context.args[0] if context.args else None)
+        if chat is None or user is None or chat.type != chat.PRIVATE or creator is None:
+            await self.help(update, context)
+            return
+        await self._deps.app.user_settings.set_creator(
+            reporter_ref(user), settings_scope(context.bot), creator
+        )
+        name = await self._deps.app.creators.display_name(creator)
+        text = help_text(HelpText(False), private=True)
+        chosen = f"What you report here goes to the moderators of {creator_name(name)}."
+        await send(context.bot, chat.id, f"{text}\n\n{chosen}")
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/help: fan help, plus moderator help for admins of a moderator group."""
@@ -84,7 +93,7 @@ class FanHandlers:
     async def privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/privacy: what is kept and who sees it."""
         if update.effective_chat and update.effective_user:
-            reply = await self._deps.app.handlers.privacy(self._actor(update, context))
+            reply = await self._deps.app.handlers.privacy(self._actor(update))
             await send(context.bot, update.effective_chat.id, reply_text(reply))
 
     async def status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -92,19 +101,19 @@ class FanHandlers:
         if not (update.effective_chat and update.effective_user):
             return
         if context.args:
-            reply = await self._deps.app.handlers.status(
-                self._actor(update, context), context.args[0]
-            )
+            reply = await self._deps.app.handlers.status(self._actor(update), context.args[0])
         else:
             reply = Problem("usage: /status LD-…")
         await send(context.bot, update.effective_chat.id, reply_text(reply))
 
     async def anonymous(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/anonymous on|off: hide the fan's account from moderators in later reports."""
-        if update.effective_chat is None or context.user_data is None:
+        if update.effective_chat is None or update.effective_user is None:
             return
         choice = (context.args[0].lower() if context.args else "on") in ("on", "yes", "1")
-        context.user_data["anonymous"] = choice
+        await self._deps.app.user_settings.set_anonymous(
+            reporter_ref(update.effective_user), settings_scope(context.bot), choice
+        )
         text = (
             "Your next reports are anonymous: moderators will not see your account."
             if choice
@@ -112,10 +121,16 @@ class FanHandlers:
         )
         await send(context.bot, update.effective_chat.id, text)
 
+    async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/forget: detach the fan's account from their reports and drop their stored choices."""
+        if update.effective_chat and update.effective_user:
+            reply = await self._deps.app.handlers.forget(self._actor(update))
+            await send(context.bot, update.effective_chat.id, reply_text(reply))
+
     async def message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A private message: a report when it has links, pictures or is forwarded."""
-        message, chat = update.effective_message, update.effective_chat
-        if message is None or chat is None or update.effective_user is None:
+        message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+        if message is None or chat is None or user is None:
             return
         if not has_reportable(message):
             reply = Problem(ONLY_IMAGES) if message.document else HelpText(False)
@@ -124,14 +139,14 @@ class FanHandlers:
             )
             await send(context.bot, chat.id, text)
             return
-        anonymous = bool((context.user_data or {}).get("anonymous", False))
+        choices = await fan_choices(self._deps, context.bot, user)
         result = await submit(
             self._deps,
             context.bot,
             update,
             message,
-            self._actor(update, context),
+            Actor(reporter_ref(user), creator=choices.creator),
             Origin.DM,
-            anonymous=anonymous,
+            anonymous=choices.anonymous,
         )
-        await send(context.bot, chat.id, reply_text(result.reply, result.skipped))
+        await send(context.bot, chat.id, result.text())

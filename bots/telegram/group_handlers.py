@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from bots.telegram.chats import chat_context, sender_is_admin
 from bots.telegram.deps import Deps
 from bots.telegram.messaging import delete, send
-from bots.telegram.render import group_notice, reply_text
+from bots.telegram.render import group_notice
 from bots.telegram.reporting import Submitted, submit
 from bots.telegram.translate import PLATFORM, reporter_ref, valid_creator
 from core.model import Actor, Origin
 from db.venues import VenueConfig
 from handlers import Problem, ReportReceived
+from handlers.render import sent_to_line
 
 log = logging.getLogger(__name__)
 
@@ -67,16 +68,27 @@ class GroupHandlers:
                 Origin.GROUP,
                 note=" ".join(context.args or []),
             )
-            if (
-                isinstance(result.reply, ReportReceived)
-                and where.venue is not None
-                and where.venue.delete_reported
-            ):
-                await delete(bot, chat.id, target.message_id)
-        answered = await send(bot, user.id, reply_text(result.reply, result.skipped))
+            if where.venue is not None and where.venue.delete_reported:
+                await self._delete_evidence(bot, chat.id, target.message_id, result)
+        answered = await send(bot, user.id, result.text())
         if answered is None:
             link = deep_link(bot.username, where.creator)
-            await send(bot, chat.id, group_notice(result.reply, link, result.links))
+            notice = group_notice(result.reply, link, result.links)
+            if isinstance(result.reply, ReportReceived) and result.creator_name:
+                notice += " " + sent_to_line(result.creator_name)
+            await send(bot, chat.id, notice)
+
+    @staticmethod
+    async def _delete_evidence(bot: Bot, chat_id: int, message_id: int, result: Submitted) -> None:
+        """Delete a reported message only when everything in it was recorded."""
+        if result.fully_recorded:
+            await delete(bot, chat_id, message_id)
+            return
+        log.info(
+            "reported message %s in chat %s kept: not everything in it was recorded",
+            message_id,
+            chat_id,
+        )
 
     async def protect(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/protect <creator> [delete]: send this group's reports to ``creator``'s moderators."""

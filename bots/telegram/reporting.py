@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from telegram import Bot, Message, Update
 
 from bots.telegram.deps import Deps
+from bots.telegram.render import reply_text
 from bots.telegram.translate import (
     download_images,
     forward_link,
@@ -15,7 +16,8 @@ from bots.telegram.translate import (
     submission_id,
 )
 from core.model import Actor, Origin
-from handlers import IncomingMessage, Problem, ReplyType
+from handlers import IncomingMessage, Problem, ReplyType, ReportReceived
+from handlers.render import sent_to_line
 
 NOTHING_TO_REPORT = "I found no link or picture in that message"
 HIDDEN_FORWARD = (
@@ -31,6 +33,29 @@ class Submitted:
     reply: ReplyType
     links: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: display name of the creator whose moderators got the report
+    creator_name: str = ""
+
+    @property
+    def fully_recorded(self) -> bool:
+        """Every link and picture of the message was recorded: none refused, failed or skipped.
+
+        Only then may the reported message be deleted; otherwise it is the only evidence.
+        """
+        return (
+            isinstance(self.reply, ReportReceived)
+            and bool(self.reply.outcomes)
+            and not self.reply.rejected
+            and not self.skipped
+            and not any(o.link is None and o.media_error for o in self.reply.outcomes)
+        )
+
+    def text(self) -> str:
+        """The fan's answer: the rendered reply, pictures left out, and where it went."""
+        text = reply_text(self.reply, self.skipped)
+        if isinstance(self.reply, ReportReceived) and self.creator_name:
+            text += "\n" + sent_to_line(self.creator_name)
+        return text
 
 
 def has_reportable(message: Message) -> bool:
@@ -66,7 +91,9 @@ async def submit(
         origin=origin,
         note=note,
         anonymous=anonymous,
-        submission_id=submission_id(update),
+        submission_id=submission_id(bot.id, update),
     )
     reply = await deps.app.handlers.report(message, links)
-    return Submitted(reply, links, downloaded.skipped)
+    received = isinstance(reply, ReportReceived)
+    name = await deps.app.creators.display_name(actor.creator) if received else ""
+    return Submitted(reply, links, downloaded.skipped, name)

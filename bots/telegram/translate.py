@@ -29,9 +29,15 @@ def reporter_ref(user: User) -> ReporterRef:
     return ReporterRef(PLATFORM, str(user.id))
 
 
-def submission_id(update: Update) -> str:
-    """A stable id per update, so that a redelivered update is recorded once."""
-    return f"{PLATFORM}:{update.update_id}"
+def submission_id(bot_id: int, update: Update) -> str:
+    """A stable id per update, so that a redelivered update is recorded once.
+
+    Scoped by bot, chat and sender: Telegram reuses update ids after a week of silence, and
+    several bots may share one database (``telegram:<bot>:<chat>:<user>:<update>``).
+    """
+    chat = update.effective_chat.id if update.effective_chat else 0
+    sender = update.effective_user.id if update.effective_user else 0
+    return f"{PLATFORM}:{bot_id}:{chat}:{sender}:{update.update_id}"
 
 
 def valid_creator(text: str | None) -> str | None:

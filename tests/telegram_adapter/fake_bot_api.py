@@ -56,6 +56,7 @@ class FakeBotApi:
     """Scripted updates in, recorded calls out."""
 
     token: str = TOKEN
+    username: str = BOT_USERNAME
     calls: list[Call] = field(default_factory=list, repr=False)
     #: (chat_id, user_id) -> "creator" | "administrator" | "member" | "left"
     members: dict[tuple[int, int], str] = field(default_factory=dict)
@@ -89,6 +90,11 @@ class FakeBotApi:
         for task in list(self._connections):
             task.cancel()
         await asyncio.gather(*self._connections, return_exceptions=True)
+
+    @property
+    def bot_id(self) -> int:
+        """The bot's user id: the number before the colon of its token, as on Telegram."""
+        return int(self.token.split(":", 1)[0])
 
     @property
     def api_url(self) -> str:
@@ -192,8 +198,8 @@ class FakeBotApi:
 
     # --- Bot API methods -------------------------------------------------------------------
     async def _api_getMe(self, params: dict[str, Any]) -> Any:
-        return {"id": BOT_ID, "is_bot": True, "first_name": "leakdesk",
-                "username": BOT_USERNAME, "can_join_groups": True,
+        return {"id": self.bot_id, "is_bot": True, "first_name": "leakdesk",
+                "username": self.username, "can_join_groups": True,
                 "can_read_all_group_messages": False, "supports_inline_queries": False}
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> Any:
@@ -215,8 +221,8 @@ class FakeBotApi:
         message: dict[str, Any] = {
             "message_id": message_id or next(self._message_ids), "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
-            "from": {"id": BOT_ID, "is_bot": True, "first_name": "leakdesk",
-                     "username": BOT_USERNAME},
+            "from": {"id": self.bot_id, "is_bot": True, "first_name": "leakdesk",
+                     "username": self.username},
             "text": params.get("text", ""),
         }
         markup = params.get("reply_markup")

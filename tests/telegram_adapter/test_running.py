@@ -12,6 +12,7 @@ from bots.telegram import run, serve
 from bots.telegram.application import file_url_for, webhook_secret
 from tests.conftest import make_settings
 from tests.telegram_adapter.conftest import FAN, codes_in, report_rows
+from tests.telegram_adapter.fake_bot_api import BOT_ID
 from tests.telegram_adapter.updates import message, private_chat, update_message, user
 
 
@@ -77,7 +78,7 @@ async def test_webhook_mode_records_a_redelivered_update_once(fake, sqlite_app):
     assert wrong.status_code == 403
     assert codes_in(replies[0]["text"]) == codes_in(replies[1]["text"]) != []
     rows = await report_rows(sqlite_app)
-    assert [r.token for r in rows] == ["telegram:777:0"]
+    assert [r.token for r in rows] == [f"telegram:{BOT_ID}:{FAN}:{FAN}:777:0"]
 
 
 async def test_flood_limit_is_waited_out_not_crashed_on(fake, bot):
