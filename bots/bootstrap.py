@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.escalation.channels import load_channels
+from core.escalation.notices import NoticeWriter
+from core.escalation.service import EscalationService
 from core.events import CaseChanged, EventBus
 from core.intake import IntakeService
 from core.media import GuardedFetcher, parse_networks, system_resolver
@@ -18,6 +21,7 @@ from core.ratelimit import ReporterRateLimit
 from core.settings import Settings
 from core.urls import default_registry
 from db import SqlCaseStore, SqlReportStore, SqlVenueStore, create_engine, is_sqlite, upgrade
+from db.escalations import SqlEscalationStore
 from db.media import SqlMediaStore, signal_from_payload
 from db.media_jobs import SqlPictureJobStore
 from db.notify import CASES_CHANNEL, MEDIA_CHANNEL, PgListener, new_sender_token
@@ -40,6 +44,8 @@ class App:
     handlers: Handlers
     media: MediaMatcher
     pictures: PictureJobs
+    escalation: EscalationService
+    escalations: SqlEscalationStore
     listener: PgListener | None = None
 
     def start_background(self) -> None:
@@ -140,6 +146,14 @@ async def build_app(
         item_timeout=max(30.0, settings.fetch_timeout * 4),
     )
     retention = SqlRetention(engine)
+    escalations = SqlEscalationStore(engine)
+    escalation = EscalationService(
+        cases,
+        escalations,
+        load_channels(settings.platforms_file),
+        NoticeWriter(settings.notice_templates_dir),
+        sender=settings.smtp_from,
+    )
     return App(
         settings=settings,
         engine=engine,
@@ -152,5 +166,7 @@ async def build_app(
         handlers=Handlers(intake, moderation, cases, ForgettingStore(retention, reports)),
         media=media,
         pictures=pictures,
+        escalation=escalation,
+        escalations=escalations,
         listener=listener,
     )

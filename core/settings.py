@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     # true approves every binding at once (a single-community deployment, tests)
     auto_approve_venues: bool = False
 
+    # escalation: your own notice templates (same file names as core/escalation/templates)
+    notice_templates_dir: str | None = None
+    # the From address of notices sent by mail
+    smtp_from: str = ""
+
     # group-commit writer
     writer_max_batch: int = 256
 
