@@ -8,7 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.escalation.channels import load_channels
 from core.escalation.notices import NoticeWriter
+from core.escalation.outbox import OutboxSender
 from core.escalation.service import EscalationService
+from core.escalation.smtp import SmtpTransport
 from core.events import CaseChanged, EventBus
 from core.intake import IntakeService
 from core.media import GuardedFetcher, parse_networks, system_resolver
@@ -25,6 +27,7 @@ from db.escalations import SqlEscalationStore
 from db.media import SqlMediaStore, signal_from_payload
 from db.media_jobs import SqlPictureJobStore
 from db.notify import CASES_CHANNEL, MEDIA_CHANNEL, PgListener, new_sender_token
+from db.outbox import SqlOutbox
 from db.retention import SqlRetention
 from handlers import Handlers
 
@@ -46,7 +49,14 @@ class App:
     pictures: PictureJobs
     escalation: EscalationService
     escalations: SqlEscalationStore
+    outbox: SqlOutbox
     listener: PgListener | None = None
+
+    def mail_sender(self) -> OutboxSender | None:
+        """The sender of notice mails, when ``LEAKDESK_SMTP_URL`` is set."""
+        if not self.settings.smtp_url:
+            return None
+        return OutboxSender(self.outbox, SmtpTransport(self.settings.smtp_url))
 
     def start_background(self) -> None:
         """Start the long-running work of a bot process: fetching pictures behind links."""
@@ -168,5 +178,6 @@ async def build_app(
         pictures=pictures,
         escalation=escalation,
         escalations=escalations,
+        outbox=SqlOutbox(engine, default_deadline_hours=settings.escalation_deadline_hours),
         listener=listener,
     )

@@ -11,8 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.codes import normalize_case_code
 from core.errors import CaseNotFound
 from core.escalation.agent import AgentOfRecord
+from core.escalation.outbox import OutgoingMail
 from core.escalation.packets import Request
-from db.tables import actions_t, agents_t, cases_t, creators_t, escalations_t, utcnow
+from db.tables import (
+    actions_t,
+    agents_t,
+    cases_t,
+    creators_t,
+    escalations_t,
+    outbox_t,
+    utcnow,
+)
 from db.upsert import insert_ignore
 
 _AGENT_FIELDS = (
@@ -129,10 +138,14 @@ class SqlEscalationStore:
         async with self._engine.connect() as conn:
             return {(code, recipient) for code, recipient in (await conn.execute(query)).all()}
 
-    async def record_drafted(self, requests: Sequence[Request]) -> int:
+    async def record_drafted(
+        self, requests: Sequence[Request], mails: Sequence[OutgoingMail] = ()
+    ) -> int:
         """Record each (case, recipient) of ``requests`` as drafted; returns how many rows.
 
         A pair escalated before (``--again``) gets the new request and is drafted again.
+        ``mails`` go into the outbox in the same transaction: a notice is never recorded
+        without its mail, nor queued without its escalation.
         """
         codes = sorted({code for request in requests for code in request.case_codes})
         if not codes:
@@ -195,4 +208,22 @@ class SqlEscalationStore:
                 )
             if new:
                 await conn.execute(insert_ignore(conn, escalations_t), new)
+            if mails:
+                await conn.execute(
+                    insert_ignore(conn, outbox_t),
+                    [
+                        {
+                            "request_key": mail.request_key,
+                            "recipient": mail.recipient,
+                            "to_addr": mail.to,
+                            "message": mail.message.decode("utf-8"),
+                            "state": "pending",
+                            "attempts": 0,
+                            "not_before": 0.0,
+                            "lease_until": 0.0,
+                            "created_at": now,
+                        }
+                        for mail in mails
+                    ],
+                )
             return len(rows)

@@ -141,6 +141,27 @@ class Escalation(SQLModel, table=True):
     note: str | None = None
 
 
+class OutboxMessage(SQLModel, table=True):
+    """A notice mail committed with its escalation, sent by the outbox sender (never twice
+    unless a crash falls between the server's acceptance and the commit that records it)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state", "state", "not_before"),)
+    id: int | None = Field(default=None, primary_key=True)
+    request_key: str = Field(max_length=40, unique=True)
+    recipient: str = Field(max_length=64)
+    to_addr: str = Field(max_length=254)
+    message: str  # the RFC 5322 message (its Message-ID is kept on a resend)
+    state: str = Field(default="pending", max_length=16)  # pending, sending, sent, failed
+    attempts: int = 0
+    not_before: float = 0.0
+    lease_until: float = 0.0
+    claim: str | None = Field(default=None, max_length=40)
+    error: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
 class AgentOfRecord(SQLModel, table=True):
     """Who signs a creator's removal requests (the creator or an authorised agent)."""
 
@@ -250,6 +271,7 @@ case_reporters_t = CaseReporter.__table__
 actions_t = ModeratorAction.__table__
 escalations_t = Escalation.__table__
 agents_t = AgentOfRecord.__table__
+outbox_t = OutboxMessage.__table__
 venues_t = Venue.__table__
 posts_t = CasePost.__table__
 media_t = MediaSignal.__table__

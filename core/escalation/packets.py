@@ -27,6 +27,7 @@ from core.escalation.notices import (
     applicable,
     split_subject,
 )
+from core.escalation.outbox import OutgoingMail
 from core.model import CaseView
 
 #: jurisdictions whose creators' notices prefer the DSA where a channel takes it
@@ -48,6 +49,8 @@ class Request:
     synthetic: bool
     #: copies of the same cases on other hosts (every notice lists them)
     other_copies: tuple[str, ...] = ()
+    #: set when a moderator asks again: a deliberate resend is a new message
+    round: str = ""
 
     @property
     def case_codes(self) -> tuple[str, ...]:
@@ -57,7 +60,7 @@ class Request:
     @property
     def key(self) -> str:
         """A stable id of this request (its ``Message-ID`` and folder are built on it)."""
-        text = "\n".join([self.channel.id, self.notice, *(i.url for i in self.items)])
+        text = "\n".join([self.channel.id, self.notice, self.round, *(i.url for i in self.items)])
         return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
@@ -124,12 +127,13 @@ def plan_requests(
     synthetic: Collection[str] = (),
     platform: str | None = None,
     done: Collection[tuple[str, str]] = (),
+    round: str = "",
 ) -> Plan:
     """Group the links of ``cases`` per recipient and split them into requests.
 
     ``synthetic`` holds the codes of cases marked as deepfakes; ``platform`` keeps only
     recipients of that platform; ``done`` holds (case code, channel id) pairs already
-    escalated, which are skipped.
+    escalated, which are skipped; ``round`` tells a deliberate resend from the first.
     """
     plan = Plan()
     grouped: dict[tuple[str, str, bool], list[NoticeItem]] = {}
@@ -167,7 +171,9 @@ def plan_requests(
         others = tuple(sorted(copies[(channel_id, notice, is_synthetic)] - listed))
         for start in range(0, len(items), size):
             plan.requests.append(
-                Request(channel, notice, tuple(items[start : start + size]), is_synthetic, others)
+                Request(
+                    channel, notice, tuple(items[start : start + size]), is_synthetic, others, round
+                )
             )
     missing = {f"{name} ({r.notice})" for r in plan.requests for name in agent.missing(r.notice)}
     plan.missing = sorted(missing)
@@ -222,11 +228,13 @@ def write_packets(
     *,
     sender: str = "",
     today: date | None = None,
+    mails: list[OutgoingMail] | None = None,
 ) -> dict[str, object]:
     """Write one folder per request under ``out_dir`` and a summary; returns the summary.
 
     Each folder holds ``notice.txt``, ``urls.csv``, and ``message.eml`` (email channels)
-    or ``form.txt`` (forms: the form's URL and the values in its order).
+    or ``form.txt`` (forms: the form's URL and the values in its order). The mails of
+    email channels are also appended to ``mails`` when given (for the outbox).
     """
     if plan.missing:
         raise ValueError("the agent of record lacks: " + ", ".join(plan.missing))
@@ -250,6 +258,10 @@ def write_packets(
         if request.channel.kind == "email":
             message = email_message(request, notice, agent, sender)
             (folder / "message.eml").write_bytes(bytes(message))
+            if mails is not None:
+                mails.append(
+                    OutgoingMail(request.key, request.channel.id, message["To"], bytes(message))
+                )
             files.append("message.eml")
         else:
             (folder / "form.txt").write_text(_form_text(request, notice, agent), "utf-8")

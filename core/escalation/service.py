@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -11,6 +11,7 @@ from core.errors import MissingFields
 from core.escalation.agent import AgentOfRecord
 from core.escalation.channels import Channel
 from core.escalation.notices import NoticeWriter
+from core.escalation.outbox import OutgoingMail
 from core.escalation.packets import Plan, Request, plan_requests, write_packets
 from core.model import CaseStatus
 from core.ports import CaseStore
@@ -37,8 +38,11 @@ class EscalationStore(Protocol):
         """(case code, recipient) pairs already escalated."""
         ...
 
-    async def record_drafted(self, requests: Sequence[Request]) -> int:
-        """Record the requests' (case, recipient) pairs as drafted."""
+    async def record_drafted(
+        self, requests: Sequence[Request], mails: Sequence[OutgoingMail] = ()
+    ) -> int:
+        """Record the requests' (case, recipient) pairs as drafted, and their mails to send,
+        in one transaction."""
         ...
 
 
@@ -61,7 +65,7 @@ class EscalationService:
         self._sender = sender
 
     async def plan(
-        self, creator: str, *, platform: str | None = None, again: bool = False
+        self, creator: str, *, platform: str | None = None, again: bool = False, round: str = ""
     ) -> tuple[AgentOfRecord | None, Plan]:
         """What escalating ``creator``'s confirmed cases would produce (nothing is written)."""
         agent = await self._store.agent(creator)
@@ -75,6 +79,7 @@ class EscalationService:
             synthetic=synthetic,
             platform=platform,
             done=done,
+            round=round,
         )
         if agent is None:
             plan.missing = [NO_AGENT]
@@ -87,20 +92,28 @@ class EscalationService:
         *,
         platform: str | None = None,
         again: bool = False,
+        send: bool = False,
         today: date | None = None,
     ) -> tuple[Plan, dict[str, object] | None]:
-        """Write the packets under ``out_dir`` (None: a dry run) and record them as drafted.
+        """Write the packets under ``out_dir`` (None: a dry run) and record them as drafted;
+        with ``send``, the mails of email channels go into the outbox in the same commit.
 
         Raises :class:`MissingFields` before anything is written when the agent of record
         is unset or lacks a field one of the notices needs.
         """
-        agent, plan = await self.plan(creator, platform=platform, again=again)
+        agent, plan = await self.plan(
+            creator,
+            platform=platform,
+            again=again,
+            round=datetime.now(UTC).isoformat() if again else "",
+        )
         if plan.missing or agent is None:
             raise MissingFields(plan.missing)
         if out_dir is None:
             return plan, None
+        mails: list[OutgoingMail] = []
         summary = write_packets(
-            plan, out_dir, agent, self._writer, sender=self._sender, today=today
+            plan, out_dir, agent, self._writer, sender=self._sender, today=today, mails=mails
         )
-        await self._store.record_drafted(plan.requests)
+        await self._store.record_drafted(plan.requests, mails if send else ())
         return plan, summary

@@ -1,4 +1,4 @@
-"""escalation: agents of record, synthetic cases, escalations per recipient
+"""escalation: agents of record, synthetic cases, escalations per recipient, outbox
 
 Revision ID: 0011
 Revises: 0003
@@ -44,6 +44,23 @@ def upgrade() -> None:
     op.create_index("ix_escalations_case_id", "escalations", ["case_id"])
     op.create_index("ix_escalations_request_key", "escalations", ["request_key"])
     op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("request_key", sa.String(length=40), nullable=False, unique=True),
+        sa.Column("recipient", sa.String(length=64), nullable=False),
+        sa.Column("to_addr", sa.String(length=254), nullable=False),
+        sa.Column("message", sa.String(), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("not_before", sa.Float(), nullable=False),
+        sa.Column("lease_until", sa.Float(), nullable=False),
+        sa.Column("claim", sa.String(length=40), nullable=True),
+        sa.Column("error", sa.String(length=300), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("sent_at", sa.DateTime(), nullable=True),
+    )
+    op.create_index("ix_outbox_state", "outbox", ["state", "not_before"])
+    op.create_table(
         "agents",
         sa.Column("creator_id", sa.Integer(), sa.ForeignKey("creators.id"), primary_key=True),
         sa.Column("signer", sa.String(length=200), nullable=False),
@@ -60,6 +77,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("agents")
+    op.drop_index("ix_outbox_state", table_name="outbox")
+    op.drop_table("outbox")
     op.drop_index("ix_escalations_request_key", table_name="escalations")
     op.drop_index("ix_escalations_case_id", table_name="escalations")
     op.drop_table("escalations")
