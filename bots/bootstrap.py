@@ -23,6 +23,7 @@ from core.ratelimit import ReporterRateLimit
 from core.settings import Settings
 from core.urls import default_registry
 from db import SqlCaseStore, SqlReportStore, SqlVenueStore, create_engine, is_sqlite, upgrade
+from db.escalation_tracking import SqlEscalationTracker
 from db.escalations import SqlEscalationStore
 from db.media import SqlMediaStore, signal_from_payload
 from db.media_jobs import SqlPictureJobStore
@@ -50,6 +51,7 @@ class App:
     escalation: EscalationService
     escalations: SqlEscalationStore
     outbox: SqlOutbox
+    tracker: SqlEscalationTracker
     listener: PgListener | None = None
 
     def mail_sender(self) -> OutboxSender | None:
@@ -179,5 +181,8 @@ async def build_app(
         escalation=escalation,
         escalations=escalations,
         outbox=SqlOutbox(engine, default_deadline_hours=settings.escalation_deadline_hours),
+        tracker=SqlEscalationTracker(
+            engine, default_deadline_hours=settings.escalation_deadline_hours
+        ),
         listener=listener,
     )

@@ -166,6 +166,7 @@ class SqlEscalationStore:
                     "notice_kind": request.notice,
                     "status": "drafted",
                     "request_key": request.key,
+                    "urls": "\n".join(i.url for i in request.items if i.case_code == code),
                     "created_at": now,
                     "updated_at": now,
                 }
@@ -193,6 +194,7 @@ class SqlEscalationStore:
                     .values(
                         notice_kind=bindparam("b_notice"),
                         request_key=bindparam("b_key"),
+                        urls=bindparam("b_urls"),
                         status="drafted",
                         updated_at=now,
                     ),
@@ -202,6 +204,7 @@ class SqlEscalationStore:
                             "b_recipient": r["recipient"],
                             "b_notice": r["notice_kind"],
                             "b_key": r["request_key"],
+                            "b_urls": r["urls"],
                         }
                         for r in again
                     ],

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.escalation.notices import TAKE_IT_DOWN
 from core.escalation.outbox import QueuedMail
+from db.escalation_tracking import follow_case
 from db.tables import escalations_t, outbox_t, utcnow
 
 #: TAKE IT DOWN Act: removal within 48 hours of a valid request
@@ -76,7 +77,8 @@ class SqlOutbox:
                     escalations_t.c.request_key == mail.request_key
                 )
             )
-            for escalation_id, kind in kinds.all():
+            rows = kinds.all()
+            for escalation_id, kind in rows:
                 hours = TAKE_IT_DOWN_HOURS if kind == TAKE_IT_DOWN else self._default_hours
                 await conn.execute(
                     update(escalations_t)
@@ -88,6 +90,13 @@ class SqlOutbox:
                         updated_at=now,
                     )
                 )
+            cases = await conn.execute(
+                select(escalations_t.c.case_id)
+                .where(escalations_t.c.request_key == mail.request_key)
+                .distinct()
+            )
+            for case_id in sorted(cases.scalars()):
+                await follow_case(conn, case_id, "leakdesk:outbox", "sent", None, now)
 
     async def mail_failed(self, mail: QueuedMail, error: str, *, retry_in: float | None) -> None:
         """Record ``error``; due again after ``retry_in`` seconds, or failed for good."""

@@ -132,6 +132,8 @@ class Escalation(SQLModel, table=True):
     status: str = Field(default="drafted", max_length=16)
     #: the request (packet) it went out in: stable across retries, the mail's Message-ID
     request_key: str = Field(default="", max_length=40, index=True)
+    #: the case's URLs this request listed, one a line (what recheck looks at)
+    urls: str = ""
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
     acknowledged_at: datetime | None = None

@@ -22,7 +22,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("synthetic", sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(
+            sa.Column("synthetic", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
     op.drop_table("escalations")
     op.create_table(
         "escalations",
@@ -32,6 +34,7 @@ def upgrade() -> None:
         sa.Column("notice_kind", sa.String(length=32), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("request_key", sa.String(length=40), nullable=False),
+        sa.Column("urls", sa.String(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("sent_at", sa.DateTime(), nullable=True),
         sa.Column("acknowledged_at", sa.DateTime(), nullable=True),
