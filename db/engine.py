@@ -64,9 +64,24 @@ def _where(url: str) -> str:
 
 
 def _root_cause(error: BaseException) -> BaseException:
-    while isinstance(error, exc.DBAPIError) and error.orig is not None:
-        error = error.orig
-    return error
+    """The driver's own error under SQLAlchemy's wrappers."""
+    seen = {id(error)}
+    while True:
+        inner = getattr(error, "orig", None) or error.__cause__
+        if inner is None or id(inner) in seen:
+            return error
+        seen.add(id(inner))
+        error = inner
+
+
+#: asyncpg errors that mean the server refused this client or database, not a bad statement.
+ASYNCPG_CONNECT_ERRORS = (
+    "InvalidCatalogNameError",
+    "InvalidPasswordError",
+    "InvalidAuthorizationSpecificationError",
+    "CannotConnectNowError",
+    "TooManyConnectionsError",
+)
 
 
 def describe_database_error(error: BaseException, url: str | None = None) -> str | None:
@@ -88,13 +103,7 @@ def describe_database_error(error: BaseException, url: str | None = None) -> str
     elif isinstance(error, exc.OperationalError | exc.InterfaceError):
         reason = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
     elif type(cause).__module__.startswith("asyncpg") and (
-        "Connection" in type(cause).__name__
-        or type(cause).__name__
-        in (
-            "InvalidCatalogNameError",
-            "InvalidPasswordError",
-            "InvalidAuthorizationSpecificationError",
-        )
+        "Connection" in type(cause).__name__ or type(cause).__name__ in ASYNCPG_CONNECT_ERRORS
     ):
         reason = str(cause).splitlines()[0]
     if reason is None:
