@@ -18,6 +18,7 @@ from bots.cli.import_file import ImportLine, ImportReader
 if TYPE_CHECKING:
     from bots.bootstrap import App
     from core.model import ReporterRef, ReportOutcome
+    from core.settings import Settings
 
 #: Reports in flight at once; the writer commits them in batches (``writer_max_batch``).
 CONCURRENT_SUBMISSIONS = 128
@@ -156,6 +157,11 @@ async def import_links(
     return tally
 
 
+def import_settings(no_fetch: bool) -> Settings:
+    """The settings of an import; ``--no-fetch`` turns picture fetching off for its app only."""
+    return settings(fetch_media=False) if no_fetch else settings()
+
+
 def import_(
     file: Annotated[Path, typer.Argument(help="A URL a line, or CSV with a url column.")],
     creator: Annotated[str | None, typer.Option(help="Creator the leaks depict.")] = None,
@@ -172,7 +178,7 @@ def import_(
     if not file.is_file():
         say_error(f"cannot read {file}: no such file")
         raise typer.Exit(EXIT_BAD_INPUT)
-    config = settings(fetch_media=False) if no_fetch else settings()
+    config = import_settings(no_fetch)
     reader = ImportReader(file)
     who = ReporterRef("cli", reporter or whoami())
 
