@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import sys
 from contextlib import AbstractContextManager, nullcontext
@@ -103,6 +102,8 @@ async def import_links(
     application: App, reader: ImportReader, creator: str, reporter: ReporterRef
 ) -> ImportTally:
     """Submit every link of ``reader`` as its own report, many at once; returns the tally."""
+    import asyncio
+
     from core.errors import InvalidLink
     from core.model import IncomingReport, Origin
     from core.urls import canonicalize, default_registry
