@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
-from bots.cli import cases, maintenance, reports, run, venues
+from bots.cli import cases, escalation, maintenance, reports, run, venues
 from bots.cli.common import EXIT_BAD_INPUT, say_error
 
 #: Set to 1 to see the traceback of an unexpected error instead of one line.
@@ -105,6 +105,7 @@ app = LeakdeskTyper(
 reports.register(app)
 cases.register(app)
 venues.register(app)
+escalation.register(app)
 maintenance.register(app)
 run.register(app)
 
