@@ -1,7 +1,7 @@
 """escalation: agents of record, synthetic cases, escalations per recipient, outbox
 
-Revision ID: 0011
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-28 18:00:00
 
 The escalations table was never written before this revision: it is recreated with one
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = "0011"
-down_revision = "0003"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
