@@ -6,6 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.escalation.channels import load_channels
+from core.escalation.notices import NoticeWriter
+from core.escalation.outbox import OutboxSender
+from core.escalation.service import EscalationService
+from core.escalation.smtp import SmtpTransport
 from core.events import CaseChanged, EventBus
 from core.intake import IntakeService
 from core.media import GuardedFetcher, parse_networks, system_resolver
@@ -19,9 +24,12 @@ from core.settings import Settings
 from core.urls import default_registry
 from db import SqlCaseStore, SqlReportStore, SqlVenueStore, create_engine, is_sqlite, upgrade
 from db.creators import SqlCreatorDirectory
+from db.escalation_tracking import SqlEscalationTracker
+from db.escalations import SqlEscalationStore
 from db.media import SqlMediaStore, signal_from_payload
 from db.media_jobs import SqlPictureJobStore
 from db.notify import CASES_CHANNEL, MEDIA_CHANNEL, PgListener, new_sender_token
+from db.outbox import SqlOutbox
 from db.retention import SqlRetention
 from db.user_settings import SqlUserSettingsStore
 from handlers import Handlers
@@ -44,7 +52,17 @@ class App:
     pictures: PictureJobs
     user_settings: SqlUserSettingsStore
     creators: SqlCreatorDirectory
+    escalation: EscalationService
+    escalations: SqlEscalationStore
+    outbox: SqlOutbox
+    tracker: SqlEscalationTracker
     listener: PgListener | None = None
+
+    def mail_sender(self) -> OutboxSender | None:
+        """The sender of notice mails, when ``LEAKDESK_SMTP_URL`` is set."""
+        if not self.settings.smtp_url:
+            return None
+        return OutboxSender(self.outbox, SmtpTransport(self.settings.smtp_url))
 
     def start_background(self) -> None:
         """Start the long-running work of a bot process: fetching pictures behind links."""
@@ -153,6 +171,14 @@ async def build_app(
     )
     retention = SqlRetention(engine)
     user_settings = SqlUserSettingsStore(engine)
+    escalations = SqlEscalationStore(engine)
+    escalation = EscalationService(
+        cases,
+        escalations,
+        load_channels(settings.platforms_file),
+        NoticeWriter(settings.notice_templates_dir),
+        sender=settings.smtp_from,
+    )
     return App(
         settings=settings,
         engine=engine,
@@ -169,5 +195,11 @@ async def build_app(
         pictures=pictures,
         user_settings=user_settings,
         creators=SqlCreatorDirectory(engine),
+        escalation=escalation,
+        escalations=escalations,
+        outbox=SqlOutbox(engine, default_deadline_hours=settings.escalation_deadline_hours),
+        tracker=SqlEscalationTracker(
+            engine, default_deadline_hours=settings.escalation_deadline_hours
+        ),
         listener=listener,
     )

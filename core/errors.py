@@ -69,3 +69,11 @@ class CaseNotFound(LeakdeskError):
 
 class InvalidTransition(LeakdeskError):
     """The case's state does not allow the requested action."""
+
+
+class MissingFields(LeakdeskError):
+    """Something a notice needs is not set (the agent of record, or some of its fields)."""
+
+    def __init__(self, fields: list[str]) -> None:
+        super().__init__("missing: " + ", ".join(fields))
+        self.fields = fields

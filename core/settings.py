@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     # true approves every binding at once (a single-community deployment, tests)
     auto_approve_venues: bool = False
 
+    # escalation: your own notice templates (same file names as core/escalation/templates)
+    notice_templates_dir: str | None = None
+    # notices sent by mail: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465
+    smtp_url: str | None = None
+    # the From address of notices sent by mail
+    smtp_from: str = ""
+    # how long a platform has to act on a request other than TAKE IT DOWN's (48 h by law)
+    escalation_deadline_hours: float = 168.0
+
     # group-commit writer
     writer_max_batch: int = 256
 

@@ -2,15 +2,114 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, exc
 from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from core.errors import LeakdeskError
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+URL_EXAMPLES = "sqlite+aiosqlite:///leakdesk.db or postgresql+asyncpg://user@host/db"
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+class DatabaseUnavailable(LeakdeskError):
+    """The database URL is malformed, or the database cannot be opened or reached.
+
+    ``str(err)`` is one line without the URL's password.
+    """
+
+
+def parse_database_url(url: str) -> URL:
+    """Parse and check ``url`` before any connection; raises :class:`DatabaseUnavailable`.
+
+    Refused: text that is not a URL, a backend other than SQLite or PostgreSQL, a driver
+    that is not installed, and a SQLite file whose folder does not exist.
+    """
+    try:
+        parsed = make_url(url)
+    except (exc.ArgumentError, ValueError):
+        raise DatabaseUnavailable(
+            f"the database URL cannot be parsed; expected e.g. {URL_EXAMPLES}"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise DatabaseUnavailable(f"unsupported database {backend!r}; expected e.g. {URL_EXAMPLES}")
+    try:
+        parsed.get_dialect()
+    except exc.NoSuchModuleError:
+        raise DatabaseUnavailable(
+            f"no database driver {parsed.drivername!r} is installed; expected e.g. {URL_EXAMPLES}"
+        ) from None
+    if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
+        folder = Path(parsed.database).expanduser().resolve().parent
+        if not folder.is_dir():
+            raise DatabaseUnavailable(f"the folder of the SQLite database does not exist: {folder}")
+    return parsed
+
+
+def _where(url: str) -> str:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"the SQLite database {parsed.database}"
+    host = parsed.host or parsed.query.get("host") or "localhost"
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"PostgreSQL at {host}{port}/{parsed.database or ''}"
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    """The driver's own error under SQLAlchemy's wrappers."""
+    seen = {id(error)}
+    while True:
+        inner = getattr(error, "orig", None) or error.__cause__
+        if inner is None or id(inner) in seen:
+            return error
+        seen.add(id(inner))
+        error = inner
+
+
+#: asyncpg errors that mean the server refused this client or database, not a bad statement.
+ASYNCPG_CONNECT_ERRORS = (
+    "InvalidCatalogNameError",
+    "InvalidPasswordError",
+    "InvalidAuthorizationSpecificationError",
+    "CannotConnectNowError",
+    "TooManyConnectionsError",
+)
+
+
+def describe_database_error(error: BaseException, url: str | None = None) -> str | None:
+    """One line for an error that means "the database cannot be used", else None.
+
+    Covers refused or unresolvable hosts, timeouts, unknown databases or roles, and SQLite
+    files that cannot be opened; the line names the database without its password.
+    """
+    cause = _root_cause(error)
+    reason: str | None = None
+    if isinstance(cause, socket.gaierror):
+        reason = "unknown host"
+    elif isinstance(cause, ConnectionError | TimeoutError):
+        reason = cause.strerror or type(cause).__name__
+    elif isinstance(cause, OSError) and cause.errno is not None:
+        reason = cause.strerror or str(cause)
+    elif isinstance(cause, sqlite3.OperationalError) and "unable to open" in str(cause):
+        reason = str(cause)
+    elif isinstance(error, exc.OperationalError | exc.InterfaceError):
+        reason = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+    elif type(cause).__module__.startswith("asyncpg") and (
+        "Connection" in type(cause).__name__ or type(cause).__name__ in ASYNCPG_CONNECT_ERRORS
+    ):
+        reason = str(cause).splitlines()[0]
+    if reason is None:
+        return None
+    where = _where(url) if url else "the database"
+    return f"cannot use {where}: {reason}"
 
 
 def is_sqlite(url: str) -> bool:
@@ -41,7 +140,11 @@ def _sqlite_on_begin(connection: Any) -> None:
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create an async engine; SQLite runs in WAL mode with foreign keys and a busy timeout."""
+    """Create an async engine; SQLite runs in WAL mode with foreign keys and a busy timeout.
+
+    Raises :class:`DatabaseUnavailable` for a URL that cannot work (see :func:`parse_database_url`).
+    """
+    parse_database_url(url)
     if is_sqlite(url):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)

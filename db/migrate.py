@@ -7,9 +7,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
-from db.engine import create_engine
+from db.engine import DatabaseUnavailable, create_engine, describe_database_error
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -22,22 +23,35 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-async def upgrade(url: str, revision: str = "head") -> None:
-    """Create or upgrade the database at ``url`` to ``revision``."""
+async def upgrade(url: str, revision: str = "head") -> tuple[str | None, str | None]:
+    """Create or upgrade the database at ``url`` to ``revision``.
+
+    Returns the schema revision before and after (before is None for a new database).
+    Raises :class:`DatabaseUnavailable` when the URL is unusable or the database unreachable.
+    """
     config = alembic_config(url)
     engine = create_engine(url)
+    revisions: list[str | None] = []
 
     def _upgrade(connection: Connection) -> None:
+        revisions.append(MigrationContext.configure(connection).get_current_revision())
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        revisions.append(MigrationContext.configure(connection).get_current_revision())
 
     try:
         async with engine.begin() as conn:
             await conn.run_sync(_upgrade)
+    except Exception as err:
+        message = describe_database_error(err, url)
+        if message is None:
+            raise
+        raise DatabaseUnavailable(message) from None
     finally:
         await engine.dispose()
+    return revisions[0], revisions[-1]
 
 
-def upgrade_sync(url: str, revision: str = "head") -> None:
+def upgrade_sync(url: str, revision: str = "head") -> tuple[str | None, str | None]:
     """Blocking :func:`upgrade` for the CLI."""
-    asyncio.run(upgrade(url, revision))
+    return asyncio.run(upgrade(url, revision))

@@ -58,6 +58,8 @@ class Case(SQLModel, table=True):
     reason: str | None = None
     merged_into_id: int | None = Field(default=None, foreign_key="cases.id")
     possible_duplicate_of_id: int | None = Field(default=None, foreign_key="cases.id")
+    #: a moderator marked the material synthetic (a deepfake): notices word it so
+    synthetic: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
 class Link(SQLModel, table=True):
@@ -115,20 +117,67 @@ class ModeratorAction(SQLModel, table=True):
 
 
 class Escalation(SQLModel, table=True):
-    """A removal request for one case to one platform (filled in by the escalation work)."""
+    """A removal request for one case to one recipient (a platform's channel).
+
+    drafted -> sent -> acknowledged -> removed / rejected / expired, with timestamps; a
+    case is escalated to a recipient once unless a moderator asks again.
+    """
 
     __tablename__ = "escalations"
-    __table_args__ = (UniqueConstraint("case_id", "platform", "notice_kind"),)
+    __table_args__ = (UniqueConstraint("case_id", "recipient"),)
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True)
-    platform: str = Field(max_length=32)
+    recipient: str = Field(max_length=64)  # a channel id (core/escalation/channels.toml)
     notice_kind: str = Field(max_length=32)
     status: str = Field(default="drafted", max_length=16)
-    packet: str = ""
+    #: the request (packet) it went out in: stable across retries, the mail's Message-ID
+    request_key: str = Field(default="", max_length=40, index=True)
+    #: the case's URLs this request listed, one a line (what recheck looks at)
+    urls: str = ""
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
-    updated_at: datetime = Field(default_factory=utcnow)
+    acknowledged_at: datetime | None = None
+    closed_at: datetime | None = None
     deadline_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+    note: str | None = None
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A notice mail committed with its escalation, sent by the outbox sender (never twice
+    unless a crash falls between the server's acceptance and the commit that records it)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state", "state", "not_before"),)
+    id: int | None = Field(default=None, primary_key=True)
+    request_key: str = Field(max_length=40, unique=True)
+    recipient: str = Field(max_length=64)
+    to_addr: str = Field(max_length=254)
+    message: str  # the RFC 5322 message (its Message-ID is kept on a resend)
+    state: str = Field(default="pending", max_length=16)  # pending, sending, sent, failed
+    attempts: int = 0
+    not_before: float = 0.0
+    lease_until: float = 0.0
+    claim: str | None = Field(default=None, max_length=40)
+    error: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class AgentOfRecord(SQLModel, table=True):
+    """Who signs a creator's removal requests (the creator or an authorised agent)."""
+
+    __tablename__ = "agents"
+    creator_id: int = Field(foreign_key="creators.id", primary_key=True)
+    signer: str = Field(max_length=200)
+    email: str = Field(max_length=254)
+    address: str = ""
+    phone: str = Field(default="", max_length=64)
+    jurisdiction: str = Field(default="", max_length=16)
+    agent_of: str = Field(default="", max_length=200)
+    authority: str = ""
+    owns_content: bool = False
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class Venue(SQLModel, table=True):
@@ -236,6 +285,8 @@ reports_t = Report.__table__
 case_reporters_t = CaseReporter.__table__
 actions_t = ModeratorAction.__table__
 escalations_t = Escalation.__table__
+agents_t = AgentOfRecord.__table__
+outbox_t = OutboxMessage.__table__
 venues_t = Venue.__table__
 posts_t = CasePost.__table__
 media_t = MediaSignal.__table__

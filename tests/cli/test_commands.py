@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli.runner import leakdesk, one_error_line
+
 LINK = "https://x.com/leaker/status/1234567890?s=20"
-
-
-def leakdesk(
-    *args: str, db: str, cwd: Path, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LEAKDESK_DATABASE_URL": db, "LEAKDESK_FETCH_MEDIA": "false"}
-    return subprocess.run(
-        [sys.executable, "-m", "bots.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        input=stdin,
-        timeout=120,
-    )
 
 
 @pytest.fixture
@@ -91,7 +75,7 @@ def test_report_bad_input_exits_2_and_writes_nothing(tmp_path: Path, db: str, ba
     assert not (tmp_path / "cli.db").exists()
 
 
-def test_import_is_idempotent_and_cases_can_be_moderated(tmp_path: Path, db: str) -> None:
+def test_import_counts_and_scripted_moderation(tmp_path: Path, db: str) -> None:
     csv_file = tmp_path / "links.csv"
     csv_file.write_text(
         "url,seen\nhttps://example.com/a,1\nhttps://www.example.com/a?utm_source=z,2\n"
@@ -99,18 +83,19 @@ def test_import_is_idempotent_and_cases_can_be_moderated(tmp_path: Path, db: str
     )
     first = leakdesk("import", str(csv_file), db=db, cwd=tmp_path)
     assert first.returncode == 2  # one invalid line, reported by line number
-    assert "imported 3 of 4 links: 2 new case(s), 1 joined" in first.stdout
-    assert "5" in first.stderr and "javascript" not in first.stderr
-    leakdesk("import", str(csv_file), db=db, cwd=tmp_path)  # the same file again: no new reports
+    assert first.stdout.strip() == (
+        "imported 3 of 4 links: 2 new case(s), 0 joined, 1 already imported, 1 invalid line(s): 5"
+    )
+    assert one_error_line(first) == "leakdesk: 1 invalid line(s): 5 skipped"
     listed = leakdesk("cases", "--json", db=db, cwd=tmp_path)
     cases = [json.loads(line) for line in listed.stdout.splitlines()]
-    assert sorted(c["reports"] for c in cases) == [1, 2]
+    assert sorted(c["reports"] for c in cases) == [1, 1]  # a link repeated in disguise: once
 
-    code = next(c["code"] for c in cases if c["reports"] == 2)
+    code = cases[0]["code"]
     confirmed = leakdesk("cases", "confirm", code, "--moderator", "mia", db=db, cwd=tmp_path)
     assert confirmed.returncode == 0 and "confirmed" in confirmed.stdout
     no_reason = leakdesk("cases", "dismiss", code, db=db, cwd=tmp_path)
-    assert no_reason.returncode == 2 and "--reason" in no_reason.stderr
+    assert no_reason.returncode == 2 and "--reason" in one_error_line(no_reason)
     only = leakdesk("cases", "--status", "confirmed", "--json", db=db, cwd=tmp_path)
     assert [json.loads(x)["code"] for x in only.stdout.splitlines()] == [code]
 
@@ -133,43 +118,42 @@ def test_run_without_tokens_is_a_clear_error(tmp_path: Path, db: str) -> None:
     assert "LEAKDESK_DISCORD_TOKEN" in env_free.stderr and "Traceback" not in env_free.stderr
 
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "pdq-threatexchange"
+@pytest.fixture
+def photo(tmp_path: Path) -> Path:
+    """A real photo (scikit-image's bundled astronaut) as a JPEG."""
+    from PIL import Image
+    from skimage import data
+
+    path = tmp_path / "astronaut.jpg"
+    Image.fromarray(data.astronaut()).save(path, quality=90)
+    return path
 
 
-def test_hash_contract_and_bad_files(tmp_path: Path, db: str) -> None:
-    picture = CORPUS / "bridge-mods" / "aaa-orig.jpg"
-    ok = leakdesk("hash", str(picture), "--json", db=db, cwd=tmp_path)
+def test_hash_contract_and_bad_files(tmp_path: Path, db: str, photo: Path) -> None:
+    ok = leakdesk("hash", str(photo), "--json", db=db, cwd=tmp_path)
     assert ok.returncode == 0
     row = json.loads(ok.stdout)
     assert set(row) == {"file", "sha256", "phash", "pdq", "pdq_quality"}
     assert len(row["sha256"]) == 64 and len(row["phash"]) == 16 and len(row["pdq"]) == 64
     truncated = tmp_path / "cut.jpg"
-    truncated.write_bytes(picture.read_bytes()[:3000])
+    truncated.write_bytes(photo.read_bytes()[:3000])
     bad = leakdesk("hash", str(truncated), "--json", db=db, cwd=tmp_path)
     assert bad.returncode == 2 and bad.stdout == ""
-    assert len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
+    assert str(truncated) in one_error_line(bad)
 
 
-def test_report_file_matches_an_edited_copy(tmp_path: Path, db: str) -> None:
-    first = leakdesk(
-        "report",
-        "--file",
-        str(CORPUS / "bridge-mods" / "aaa-orig.jpg"),
-        "--json",
-        db=db,
-        cwd=tmp_path,
-    )
+def test_report_file_matches_an_edited_copy(tmp_path: Path, db: str, photo: Path) -> None:
+    from PIL import Image, ImageFilter
+
+    edited = tmp_path / "edited.jpg"
+    with Image.open(photo) as original:
+        original.filter(ImageFilter.GaussianBlur(1)).resize((384, 384)).save(edited, quality=60)
+    first = leakdesk("report", "--file", str(photo), "--json", db=db, cwd=tmp_path)
     a = json.loads(first.stdout)
     assert a["new_case"] and a["matched_by"] is None and a["distance"] is None
+    assert a["url"] == str(photo)
     second = leakdesk(
-        "report",
-        "--file",
-        str(CORPUS / "bridge-mods" / "blur-a-little.jpg"),
-        "--json",
-        "--reporter",
-        "other",
-        db=db,
-        cwd=tmp_path,
+        "report", "--file", str(edited), "--json", "--reporter", "other", db=db, cwd=tmp_path
     )
     b = json.loads(second.stdout)
     assert b["case_code"] == a["case_code"] and b["matched_by"] == "image"
@@ -181,5 +165,25 @@ def test_report_file_matches_an_edited_copy(tmp_path: Path, db: str) -> None:
     )
     assert mixed.returncode == 0
     rows = [json.loads(line) for line in mixed.stdout.splitlines()]
-    assert rows[0]["new_case"] is True
-    assert rows[1] == {"file": "junk.jpg", "media_error": "the file is not an image"}
+    assert rows[0]["new_case"] is True and rows[0]["url"] == "https://example.com/leak"
+    assert rows[1] == {"file": str(junk), "media_error": "the file is not an image"}
+
+
+def test_a_bad_picture_alone_names_the_file(tmp_path: Path, db: str) -> None:
+    junk, empty = tmp_path / "junk.png", tmp_path / "empty.jpg"
+    junk.write_bytes(b"not a picture at all")
+    empty.write_bytes(b"")
+    alone = leakdesk("report", "--file", str(junk), "--json", db=db, cwd=tmp_path)
+    assert alone.returncode == 2
+    assert [json.loads(line) for line in alone.stdout.splitlines()] == [
+        {"file": str(junk), "media_error": "the file is not an image"}
+    ]
+    assert one_error_line(alone) == "leakdesk: nothing was recorded"
+    both = leakdesk(
+        "report", "--file", str(junk), "--file", str(empty), "--json", db=db, cwd=tmp_path
+    )
+    assert both.returncode == 2
+    assert [json.loads(line)["file"] for line in both.stdout.splitlines()] == [
+        str(junk),
+        str(empty),
+    ]

@@ -1,0 +1,5 @@
+"""``python -m bots.cli``."""
+
+from bots.cli.app import main
+
+main()

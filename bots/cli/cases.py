@@ -1,0 +1,177 @@
+"""``leakdesk cases``: list cases, and moderate them from scripts (written to the audit log)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from bots.cli.common import fail, whoami, with_app
+
+if TYPE_CHECKING:
+    from bots.bootstrap import App
+    from core.model import Actor, CaseStatus, CaseView
+
+cases_app = typer.Typer(rich_markup_mode=None, help="List cases, or moderate them from scripts.")
+
+ReasonOption = Annotated[str | None, typer.Option(help="Why (required for dismiss).")]
+ModeratorOption = Annotated[str | None, typer.Option(help="Moderator name for the audit log.")]
+CodesArgument = Annotated[list[str], typer.Argument(help="Case codes (LD-…).")]
+
+
+def case_json(case: CaseView) -> dict[str, Any]:
+    """A case as ``cases --json`` prints it (the README documents these keys)."""
+    return {
+        "code": case.code,
+        "creator": case.creator,
+        "status": case.status.value,
+        "reporters": case.reporters,
+        "reports": case.reports,
+        "host": case.host,
+        "platform": case.platform,
+        "first_seen": case.first_seen.isoformat(),
+        "last_seen": case.last_seen.isoformat(),
+        "links": [link.url for link in case.links],
+        "claimed_by": case.claimed_by,
+        "reason": case.reason,
+        "merged_into": case.merged_into,
+        "possible_duplicate_of": case.possible_duplicate_of,
+        "notes": [
+            {"text": note.text, "at": note.at.isoformat(), "reporter": note.reporter}
+            for note in case.notes
+        ],
+    }
+
+
+def parse_statuses(status: str | None) -> list[CaseStatus]:
+    """``--status``: comma-separated states or ``all``; the moderators' queue by default."""
+    from core.model import CaseStatus
+
+    if status is None:
+        return [CaseStatus.OPEN, CaseStatus.CLAIMED, CaseStatus.CONFIRMED]
+    if status.strip().lower() == "all":
+        return list(CaseStatus)
+    try:
+        return [CaseStatus(s.strip().lower()) for s in status.split(",")]
+    except ValueError:
+        known = ", ".join(s.value for s in CaseStatus)
+        raise fail(f"unknown status {status!r}; use {known} or all") from None
+
+
+@cases_app.callback(invoke_without_command=True)
+def cases(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="Status(es), comma-separated, or all.")] = None,
+    creator: Annotated[str | None, typer.Option(help="Only this creator's cases.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per case.")] = False,
+) -> None:
+    """List cases, most reported first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    statuses = parse_statuses(status)
+    found = with_app(lambda a: a.cases.list_cases(creator, statuses, limit))
+    for case in found:
+        if as_json:
+            typer.echo(json.dumps(case_json(case)))
+        else:
+            typer.echo(
+                f"{case.code}\t{case.status.value}\t{case.reporters}\t"
+                f"{case.platform or case.host or '-'}\t{case.links[0].url if case.links else '-'}"
+            )
+
+
+def _codes(codes: list[str]) -> list[str]:
+    """Typed codes in their canonical form (``ld7kq2mo`` → ``LD-7KQ2M0``); exit 2 on a bad one."""
+    from core.codes import normalize_case_code
+
+    normalized = []
+    for code in codes:
+        canonical = normalize_case_code(code)
+        if canonical is None:
+            raise fail(f"not a case code: {code}")
+        normalized.append(canonical)
+    return normalized
+
+
+async def _actor_for(application: App, code: str, moderator: str | None) -> Actor:
+    """The operator acting as a moderator of the creator that ``code`` belongs to."""
+    from core.errors import CaseNotFound
+    from core.model import Actor, ReporterRef
+
+    case = await application.cases.get_case(code)
+    if case is None:
+        raise CaseNotFound(f"no case {code}")
+    return Actor(ReporterRef("cli", moderator or whoami()), True, case.creator)
+
+
+def _moderate(action: str, codes: list[str], reason: str | None, moderator: str | None) -> None:
+    normalized = _codes(codes)
+    if action == "dismiss" and not (reason and reason.strip()):
+        raise fail("dismiss needs --reason")
+
+    async def work(application: App) -> list[str]:
+        lines = []
+        for code in normalized:
+            actor = await _actor_for(application, code, moderator)
+            updated = await application.moderation.act(actor, action, code, reason)
+            lines.append(f"{updated.code}\t{updated.status.value}")
+        return lines
+
+    for line in with_app(work):
+        typer.echo(line)
+
+
+@cases_app.command("claim")
+def cases_claim(codes: CodesArgument, moderator: ModeratorOption = None) -> None:
+    """Claim cases for review."""
+    _moderate("claim", codes, None, moderator)
+
+
+@cases_app.command("confirm")
+def cases_confirm(
+    codes: CodesArgument, reason: ReasonOption = None, moderator: ModeratorOption = None
+) -> None:
+    """Confirm cases as genuine leaks."""
+    _moderate("confirm", codes, reason, moderator)
+
+
+@cases_app.command("dismiss")
+def cases_dismiss(
+    codes: CodesArgument, reason: ReasonOption = None, moderator: ModeratorOption = None
+) -> None:
+    """Dismiss cases (with --reason)."""
+    _moderate("dismiss", codes, reason, moderator)
+
+
+@cases_app.command("reopen")
+def cases_reopen(
+    codes: CodesArgument, reason: ReasonOption = None, moderator: ModeratorOption = None
+) -> None:
+    """Put dismissed, claimed or confirmed cases back into the open queue."""
+    _moderate("reopen", codes, reason, moderator)
+
+
+@cases_app.command("merge")
+def cases_merge(
+    source: Annotated[str, typer.Argument(help="The case to fold in (LD-…).")],
+    target: Annotated[str, typer.Argument(help="The case that stays (LD-…).")],
+    moderator: ModeratorOption = None,
+) -> None:
+    """Fold case SOURCE into TARGET: its links and reporters join TARGET."""
+    source_code, target_code = _codes([source, target])
+    if source_code == target_code:
+        raise fail("a case cannot be merged into itself")
+
+    async def work(application: App) -> CaseView:
+        actor = await _actor_for(application, source_code, moderator)
+        return await application.moderation.merge(actor, source_code, target_code)
+
+    merged = with_app(work)
+    typer.echo(f"{source_code}\tmerged into {merged.code} ({merged.reporters} reporter(s))")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``cases`` group to ``app``."""
+    app.add_typer(cases_app, name="cases")

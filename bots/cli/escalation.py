@@ -1,0 +1,197 @@
+"""``leakdesk creator``, ``escalate`` and ``escalations``: from confirmed cases to removal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bots.cli.common import fail, whoami, with_app
+
+creator_app = typer.Typer(rich_markup_mode=None, help="A creator's agent of record.")
+escalations_app = typer.Typer(rich_markup_mode=None, help="Removal requests and where they stand.")
+
+CreatorArgument = Annotated[str, typer.Argument(help="The creator (as reports name them).")]
+MARKS = ("sent", "acknowledged", "removed", "rejected", "expired")
+
+
+@creator_app.command("set")
+def creator_set(
+    creator: CreatorArgument,
+    signer: Annotated[str, typer.Option(help="Who signs the notices (the creator or an agent).")],
+    email: Annotated[str, typer.Option(help="Where platforms answer.")],
+    address: Annotated[str, typer.Option(help="Postal address (DMCA needs it).")] = "",
+    phone: Annotated[str, typer.Option(help="Phone (DMCA needs it).")] = "",
+    jurisdiction: Annotated[str, typer.Option(help="US, EU, UK, DE, … (the signer's).")] = "",
+    agent_of: Annotated[
+        str, typer.Option("--agent-of", help="The depicted person's name when an agent signs.")
+    ] = "",
+    authority: Annotated[str, typer.Option(help="The agent's statement of authority.")] = "",
+    owns_content: Annotated[
+        bool, typer.Option("--owns-content", help="The creator owns the copyright (DMCA).")
+    ] = False,
+) -> None:
+    """Set who signs a creator's removal requests, and how platforms reach them."""
+    from core.escalation.agent import AgentOfRecord
+
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        raise fail(f"not an email address: {email}")
+    if agent_of and not authority:
+        raise fail("an agent needs --authority: the statement that the creator authorised them")
+    agent = AgentOfRecord(
+        creator,
+        signer=signer.strip(),
+        email=email.strip(),
+        address=address.strip(),
+        phone=phone.strip(),
+        jurisdiction=jurisdiction.strip().upper(),
+        agent_of=agent_of.strip(),
+        authority=authority.strip(),
+        owns_content=owns_content,
+    )
+    with_app(lambda app: app.escalations.set_agent(agent))
+    typer.echo(f"agent of record for {creator}: {agent.signer} <{agent.email}>")
+
+
+@creator_app.command("show")
+def creator_show(
+    creator: CreatorArgument,
+    as_json: Annotated[bool, typer.Option("--json", help="As one JSON object.")] = False,
+) -> None:
+    """Show a creator's agent of record."""
+    from dataclasses import asdict
+
+    agent = with_app(lambda app: app.escalations.agent(creator))
+    if agent is None:
+        raise fail(f"no agent of record for {creator}: set one with `leakdesk creator set`")
+    if as_json:
+        typer.echo(json.dumps(asdict(agent)))
+        return
+    for name, value in asdict(agent).items():
+        typer.echo(f"{name}: {value}")
+
+
+def escalate(
+    creator: Annotated[str, typer.Option(help="Whose confirmed cases to escalate.")],
+    out: Annotated[Path | None, typer.Option(help="Folder for the packets.")] = None,
+    platform: Annotated[
+        str | None, typer.Option(help="Only this platform's recipients (e.g. x, google).")
+    ] = None,
+    all_platforms: Annotated[
+        bool, typer.Option("--all", help="Every recipient (the default).")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, write nothing.")] = False,
+    again: Annotated[
+        bool, typer.Option("--again", help="Include cases already escalated to a recipient.")
+    ] = False,
+    send: Annotated[
+        bool, typer.Option("--send", help="Send the email notices (LEAKDESK_SMTP_URL).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON summary.")] = False,
+) -> None:
+    """Turn confirmed cases into removal requests for each recipient, written under --out."""
+    from core.errors import MissingFields
+
+    if platform and all_platforms:
+        raise fail("use --platform P or --all, not both")
+    if out is None and not dry_run:
+        raise fail("say where the packets go: --out DIR (or --dry-run)")
+
+    async def work(app):  # type: ignore[no-untyped-def]
+        if send and not app.settings.smtp_url:
+            raise MissingFields(["LEAKDESK_SMTP_URL (the mail server notices are sent through)"])
+        plan, summary = await app.escalation.escalate(
+            creator, None if dry_run else out, platform=platform, again=again, send=send
+        )
+        sent = None
+        sender = app.mail_sender() if send and not dry_run else None
+        if sender is not None:
+            sent = await sender.drain()
+        return plan, summary, sent
+
+    plan, _summary, sent = with_app(work)  # MissingFields: one error line, exit 2
+    result = {
+        "recipients": plan.urls_per_recipient(),
+        "cases": plan.cases,
+        "skipped": plan.skipped,
+        "missing": plan.missing,
+        "unrouted": [{"case_code": c, "host": h} for c, h in plan.unrouted],
+    }
+    if sent is not None:
+        result["sent"] = {"sent": sent.sent, "retrying": sent.retrying, "failed": sent.failed}
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    verb = "would write" if dry_run else "wrote"
+    typer.echo(
+        f"{verb} {len(plan.requests)} request(s) for {plan.cases} case(s) "
+        f"({plan.skipped} already escalated)" + ("" if dry_run else f" under {out}")
+    )
+    for recipient, urls in sorted(result["recipients"].items()):  # type: ignore[union-attr]
+        typer.echo(f"  {recipient}: {urls} URL(s)")
+    for entry in result["unrouted"]:  # type: ignore[union-attr]
+        typer.echo(f"  no channel known for {entry['host']} (case {entry['case_code']})")
+    if sent is not None:
+        typer.echo(f"mail: {sent.sent} sent, {sent.retrying} to retry, {sent.failed} refused")
+
+
+@escalations_app.callback(invoke_without_command=True)
+def escalations(
+    ctx: typer.Context,
+    creator: Annotated[str | None, typer.Option(help="Only this creator's.")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only those past deadline.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines.")] = False,
+) -> None:
+    """List escalations: case, recipient, notice, state, deadline."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from datetime import UTC, datetime
+
+    views = with_app(lambda app: app.tracker.list(creator))
+    now = datetime.now(UTC)
+    if overdue:
+        views = [v for v in views if v.overdue(now)]
+    for view in views:
+        if as_json:
+            typer.echo(json.dumps(view.as_json()))
+        else:
+            late = "  OVERDUE" if view.overdue(now) else ""
+            deadline = view.deadline_at.isoformat(timespec="minutes") if view.deadline_at else "-"
+            typer.echo(
+                f"{view.id}\t{view.case_code}\t{view.recipient}\t{view.notice}\t"
+                f"{view.status}\t{deadline}{late}"
+            )
+
+
+@escalations_app.command("mark")
+def escalations_mark(
+    ids: Annotated[list[int], typer.Argument(help="Escalation ids (from `leakdesk escalations`).")],
+    sent: Annotated[bool, typer.Option("--sent")] = False,
+    acknowledged: Annotated[bool, typer.Option("--acknowledged")] = False,
+    removed: Annotated[bool, typer.Option("--removed")] = False,
+    rejected: Annotated[bool, typer.Option("--rejected")] = False,
+    expired: Annotated[bool, typer.Option("--expired")] = False,
+    note: Annotated[str | None, typer.Option(help="What the platform said.")] = None,
+    moderator: Annotated[str | None, typer.Option(help="Who marks (default: you).")] = None,
+) -> None:
+    """Record what happened to removal requests (all given ids, or none)."""
+    chosen = [
+        name
+        for name, flag in zip(MARKS, (sent, acknowledged, removed, rejected, expired), strict=True)
+        if flag
+    ]
+    if len(chosen) != 1:
+        raise fail("give exactly one of --sent, --acknowledged, --removed, --rejected, --expired")
+    actor = f"cli:{moderator or whoami()}"
+    marked = with_app(lambda app: app.tracker.mark(ids, chosen[0], actor=actor, note=note))
+    for view in marked:
+        typer.echo(f"{view.id}\t{view.case_code}\t{view.recipient}\t{view.status}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``creator``, ``escalate`` and ``escalations`` to ``app``."""
+    app.add_typer(creator_app, name="creator")
+    app.command("escalate")(escalate)
+    app.add_typer(escalations_app, name="escalations")

@@ -1,0 +1,65 @@
+"""Long-running commands: ``run`` (the chat adapters) and ``chat`` (the terminal console)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from bots.cli.common import fail, run_database_work, settings, with_app
+
+if TYPE_CHECKING:
+    from bots.bootstrap import App
+
+ADAPTERS = ("discord", "telegram")
+
+
+def chat(
+    creator: Annotated[str | None, typer.Option(help="Creator to report for.")] = None,
+) -> None:
+    """Chat with the bot in this terminal (the embedded SQLite database by default)."""
+
+    async def work(application: App) -> None:
+        from bots.console import ConsoleChat
+
+        await ConsoleChat(application, creator=creator).run()
+
+    with_app(work, rate_limited=True)
+
+
+def run(
+    adapters: Annotated[list[str] | None, typer.Argument(help="discord and/or telegram.")] = None,
+) -> None:
+    """Start the chat adapters whose tokens are configured."""
+    config = settings()
+    configured = {"discord": config.discord_token, "telegram": config.telegram_token}
+    wanted = adapters or [name for name, token in configured.items() if token]
+    unknown = [name for name in wanted if name not in ADAPTERS]
+    if unknown:
+        raise fail(f"unknown adapter {unknown[0]}; use discord or telegram")
+    if not wanted:
+        raise fail(
+            "no adapter configured: set LEAKDESK_DISCORD_TOKEN or LEAKDESK_TELEGRAM_TOKEN "
+            "(or try `leakdesk chat`)"
+        )
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if len(wanted) > 1:
+        from bots.runner import serve_all
+
+        raise typer.Exit(run_database_work(lambda: serve_all(config, wanted)))
+    if wanted[0] == "discord":
+        from bots.discord import run as run_discord
+
+        raise typer.Exit(run_discord(config))
+    from bots.telegram import run as run_telegram
+
+    raise typer.Exit(run_telegram(config))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``chat`` and ``run`` to ``app``."""
+    app.command()(chat)
+    app.command()(run)

@@ -1,0 +1,108 @@
+"""Notices: Jinja2 templates shipped with the package, checked before anything is produced.
+
+An operator may override any template with a directory of their own (same file names).
+Every template gets the agent of record, the items (URL and case reference), the case's
+other known copies, whether the material is synthetic (a deepfake), and today's date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+
+if TYPE_CHECKING:
+    from core.escalation.agent import AgentOfRecord
+    from core.escalation.channels import Channel
+
+TAKE_IT_DOWN = "take_it_down"
+DSA = "dsa_art16"
+DMCA = "dmca"
+GOOGLE_NCII = "google_ncii"
+GOOGLE_FAKE = "google_fake"
+GENERIC = "generic_abuse"
+NOTICE_KINDS = (TAKE_IT_DOWN, DSA, DMCA, GOOGLE_NCII, GOOGLE_FAKE, GENERIC)
+
+TITLES = {
+    TAKE_IT_DOWN: "TAKE IT DOWN Act removal request",
+    DSA: "EU DSA Art. 16 notice",
+    DMCA: "DMCA 512(c)(3) notice",
+    GOOGLE_NCII: "Google Search NCII removal",
+    GOOGLE_FAKE: "Google Search involuntary fake pornography removal",
+    GENERIC: "abuse notice",
+}
+
+
+@dataclass(frozen=True)
+class NoticeItem:
+    """One URL a notice asks about, with the case it belongs to."""
+
+    url: str
+    case_code: str
+
+
+def applicable(kind: str, agent: AgentOfRecord, *, synthetic: bool) -> bool:
+    """Whether ``kind`` fits this creator and material (DMCA only for content they own)."""
+    if kind == DMCA:
+        return agent.owns_content and not synthetic
+    if kind == GOOGLE_FAKE:
+        return synthetic
+    if kind == GOOGLE_NCII:
+        return not synthetic
+    return True
+
+
+class NoticeWriter:
+    """Renders notices from the built-in templates, or the operator's directory first."""
+
+    def __init__(self, override_dir: str | Path | None = None) -> None:
+        loaders: list[jinja2.BaseLoader] = []
+        if override_dir:
+            loaders.append(jinja2.FileSystemLoader(str(override_dir)))
+        loaders.append(jinja2.PackageLoader("core.escalation", "templates"))
+        self._env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,  # plain text and mail, never HTML
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+
+    def render(
+        self,
+        kind: str,
+        *,
+        agent: AgentOfRecord,
+        channel: Channel,
+        items: Sequence[NoticeItem],
+        other_copies: Sequence[str] = (),
+        synthetic: bool = False,
+        today: date | None = None,
+    ) -> str:
+        """The notice text; a ``ValueError`` lists what is missing (never a half notice)."""
+        missing = agent.missing(kind)
+        if missing:
+            raise ValueError(f"{kind}: missing " + ", ".join(missing))
+        context: dict[str, Any] = {
+            "agent": agent,
+            "channel": channel,
+            "items": list(items),
+            "other_copies": list(other_copies),
+            "synthetic": synthetic,
+            "subject": channel.subject,
+            "today": (today or date.today()).isoformat(),
+        }
+        return self._env.get_template(f"{kind}.txt.j2").render(context)
+
+
+def split_subject(text: str) -> tuple[str, str]:
+    """A rendered notice's ``Subject:`` line and its body (no subject: a default one)."""
+    first, _, rest = text.partition("\n")
+    if first.startswith("Subject:"):
+        return first.removeprefix("Subject:").strip(), rest.lstrip("\n")
+    return "Removal request", text

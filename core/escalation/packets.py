@@ -1,0 +1,306 @@
+"""Bulk escalation: confirmed cases grouped per recipient, split where a recipient caps URLs.
+
+:func:`plan_requests` decides who gets what (pure: no files, no database);
+:func:`write_packets` turns the plan into files a moderator can send or paste.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from email.message import EmailMessage
+from pathlib import Path
+
+from core.escalation.agent import AgentOfRecord
+from core.escalation.channels import Channel
+from core.escalation.fields import form_values
+from core.escalation.notices import (
+    DSA,
+    TITLES,
+    NoticeItem,
+    NoticeWriter,
+    applicable,
+    split_subject,
+)
+from core.escalation.outbox import OutgoingMail
+from core.model import CaseView
+
+#: jurisdictions whose creators' notices prefer the DSA where a channel takes it
+EU = frozenset(
+    {
+        "EU", "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU",
+        "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request to one recipient: a notice kind and the URLs it lists."""
+
+    channel: Channel
+    notice: str
+    items: tuple[NoticeItem, ...]
+    synthetic: bool
+    #: copies of the same cases on other hosts (every notice lists them)
+    other_copies: tuple[str, ...] = ()
+    #: set when a moderator asks again: a deliberate resend is a new message
+    round: str = ""
+
+    @property
+    def case_codes(self) -> tuple[str, ...]:
+        """The cases this request covers, in order."""
+        return tuple(dict.fromkeys(item.case_code for item in self.items))
+
+    @property
+    def key(self) -> str:
+        """A stable id of this request (its ``Message-ID`` and folder are built on it)."""
+        text = "\n".join([self.channel.id, self.notice, self.round, *(i.url for i in self.items)])
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+@dataclass
+class Plan:
+    """What a bulk escalation would produce."""
+
+    requests: list[Request] = field(default_factory=list)
+    cases: int = 0
+    skipped: int = 0  # cases already escalated to every recipient they route to
+    #: links on hosts without a known channel: (case code, host)
+    unrouted: list[tuple[str, str]] = field(default_factory=list)
+    #: what the agent of record lacks for the notices planned
+    missing: list[str] = field(default_factory=list)
+
+    def urls_per_recipient(self) -> dict[str, int]:
+        """``{channel id: URLs}`` over every request."""
+        counts: dict[str, int] = {}
+        for request in self.requests:
+            counts[request.channel.id] = counts.get(request.channel.id, 0) + len(request.items)
+        return counts
+
+
+def notice_for(channel: Channel, agent: AgentOfRecord, *, synthetic: bool) -> str | None:
+    """The notice kind to send through ``channel`` (the DSA first for EU creators)."""
+    kinds = [k for k in channel.notices if applicable(k, agent, synthetic=synthetic)]
+    if agent.jurisdiction.upper() in EU and DSA in kinds:
+        return DSA
+    return kinds[0] if kinds else None
+
+
+def _in_jurisdiction(jurisdiction: str, allowed: Sequence[str]) -> bool:
+    code = jurisdiction.upper()
+    return code in allowed or ("EU" in allowed and code in EU)
+
+
+def _usable(channel: Channel, agent: AgentOfRecord, synthetic: bool) -> bool:
+    if channel.synthetic is not None and channel.synthetic != synthetic:
+        return False
+    if channel.jurisdictions and not _in_jurisdiction(agent.jurisdiction, channel.jurisdictions):
+        return False
+    return notice_for(channel, agent, synthetic=synthetic) is not None
+
+
+def route(
+    platform: str | None, channels: Sequence[Channel], agent: AgentOfRecord, *, synthetic: bool
+) -> list[Channel]:
+    """Where a link on ``platform`` goes: its platform's best channel, plus every search engine."""
+    own = [
+        c
+        for c in channels
+        if c.scope == "platform" and c.platform == platform and _usable(c, agent, synthetic)
+    ]
+    own.sort(key=lambda c: not c.jurisdictions)  # a channel for the agent's jurisdiction first
+    every = [c for c in channels if c.scope == "every" and _usable(c, agent, synthetic)]
+    return own[:1] + every
+
+
+def plan_requests(
+    cases: Iterable[CaseView],
+    channels: Sequence[Channel],
+    agent: AgentOfRecord,
+    *,
+    synthetic: Collection[str] = (),
+    platform: str | None = None,
+    done: Collection[tuple[str, str]] = (),
+    round: str = "",
+) -> Plan:
+    """Group the links of ``cases`` per recipient and split them into requests.
+
+    ``synthetic`` holds the codes of cases marked as deepfakes; ``platform`` keeps only
+    recipients of that platform; ``done`` holds (case code, channel id) pairs already
+    escalated, which are skipped; ``round`` tells a deliberate resend from the first.
+    """
+    plan = Plan()
+    grouped: dict[tuple[str, str, bool], list[NoticeItem]] = {}
+    copies: dict[tuple[str, str, bool], set[str]] = {}
+    by_id = {c.id: c for c in channels}
+    for case in cases:
+        is_synthetic = case.code in synthetic
+        routed = skipped_all = False
+        for link in case.links:
+            targets = route(link.platform, channels, agent, synthetic=is_synthetic)
+            if not any(t.scope == "platform" for t in targets):
+                plan.unrouted.append((case.code, link.host))
+            for channel in targets:
+                if platform is not None and channel.platform != platform:
+                    continue
+                if (case.code, channel.id) in done:
+                    skipped_all = True
+                    continue
+                notice = notice_for(channel, agent, synthetic=is_synthetic)
+                assert notice is not None
+                group = (channel.id, notice, is_synthetic)
+                items = grouped.setdefault(group, [])
+                if all(item.url != link.url for item in items):
+                    items.append(NoticeItem(link.url, case.code))
+                copies.setdefault(group, set()).update(
+                    other.url for other in case.links if other.url != link.url
+                )
+                routed = True
+        plan.cases += routed
+        plan.skipped += skipped_all and not routed
+    for (channel_id, notice, is_synthetic), items in grouped.items():
+        channel = by_id[channel_id]
+        size = channel.per_request or len(items)
+        listed = {item.url for item in items}
+        others = tuple(sorted(copies[(channel_id, notice, is_synthetic)] - listed))
+        for start in range(0, len(items), size):
+            plan.requests.append(
+                Request(
+                    channel, notice, tuple(items[start : start + size]), is_synthetic, others, round
+                )
+            )
+    missing = {f"{name} ({r.notice})" for r in plan.requests for name in agent.missing(r.notice)}
+    plan.missing = sorted(missing)
+    return plan
+
+
+def _urls_csv(request: Request) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["case_code", "url"])
+    for item in request.items:
+        writer.writerow([item.case_code, item.url])
+    return out.getvalue()
+
+
+def email_message(request: Request, notice: str, agent: AgentOfRecord, sender: str) -> EmailMessage:
+    """The mail for an email channel, with a stable ``Message-ID`` (a resend keeps it)."""
+    subject, body = split_subject(notice)
+    message = EmailMessage()
+    message["From"] = sender or agent.email
+    message["To"] = request.channel.address or ""
+    message["Reply-To"] = agent.email
+    message["Subject"] = subject
+    message["Message-ID"] = f"<escalation-{request.key}@leakdesk.invalid>"
+    message.set_content(body)
+    return message
+
+
+def _form_text(request: Request, notice: str, agent: AgentOfRecord) -> str:
+    lines = [
+        f"{request.channel.name}",
+        f"Open: {request.channel.url}",
+        "" if request.channel.verified else "(unverified channel: check the page before use)",
+        "",
+        "Paste these values in the form's order:",
+        "",
+    ]
+    for label, value in form_values(request.channel.fields, request, notice, agent):
+        lines.append(f"--- {label} ---")
+        lines.append(value)
+        lines.append("")
+    if request.channel.note:
+        lines += [f"Note: {request.channel.note}", ""]
+    return "\n".join(line for n, line in enumerate(lines) if line or n > 3)
+
+
+def write_packets(
+    plan: Plan,
+    out_dir: Path,
+    agent: AgentOfRecord,
+    writer: NoticeWriter,
+    *,
+    sender: str = "",
+    today: date | None = None,
+    mails: list[OutgoingMail] | None = None,
+) -> dict[str, object]:
+    """Write one folder per request under ``out_dir`` and a summary; returns the summary.
+
+    Each folder holds ``notice.txt``, ``urls.csv``, and ``message.eml`` (email channels)
+    or ``form.txt`` (forms: the form's URL and the values in its order). The mails of
+    email channels are also appended to ``mails`` when given (for the outbox).
+    """
+    if plan.missing:
+        raise ValueError("the agent of record lacks: " + ", ".join(plan.missing))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    index = []
+    for number, request in enumerate(plan.requests, start=1):
+        notice = writer.render(
+            request.notice,
+            agent=agent,
+            channel=request.channel,
+            items=request.items,
+            other_copies=request.other_copies,
+            synthetic=request.synthetic,
+            today=today,
+        )
+        folder = out_dir / f"{number:04d}-{request.channel.id}"
+        folder.mkdir(exist_ok=True)
+        (folder / "notice.txt").write_text(notice, "utf-8")
+        (folder / "urls.csv").write_text(_urls_csv(request), "utf-8")
+        files = ["notice.txt", "urls.csv"]
+        if request.channel.kind == "email":
+            message = email_message(request, notice, agent, sender)
+            (folder / "message.eml").write_bytes(bytes(message))
+            if mails is not None:
+                mails.append(
+                    OutgoingMail(request.key, request.channel.id, message["To"], bytes(message))
+                )
+            files.append("message.eml")
+        else:
+            (folder / "form.txt").write_text(_form_text(request, notice, agent), "utf-8")
+            files.append("form.txt")
+        index.append(
+            {
+                "folder": folder.name,
+                "recipient": request.channel.id,
+                "platform": request.channel.platform,
+                "kind": request.channel.kind,
+                "to": request.channel.address or request.channel.url,
+                "notice": request.notice,
+                "title": TITLES[request.notice],
+                "urls": len(request.items),
+                "cases": list(request.case_codes),
+                "verified_channel": request.channel.verified,
+                "files": files,
+            }
+        )
+    summary: dict[str, object] = {
+        "requests": index,
+        "recipients": plan.urls_per_recipient(),
+        "cases": plan.cases,
+        "skipped": plan.skipped,
+        "unrouted": [{"case_code": c, "host": h} for c, h in plan.unrouted],
+    }
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", "utf-8")
+    (out_dir / "summary.txt").write_text(_summary_text(summary), "utf-8")
+    return summary
+
+
+def _summary_text(summary: dict[str, object]) -> str:
+    lines = []
+    for entry in summary["requests"]:  # type: ignore[attr-defined]
+        flag = "" if entry["verified_channel"] else "  [unverified channel]"
+        lines.append(
+            f"{entry['folder']}: {entry['title']} to {entry['to']} "
+            f"({entry['urls']} URL(s), cases {', '.join(entry['cases'])}){flag}"
+        )
+    for entry in summary["unrouted"]:  # type: ignore[attr-defined]
+        lines.append(f"no channel known for {entry['host']} (case {entry['case_code']})")
+    return "\n".join(lines) + "\n"

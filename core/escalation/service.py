@@ -1,0 +1,119 @@
+"""Bulk escalation with its stores: plan from the confirmed cases, write packets, record them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Protocol
+
+from core.errors import MissingFields
+from core.escalation.agent import AgentOfRecord
+from core.escalation.channels import Channel
+from core.escalation.notices import NoticeWriter
+from core.escalation.outbox import OutgoingMail
+from core.escalation.packets import Plan, Request, plan_requests, write_packets
+from core.model import CaseStatus
+from core.ports import CaseStore
+
+#: cases that may go out to (more) recipients
+ESCALATABLE = (CaseStatus.CONFIRMED, CaseStatus.ESCALATED)
+#: how many cases one bulk escalation reads at most
+MAX_CASES = 100_000
+NO_AGENT = "agent of record (set it with: leakdesk creator set CREATOR --signer … --email …)"
+
+
+class EscalationStore(Protocol):
+    """What escalation keeps: agents of record, synthetic marks, escalations."""
+
+    async def agent(self, creator: str) -> AgentOfRecord | None:
+        """The creator's agent of record, if set."""
+        ...
+
+    async def synthetic_codes(self, creator: str) -> set[str]:
+        """Codes of the creator's cases marked synthetic."""
+        ...
+
+    async def escalated(self, creator: str) -> set[tuple[str, str]]:
+        """(case code, recipient) pairs already escalated."""
+        ...
+
+    async def record_drafted(
+        self, requests: Sequence[Request], mails: Sequence[OutgoingMail] = ()
+    ) -> int:
+        """Record the requests' (case, recipient) pairs as drafted, and their mails to send,
+        in one transaction."""
+        ...
+
+
+class EscalationService:
+    """Turns a creator's confirmed cases into removal requests for every recipient."""
+
+    def __init__(
+        self,
+        cases: CaseStore,
+        store: EscalationStore,
+        channels: Sequence[Channel],
+        writer: NoticeWriter,
+        *,
+        sender: str = "",
+    ) -> None:
+        self._cases = cases
+        self._store = store
+        self._channels = channels
+        self._writer = writer
+        self._sender = sender
+
+    async def plan(
+        self, creator: str, *, platform: str | None = None, again: bool = False, round: str = ""
+    ) -> tuple[AgentOfRecord | None, Plan]:
+        """What escalating ``creator``'s confirmed cases would produce (nothing is written)."""
+        agent = await self._store.agent(creator)
+        cases = await self._cases.list_cases(creator, ESCALATABLE, limit=MAX_CASES)
+        synthetic = await self._store.synthetic_codes(creator)
+        done = set() if again else await self._store.escalated(creator)
+        plan = plan_requests(
+            cases,
+            self._channels,
+            agent or AgentOfRecord(creator),
+            synthetic=synthetic,
+            platform=platform,
+            done=done,
+            round=round,
+        )
+        if agent is None:
+            plan.missing = [NO_AGENT]
+        return agent, plan
+
+    async def escalate(
+        self,
+        creator: str,
+        out_dir: Path | None,
+        *,
+        platform: str | None = None,
+        again: bool = False,
+        send: bool = False,
+        today: date | None = None,
+    ) -> tuple[Plan, dict[str, object] | None]:
+        """Write the packets under ``out_dir`` (None: a dry run) and record them as drafted;
+        with ``send``, the mails of email channels go into the outbox in the same commit.
+
+        Raises :class:`MissingFields` before anything is written when the agent of record
+        is unset or lacks a field one of the notices needs.
+        """
+        agent, plan = await self.plan(
+            creator,
+            platform=platform,
+            again=again,
+            round=datetime.now(UTC).isoformat() if again else "",
+        )
+        if plan.missing or agent is None:
+            raise MissingFields(plan.missing)
+        if out_dir is None:
+            return plan, None
+        mails: list[OutgoingMail] = []
+        summary = write_packets(
+            plan, out_dir, agent, self._writer, sender=self._sender, today=today, mails=mails
+        )
+        await self._store.record_drafted(plan.requests, mails if send else ())
+        return plan, summary

@@ -1,0 +1,50 @@
+"""The SMTP transport for notice mails (aiosmtplib): ``smtp://user:pass@host:587``, STARTTLS."""
+
+from __future__ import annotations
+
+from email import message_from_bytes
+from email.utils import parseaddr
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+
+from core.escalation.outbox import PermanentFailure
+
+
+class SmtpTransport:
+    """Sends through one SMTP server; STARTTLS whenever the server offers it.
+
+    ``smtps://`` connects with TLS from the start (port 465).
+    """
+
+    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("LEAKDESK_SMTP_URL must look like smtp://user:pass@host:587")
+        self._host = parts.hostname
+        self._port = parts.port or (465 if parts.scheme == "smtps" else 587)
+        self._user = unquote(parts.username) if parts.username else None
+        self._password = unquote(parts.password) if parts.password else None
+        self._tls = parts.scheme == "smtps"
+        self._timeout = timeout
+
+    async def send(self, to: str, message: bytes) -> None:
+        """Deliver ``message`` to ``to``; a 5xx answer is a :class:`PermanentFailure`."""
+        sender = parseaddr(message_from_bytes(message).get("From", ""))[1]
+        try:
+            await aiosmtplib.send(
+                message,
+                sender=sender,
+                recipients=[to],
+                hostname=self._host,
+                port=self._port,
+                username=self._user,
+                password=self._password,
+                use_tls=self._tls,
+                start_tls=None if not self._tls else False,
+                timeout=self._timeout,
+            )
+        except aiosmtplib.SMTPResponseException as err:
+            if 500 <= err.code < 600:
+                raise PermanentFailure(f"{err.code} {err.message}") from err
+            raise

@@ -1,0 +1,160 @@
+"""Listing escalations and moving them along (sent, acknowledged, removed, …), audit-logged."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.errors import InvalidTransition
+from core.escalation.notices import TAKE_IT_DOWN
+from core.escalation.tracking import MOVES, SEARCH_RECIPIENTS, EscalationView
+from core.model import CaseStatus
+from db.tables import actions_t, cases_t, creators_t, escalations_t, utcnow
+
+TAKE_IT_DOWN_HOURS = 48
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+class SqlEscalationTracker:
+    """Reads and moves escalations; a case follows (escalated when sent, removed when gone)."""
+
+    def __init__(self, engine: AsyncEngine, *, default_deadline_hours: float = 168.0) -> None:
+        self._engine = engine
+        self._default_hours = default_deadline_hours
+
+    async def list(
+        self, creator: str | None = None, *, statuses: Sequence[str] = ()
+    ) -> list[EscalationView]:
+        """Escalations (of ``creator``), oldest first."""
+        query = (
+            select(
+                escalations_t.c.id,
+                cases_t.c.code,
+                creators_t.c.slug,
+                escalations_t.c.recipient,
+                escalations_t.c.notice_kind,
+                escalations_t.c.status,
+                escalations_t.c.sent_at,
+                escalations_t.c.deadline_at,
+                escalations_t.c.urls,
+                escalations_t.c.note,
+            )
+            .join(cases_t, cases_t.c.id == escalations_t.c.case_id)
+            .join(creators_t, creators_t.c.id == cases_t.c.creator_id)
+            .order_by(escalations_t.c.id)
+        )
+        if creator is not None:
+            query = query.where(creators_t.c.slug == creator)
+        if statuses:
+            query = query.where(escalations_t.c.status.in_(list(statuses)))
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            EscalationView(
+                id=r[0],
+                case_code=r[1],
+                creator=r[2],
+                recipient=r[3],
+                notice=r[4],
+                status=r[5],
+                sent_at=_aware(r[6]),
+                deadline_at=_aware(r[7]),
+                urls=tuple(u for u in (r[8] or "").splitlines() if u),
+                note=r[9],
+            )
+            for r in rows
+        ]
+
+    async def mark(
+        self, ids: Sequence[int], status: str, *, actor: str, note: str | None = None
+    ) -> list[EscalationView]:
+        """Move each escalation in ``ids`` to ``status``; all or none (a bad move raises)."""
+        now = utcnow()
+        async with self._engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    select(
+                        escalations_t.c.id,
+                        escalations_t.c.status,
+                        escalations_t.c.case_id,
+                        escalations_t.c.notice_kind,
+                        escalations_t.c.sent_at,
+                    ).where(escalations_t.c.id.in_(list(ids)))
+                )
+            ).all()
+            found = {row.id for row in rows}
+            unknown = [str(i) for i in ids if i not in found]
+            if unknown:
+                raise InvalidTransition("no escalation " + ", ".join(unknown))
+            for row in rows:
+                if status not in MOVES.get(row.status, ()):
+                    raise InvalidTransition(f"escalation {row.id} is {row.status}, not {status}")
+            for row in rows:
+                values: dict[str, object] = {"status": status, "updated_at": now}
+                if note:
+                    values["note"] = note
+                if status == "sent":
+                    hours = (
+                        TAKE_IT_DOWN_HOURS
+                        if row.notice_kind == TAKE_IT_DOWN
+                        else (self._default_hours)
+                    )
+                    values.update(sent_at=now, deadline_at=now + timedelta(hours=hours))
+                    values["closed_at"] = None
+                elif status == "acknowledged":
+                    values["acknowledged_at"] = now
+                else:
+                    values["closed_at"] = now
+                await conn.execute(
+                    update(escalations_t).where(escalations_t.c.id == row.id).values(**values)
+                )
+            for case_id in sorted({row.case_id for row in rows}):
+                await follow_case(conn, case_id, actor, status, note, now)
+        return [e for e in await self.list() if e.id in found]
+
+
+async def follow_case(conn, case_id, actor, status, note, now) -> None:  # type: ignore[no-untyped-def]
+    """A sent request makes its case escalated; all hosts' removals make it removed."""
+    case_status = (
+        await conn.execute(select(cases_t.c.status).where(cases_t.c.id == case_id))
+    ).scalar_one()
+    states = (
+        await conn.execute(
+            select(escalations_t.c.recipient, escalations_t.c.status).where(
+                escalations_t.c.case_id == case_id
+            )
+        )
+    ).all()
+    hosts = [s for r, s in states if r not in SEARCH_RECIPIENTS]
+    to = None
+    if hosts and all(s == "removed" for s in hosts):
+        to = CaseStatus.REMOVED
+    elif status == "sent" and case_status in (CaseStatus.CONFIRMED, CaseStatus.REMOVED):
+        to = CaseStatus.ESCALATED
+    if to is None or to == case_status:
+        return
+    await conn.execute(
+        update(cases_t).where(cases_t.c.id == case_id).values(status=str(to), updated_at=now)
+    )
+    await conn.execute(
+        actions_t.insert(),
+        [
+            {
+                "case_id": case_id,
+                "moderator": actor,
+                "action": f"escalation_{status}",
+                "from_status": case_status,
+                "to_status": str(to),
+                "reason": note,
+                "created_at": now,
+            }
+        ],
+    )

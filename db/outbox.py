@@ -1,0 +1,119 @@
+"""The outbox of notice mails: SQL side of :class:`core.escalation.outbox.OutboxStore`."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.escalation.notices import TAKE_IT_DOWN
+from core.escalation.outbox import QueuedMail
+from db.escalation_tracking import follow_case
+from db.tables import escalations_t, outbox_t, utcnow
+
+#: TAKE IT DOWN Act: removal within 48 hours of a valid request
+TAKE_IT_DOWN_HOURS = 48
+
+
+class SqlOutbox:
+    """Leases due mails and records their fate with their escalations."""
+
+    def __init__(self, engine: AsyncEngine, *, default_deadline_hours: float = 168.0) -> None:
+        self._engine = engine
+        self._default_hours = default_deadline_hours
+
+    async def claim_mail(self, limit: int, *, lease_seconds: float) -> list[QueuedMail]:
+        """Lease up to ``limit`` due mails (pending, or sending with a lapsed lease)."""
+        now = time.time()
+        token = uuid.uuid4().hex
+        due = or_(
+            and_(outbox_t.c.state == "pending", outbox_t.c.not_before <= now),
+            and_(outbox_t.c.state == "sending", outbox_t.c.lease_until < now),
+        )
+        async with self._engine.begin() as conn:
+            ids = select(outbox_t.c.id).where(due).order_by(outbox_t.c.id).limit(limit)
+            if conn.dialect.name == "postgresql":
+                ids = ids.with_for_update(skip_locked=True)
+            await conn.execute(
+                update(outbox_t)
+                .where(outbox_t.c.id.in_(ids.scalar_subquery()), due)
+                .values(
+                    state="sending",
+                    claim=token,
+                    lease_until=now + lease_seconds,
+                    attempts=outbox_t.c.attempts + 1,
+                )
+            )
+            rows = await conn.execute(
+                select(
+                    outbox_t.c.id,
+                    outbox_t.c.request_key,
+                    outbox_t.c.to_addr,
+                    outbox_t.c.message,
+                    outbox_t.c.attempts,
+                )
+                .where(outbox_t.c.claim == token)
+                .order_by(outbox_t.c.id)
+            )
+            return [
+                QueuedMail(row[0], row[1], row[2], row[3].encode("utf-8"), row[4]) for row in rows
+            ]
+
+    async def mail_sent(self, mail: QueuedMail) -> None:
+        """The mail was accepted: it and its escalations are sent, their clocks start."""
+        now = utcnow()
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(outbox_t)
+                .where(outbox_t.c.id == mail.id)
+                .values(state="sent", sent_at=now, error=None, lease_until=0.0)
+            )
+            kinds = await conn.execute(
+                select(escalations_t.c.id, escalations_t.c.notice_kind).where(
+                    escalations_t.c.request_key == mail.request_key
+                )
+            )
+            rows = kinds.all()
+            for escalation_id, kind in rows:
+                hours = TAKE_IT_DOWN_HOURS if kind == TAKE_IT_DOWN else self._default_hours
+                await conn.execute(
+                    update(escalations_t)
+                    .where(escalations_t.c.id == escalation_id, escalations_t.c.status == "drafted")
+                    .values(
+                        status="sent",
+                        sent_at=now,
+                        deadline_at=now + timedelta(hours=hours),
+                        updated_at=now,
+                    )
+                )
+            cases = await conn.execute(
+                select(escalations_t.c.case_id)
+                .where(escalations_t.c.request_key == mail.request_key)
+                .distinct()
+            )
+            for case_id in sorted(cases.scalars()):
+                await follow_case(conn, case_id, "leakdesk:outbox", "sent", None, now)
+
+    async def mail_failed(self, mail: QueuedMail, error: str, *, retry_in: float | None) -> None:
+        """Record ``error``; due again after ``retry_in`` seconds, or failed for good."""
+        values: dict[str, Any] = {"error": error[:300], "lease_until": 0.0}
+        if retry_in is None:
+            values["state"] = "failed"
+        else:
+            values.update(state="pending", not_before=time.time() + retry_in)
+        async with self._engine.begin() as conn:
+            await conn.execute(update(outbox_t).where(outbox_t.c.id == mail.id).values(**values))
+
+    async def states(self) -> dict[str, int]:
+        """How many mails are in each state."""
+        from sqlalchemy import func
+
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(
+                select(outbox_t.c.state, func.count()).group_by(outbox_t.c.state)
+            )
+            return {state: count for state, count in rows.all()}

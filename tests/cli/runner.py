@@ -1,0 +1,43 @@
+"""Run the ``leakdesk`` command as a real process, the way an operator does."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def leakdesk(
+    *args: str,
+    db: str,
+    cwd: Path,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``python -m bots.cli ARGS`` with the database ``db`` and picture fetching off."""
+    environment = {
+        **os.environ,
+        "LEAKDESK_DATABASE_URL": db,
+        "LEAKDESK_FETCH_MEDIA": "false",
+        **(env or {}),
+    }
+    environment.pop("LEAKDESK_DEBUG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bots.cli", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=cwd,
+        input=stdin,
+        timeout=120,
+    )
+
+
+def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The single ``leakdesk: …`` line a failed command printed (asserts there is exactly one)."""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("leakdesk: "), result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
