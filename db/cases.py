@@ -323,6 +323,14 @@ class SqlCaseStore:
     ) -> CaseView:
         """Fold ``source`` into ``target``: links, reports and distinct reporters move over."""
         async with self._engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # both rows in id order: no deadlock
+                codes = [normalize_case_code(source), normalize_case_code(target)]
+                await conn.execute(
+                    select(cases_t.c.id)
+                    .where(cases_t.c.code.in_([c for c in codes if c]))
+                    .order_by(cases_t.c.id)
+                    .with_for_update()
+                )
             src = await self._locked_case(conn, source, creator)
             asked = await self._locked_case(conn, target, creator)
             dst = await _final_target(conn, asked)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import select, update
 
 from bots.bootstrap import App
 from core.errors import InvalidTransition
-from core.model import Actor, CaseStatus, IncomingReport, ReporterRef
+from core.model import Actor, CaseStatus, CaseView, IncomingReport, ReporterRef
 from db.retention import SqlRetention
 from db.tables import cases_t
 from handlers import CaseUpdated, IncomingMessage, Problem, QueueListing, render_text
@@ -187,3 +189,21 @@ async def test_queue_all_lists_every_state(app: App) -> None:
     assert isinstance(everything, QueueListing) and everything.status_filter == "all"
     assert {c.code for c in everything.cases} == {kept, dropped}
     assert isinstance(refused, Problem) and refused.kind == "not_permitted"
+
+
+async def test_two_moderators_merging_two_cases_into_each_other_at_once(app: App) -> None:
+    first = await new_case(app, "https://example.com/one", 1)
+    second = await new_case(app, "https://example.com/two", 2)
+
+    results = await asyncio.gather(
+        app.moderation.merge(MOD, first, second),
+        app.moderation.merge(MOD, second, first),
+        return_exceptions=True,
+    )
+
+    merged = [r for r in results if isinstance(r, CaseView)]
+    refused = [r for r in results if isinstance(r, InvalidTransition)]
+    assert len(merged) == 1 and len(refused) == 1, results
+    assert "already merged" in str(refused[0])
+    survivor = merged[0]
+    assert survivor.status is CaseStatus.OPEN and survivor.reporters == 2
