@@ -115,34 +115,47 @@ async def _notes(conn: AsyncConnection, case_ids: Sequence[int]) -> dict[int, li
 
     A note is shown once per reporter however many links of one report carried it; the
     reporter is left out for anonymous reports (and for people who asked to be forgotten).
+    Deduplication and the per-case limit run in the database, so a case with thousands of
+    reports costs no more to show than one with twenty.
     """
     result: dict[int, list[NoteView]] = {cid: [] for cid in case_ids}
     if not case_ids:
         return result
+    r = reports_t.c
+    distinct = (
+        select(
+            r.case_id,
+            r.reporter_id,
+            r.note,
+            r.anonymous,
+            func.max(r.id).label("last_id"),
+            func.max(r.created_at).label("at"),
+        )
+        .where(r.case_id.in_(case_ids), r.note != "")
+        .group_by(r.case_id, r.reporter_id, r.note, r.anonymous)
+        .subquery()
+    )
+    newest = func.row_number().over(
+        partition_by=distinct.c.case_id, order_by=distinct.c.last_id.desc()
+    )
+    ranked = select(distinct, newest.label("rank")).subquery()
     rows = await conn.execute(
         select(
-            reports_t.c.case_id,
-            reports_t.c.note,
-            reports_t.c.created_at,
-            reports_t.c.anonymous,
+            ranked.c.case_id,
+            ranked.c.note,
+            ranked.c.at,
+            ranked.c.anonymous,
             reporters_t.c.platform,
             reporters_t.c.platform_user_id,
-            reports_t.c.reporter_id,
         )
-        .join(reporters_t, reporters_t.c.id == reports_t.c.reporter_id)
-        .where(reports_t.c.case_id.in_(case_ids), reports_t.c.note != "")
-        .order_by(reports_t.c.id.desc())
+        .join(reporters_t, reporters_t.c.id == ranked.c.reporter_id)
+        .where(ranked.c.rank <= MAX_NOTES)
+        .order_by(ranked.c.case_id, ranked.c.last_id)
     )
-    seen: set[tuple[int, int, str]] = set()
-    for case_id, text, at, anonymous, platform, user_id, reporter_id in rows:
-        notes = result[case_id]
-        if len(notes) >= MAX_NOTES or (case_id, reporter_id, text) in seen:
-            continue
-        seen.add((case_id, reporter_id, text))
+    for case_id, text, at, anonymous, platform, user_id in rows:
         shown = not anonymous and platform != FORGOTTEN_PLATFORM
-        notes.append(NoteView(text, _aware(at), f"{platform}:{user_id}" if shown else None))
-    for notes in result.values():
-        notes.reverse()
+        reporter = f"{platform}:{user_id}" if shown else None
+        result[case_id].append(NoteView(text, _aware(at), reporter))
     return result
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from bots.bootstrap import App
 from core.errors import InvalidTransition
 from core.model import Actor, CaseStatus, CaseView, IncomingReport, ReporterRef
+from db.cases import MAX_NOTES
 from db.retention import SqlRetention
 from db.tables import cases_t
 from handlers import CaseUpdated, IncomingMessage, Problem, QueueListing, render_text
@@ -207,3 +208,23 @@ async def test_two_moderators_merging_two_cases_into_each_other_at_once(app: App
     assert "already merged" in str(refused[0])
     survivor = merged[0]
     assert survivor.status is CaseStatus.OPEN and survivor.reporters == 2
+
+
+async def test_a_case_shows_each_note_once_and_only_the_newest_ones(app: App) -> None:
+    link = "https://example.com/busy"
+    code = await new_case(app, link, "first", note="same words")
+    await new_case(app, link + "?utm_source=x", "first", note="same words")  # said again
+    for n in range(MAX_NOTES + 5):
+        await new_case(app, link, n, note=f"note {n}")
+
+    view = await app.cases.get_case(code)
+
+    assert view is not None
+    expected = [f"note {n}" for n in range(5, MAX_NOTES + 5)]
+    assert [note.text for note in view.notes] == expected
+    listed = await app.cases.list_cases("default", [CaseStatus.OPEN])
+    assert [note.text for note in listed[0].notes] == expected
+    first_only = await new_case(app, "https://example.com/calm", "first", note="same words")
+    await new_case(app, "https://example.com/calm#again", "first", note="same words")
+    calm = await app.cases.get_case(first_only)
+    assert calm is not None and [n.text for n in calm.notes] == ["same words"]
