@@ -93,4 +93,7 @@ class ModerationService:
             raise InvalidTransition("a case cannot be merged into itself")
         view = await self._cases.merge(src, dst, actor=actor.label, creator=actor.creator)
         self._events.publish(CaseChanged(view.id, view.code, view.creator))
+        merged = await self._cases.get_case(src)
+        if merged is not None:  # its card now says where it went
+            self._events.publish(CaseChanged(merged.id, merged.code, merged.creator))
         return view

@@ -410,8 +410,10 @@ class SqlCaseStore:
                 ],
             )
             view = await self._load(conn, dst.code)
-            assert view is not None
+            merged = await self._load(conn, src.code)
+            assert view is not None and merged is not None
             await self._announce(conn, view)
+            await self._announce(conn, merged)  # other processes update its card too
         return view
 
     async def case_reporters(self, code: str, include_anonymous: bool = False) -> list[ReporterRef]:

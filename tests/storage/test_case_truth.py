@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from bots.bootstrap import App
 from core.errors import InvalidTransition
+from core.events import CaseChanged
 from core.model import Actor, CaseStatus, CaseView, IncomingReport, ReporterRef
 from db.cases import MAX_NOTES
 from db.retention import SqlRetention
@@ -228,3 +229,19 @@ async def test_a_case_shows_each_note_once_and_only_the_newest_ones(app: App) ->
     await new_case(app, "https://example.com/calm#again", "first", note="same words")
     calm = await app.cases.get_case(first_only)
     assert calm is not None and [n.text for n in calm.notes] == ["same words"]
+
+
+async def test_a_merge_announces_both_cases_so_both_cards_are_updated(app: App) -> None:
+    source = await new_case(app, "https://example.com/s", 1)
+    target = await new_case(app, "https://example.com/t", 2)
+    await app.events.drain()
+    seen: list[str] = []
+
+    async def remember(event: CaseChanged) -> None:
+        seen.append(event.code)
+
+    app.events.subscribe(remember)
+    await app.moderation.merge(MOD, source, target)
+    await app.events.drain()
+
+    assert sorted(seen) == sorted([source, target])
