@@ -190,8 +190,29 @@ def escalations_mark(
         typer.echo(f"{view.id}\t{view.case_code}\t{view.recipient}\t{view.status}")
 
 
+def stats(
+    creator: Annotated[str | None, typer.Option(help="Only this creator's.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Per recipient and notice: requests sent, share removed, hours to removal."""
+    rows = with_app(lambda app: app.tracker.stats(creator))
+    if as_json:
+        typer.echo(json.dumps({"recipients": [row.as_json() for row in rows]}))
+        return
+    if not rows:
+        typer.echo("no removal request was sent yet")
+    for row in rows:
+        median = "-" if row.median_hours is None else f"{row.median_hours:g} h"
+        p90 = "-" if row.p90_hours is None else f"{row.p90_hours:g} h"
+        typer.echo(
+            f"{row.recipient}\t{row.notice}\t{row.sent} sent\t"
+            f"{row.removed_share:.0%} removed\tmedian {median}\tp90 {p90}"
+        )
+
+
 def register(app: typer.Typer) -> None:
     """Add ``creator``, ``escalate`` and ``escalations`` to ``app``."""
     app.add_typer(creator_app, name="creator")
     app.command("escalate")(escalate)
     app.add_typer(escalations_app, name="escalations")
+    app.command("stats")(stats)
