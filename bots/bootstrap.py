@@ -178,6 +178,7 @@ async def build_app(
         load_channels(settings.platforms_file),
         NoticeWriter(settings.notice_templates_dir),
         sender=settings.smtp_from,
+        approvals=settings.escalation_approvals,
     )
     return App(
         settings=settings,

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     smtp_from: str = ""
     # how long a platform has to act on a request other than TAKE IT DOWN's (48 h by law)
     escalation_deadline_hours: float = 168.0
+    # 2: every bulk send waits for a second moderator's approval (the audit log names both)
+    escalation_approvals: int = 1
 
     # group-commit writer
     writer_max_batch: int = 256

@@ -10,7 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.errors import InvalidTransition
 from core.escalation.notices import TAKE_IT_DOWN
-from core.escalation.tracking import MOVES, SEARCH_RECIPIENTS, EscalationView
+from core.escalation.tracking import (
+    MOVES,
+    SEARCH_RECIPIENTS,
+    EscalationView,
+    RecipientStats,
+    removal_stats,
+)
 from core.model import CaseStatus
 from db.tables import actions_t, cases_t, creators_t, escalations_t, utcnow
 
@@ -72,6 +78,25 @@ class SqlEscalationTracker:
             )
             for r in rows
         ]
+
+    async def closed_at(self, creator: str | None = None) -> dict[int, datetime]:
+        """When each closed escalation (of ``creator``) was closed."""
+        query = select(escalations_t.c.id, escalations_t.c.closed_at).where(
+            escalations_t.c.closed_at.is_not(None)
+        )
+        if creator is not None:
+            query = (
+                query.join(cases_t, cases_t.c.id == escalations_t.c.case_id)
+                .join(creators_t, creators_t.c.id == cases_t.c.creator_id)
+                .where(creators_t.c.slug == creator)
+            )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return {row[0]: _aware(row[1]) for row in rows}  # type: ignore[misc]
+
+    async def stats(self, creator: str | None = None) -> list[RecipientStats]:
+        """Removal statistics per recipient and notice kind (see :func:`removal_stats`)."""
+        return removal_stats(await self.list(creator), await self.closed_at(creator))
 
     async def mark(
         self, ids: Sequence[int], status: str, *, actor: str, note: str | None = None

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.codes import normalize_case_code
-from core.errors import CaseNotFound
+from core.errors import CaseNotFound, InvalidTransition, NotPermitted
 from core.escalation.agent import AgentOfRecord
 from core.escalation.outbox import OutgoingMail
 from core.escalation.packets import Request
@@ -139,13 +139,20 @@ class SqlEscalationStore:
             return {(code, recipient) for code, recipient in (await conn.execute(query)).all()}
 
     async def record_drafted(
-        self, requests: Sequence[Request], mails: Sequence[OutgoingMail] = ()
+        self,
+        requests: Sequence[Request],
+        mails: Sequence[OutgoingMail] = (),
+        *,
+        batch: str = "",
+        requested_by: str | None = None,
+        hold: bool = False,
     ) -> int:
         """Record each (case, recipient) of ``requests`` as drafted; returns how many rows.
 
         A pair escalated before (``--again``) gets the new request and is drafted again.
         ``mails`` go into the outbox in the same transaction: a notice is never recorded
-        without its mail, nor queued without its escalation.
+        without its mail, nor queued without its escalation. ``hold`` keeps them until a
+        second moderator approves the ``batch`` (:meth:`approve`).
         """
         codes = sorted({code for request in requests for code in request.case_codes})
         if not codes:
@@ -220,7 +227,9 @@ class SqlEscalationStore:
                             "recipient": mail.recipient,
                             "to_addr": mail.to,
                             "message": mail.message.decode("utf-8"),
-                            "state": "pending",
+                            "state": "held" if hold else "pending",
+                            "batch": batch,
+                            "requested_by": requested_by,
                             "attempts": 0,
                             "not_before": 0.0,
                             "lease_until": 0.0,
@@ -230,3 +239,51 @@ class SqlEscalationStore:
                     ],
                 )
             return len(rows)
+
+    async def approve(self, batch: str, approver: str) -> int:
+        """Release a held batch of mails; the approver must not be who asked for the send.
+
+        Each case in the batch gets an audit-log row naming both moderators.
+        """
+        async with self._engine.begin() as conn:
+            held = (
+                await conn.execute(
+                    select(outbox_t.c.request_key, outbox_t.c.requested_by).where(
+                        outbox_t.c.batch == batch, outbox_t.c.state == "held"
+                    )
+                )
+            ).all()
+            if not held:
+                raise InvalidTransition(f"no mails wait for approval in batch {batch}")
+            requesters = {row.requested_by for row in held}
+            if approver in requesters:
+                raise NotPermitted("a second moderator must approve a send they did not ask for")
+            await conn.execute(
+                update(outbox_t)
+                .where(outbox_t.c.batch == batch, outbox_t.c.state == "held")
+                .values(state="pending", approved_by=approver)
+            )
+            keys = [row.request_key for row in held]
+            cases = await conn.execute(
+                select(escalations_t.c.case_id, cases_t.c.status)
+                .join(cases_t, cases_t.c.id == escalations_t.c.case_id)
+                .where(escalations_t.c.request_key.in_(keys))
+                .distinct()
+            )
+            now = utcnow()
+            requester = ", ".join(sorted(r or "?" for r in requesters))
+            rows = [
+                {
+                    "case_id": case_id,
+                    "moderator": approver,
+                    "action": "approve_send",
+                    "from_status": status,
+                    "to_status": status,
+                    "reason": f"send requested by {requester}, approved by {approver}",
+                    "created_at": now,
+                }
+                for case_id, status in cases.all()
+            ]
+            if rows:
+                await conn.execute(actions_t.insert(), rows)
+            return len(held)

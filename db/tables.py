@@ -154,7 +154,12 @@ class OutboxMessage(SQLModel, table=True):
     recipient: str = Field(max_length=64)
     to_addr: str = Field(max_length=254)
     message: str  # the RFC 5322 message (its Message-ID is kept on a resend)
-    state: str = Field(default="pending", max_length=16)  # pending, sending, sent, failed
+    #: held (waiting for a second moderator), pending, sending, sent, failed
+    state: str = Field(default="pending", max_length=16)
+    #: one bulk escalation's mails share a batch; who asked for the send, and who approved it
+    batch: str = Field(default="", max_length=40, index=True)
+    requested_by: str | None = Field(default=None, max_length=160)
+    approved_by: str | None = Field(default=None, max_length=160)
     attempts: int = 0
     not_before: float = 0.0
     lease_until: float = 0.0

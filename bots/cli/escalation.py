@@ -90,6 +90,7 @@ def escalate(
         bool, typer.Option("--send", help="Send the email notices (LEAKDESK_SMTP_URL).")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON summary.")] = False,
+    moderator: Annotated[str | None, typer.Option(help="Who escalates (default: you).")] = None,
 ) -> None:
     """Turn confirmed cases into removal requests for each recipient, written under --out."""
     from core.errors import MissingFields
@@ -103,15 +104,21 @@ def escalate(
         if send and not app.settings.smtp_url:
             raise MissingFields(["LEAKDESK_SMTP_URL (the mail server notices are sent through)"])
         plan, summary = await app.escalation.escalate(
-            creator, None if dry_run else out, platform=platform, again=again, send=send
+            creator,
+            None if dry_run else out,
+            platform=platform,
+            again=again,
+            send=send,
+            actor=f"cli:{moderator or whoami()}",
         )
         sent = None
-        sender = app.mail_sender() if send and not dry_run else None
+        held = bool(summary and summary.get("held_for_approval"))
+        sender = app.mail_sender() if send and not dry_run and not held else None
         if sender is not None:
             sent = await sender.drain()
         return plan, summary, sent
 
-    plan, _summary, sent = with_app(work)  # MissingFields: one error line, exit 2
+    plan, summary, sent = with_app(work)  # MissingFields: one error line, exit 2
     result = {
         "recipients": plan.urls_per_recipient(),
         "cases": plan.cases,
@@ -121,6 +128,8 @@ def escalate(
     }
     if sent is not None:
         result["sent"] = {"sent": sent.sent, "retrying": sent.retrying, "failed": sent.failed}
+    if summary and summary.get("held_for_approval"):
+        result["held"] = {"batch": summary["batch"], "mails": summary["held_for_approval"]}
     if as_json:
         typer.echo(json.dumps(result))
         return
@@ -135,6 +144,12 @@ def escalate(
         typer.echo(f"  no channel known for {entry['host']} (case {entry['case_code']})")
     if sent is not None:
         typer.echo(f"mail: {sent.sent} sent, {sent.retrying} to retry, {sent.failed} refused")
+    if "held" in result:
+        held = result["held"]
+        typer.echo(
+            f"{held['mails']} mail(s) wait for a second moderator: "  # type: ignore[index]
+            f"leakdesk escalations approve {held['batch']}"  # type: ignore[index]
+        )
 
 
 @escalations_app.callback(invoke_without_command=True)
@@ -190,8 +205,48 @@ def escalations_mark(
         typer.echo(f"{view.id}\t{view.case_code}\t{view.recipient}\t{view.status}")
 
 
+@escalations_app.command("approve")
+def escalations_approve(
+    batch: Annotated[str, typer.Argument(help="The batch `leakdesk escalate --send` printed.")],
+    moderator: Annotated[str | None, typer.Option(help="Who approves (default: you).")] = None,
+) -> None:
+    """Approve a held bulk send (LEAKDESK_ESCALATION_APPROVALS=2); then it is sent."""
+    approver = f"cli:{moderator or whoami()}"
+
+    async def work(app):  # type: ignore[no-untyped-def]
+        count = await app.escalations.approve(batch, approver)
+        sender = app.mail_sender()
+        return count, (await sender.drain()) if sender is not None else None
+
+    count, sent = with_app(work)
+    typer.echo(f"approved {count} mail(s) of batch {batch}")
+    if sent is not None:
+        typer.echo(f"mail: {sent.sent} sent, {sent.retrying} to retry, {sent.failed} refused")
+
+
+def stats(
+    creator: Annotated[str | None, typer.Option(help="Only this creator's.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Per recipient and notice: requests sent, share removed, hours to removal."""
+    rows = with_app(lambda app: app.tracker.stats(creator))
+    if as_json:
+        typer.echo(json.dumps({"recipients": [row.as_json() for row in rows]}))
+        return
+    if not rows:
+        typer.echo("no removal request was sent yet")
+    for row in rows:
+        median = "-" if row.median_hours is None else f"{row.median_hours:g} h"
+        p90 = "-" if row.p90_hours is None else f"{row.p90_hours:g} h"
+        typer.echo(
+            f"{row.recipient}\t{row.notice}\t{row.sent} sent\t"
+            f"{row.removed_share:.0%} removed\tmedian {median}\tp90 {p90}"
+        )
+
+
 def register(app: typer.Typer) -> None:
     """Add ``creator``, ``escalate`` and ``escalations`` to ``app``."""
     app.add_typer(creator_app, name="creator")
     app.command("escalate")(escalate)
     app.add_typer(escalations_app, name="escalations")
+    app.command("stats")(stats)

@@ -71,6 +71,7 @@ class NoticeWriter:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # templates do not change while a process runs
         )
 
     def render(

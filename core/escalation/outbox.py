@@ -47,6 +47,10 @@ class MailTransport(Protocol):
         """Send ``message`` to ``to`` (a :class:`PermanentFailure` when refused for good)."""
         ...
 
+    async def aclose(self) -> None:
+        """Close the connection a drain used."""
+        ...
+
 
 class OutboxStore(Protocol):
     """The durable outbox."""
@@ -95,6 +99,13 @@ class OutboxSender:
         """Send every due mail (up to ``limit``) once; returns the counts."""
         result = DrainResult()
         mails = await self._store.claim_mail(limit, lease_seconds=self._lease)
+        try:
+            await self._send_all(mails, result)
+        finally:
+            await self._transport.aclose()
+        return result
+
+    async def _send_all(self, mails: list[QueuedMail], result: DrainResult) -> None:
         for mail in mails:
             try:
                 await self._transport.send(mail.to, mail.message)
@@ -121,4 +132,3 @@ class OutboxSender:
             # the crash window: accepted by the server, not yet recorded (same Message-ID again)
             await self._store.mail_sent(mail)
             result.sent += 1
-        return result

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+import mailbox
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -136,14 +137,19 @@ def plan_requests(
     escalated, which are skipped; ``round`` tells a deliberate resend from the first.
     """
     plan = Plan()
-    grouped: dict[tuple[str, str, bool], list[NoticeItem]] = {}
+    grouped: dict[tuple[str, str, bool], dict[str, NoticeItem]] = {}
     copies: dict[tuple[str, str, bool], set[str]] = {}
     by_id = {c.id: c for c in channels}
+    routes: dict[tuple[str | None, bool], list[Channel]] = {}
+    notices: dict[tuple[str, bool], str | None] = {}
     for case in cases:
         is_synthetic = case.code in synthetic
         routed = skipped_all = False
         for link in case.links:
-            targets = route(link.platform, channels, agent, synthetic=is_synthetic)
+            targets = routes.get((link.platform, is_synthetic))
+            if targets is None:
+                targets = route(link.platform, channels, agent, synthetic=is_synthetic)
+                routes[(link.platform, is_synthetic)] = targets
             if not any(t.scope == "platform" for t in targets):
                 plan.unrouted.append((case.code, link.host))
             for channel in targets:
@@ -152,19 +158,22 @@ def plan_requests(
                 if (case.code, channel.id) in done:
                     skipped_all = True
                     continue
-                notice = notice_for(channel, agent, synthetic=is_synthetic)
+                if (channel.id, is_synthetic) not in notices:
+                    notices[(channel.id, is_synthetic)] = notice_for(
+                        channel, agent, synthetic=is_synthetic
+                    )
+                notice = notices[(channel.id, is_synthetic)]
                 assert notice is not None
                 group = (channel.id, notice, is_synthetic)
-                items = grouped.setdefault(group, [])
-                if all(item.url != link.url for item in items):
-                    items.append(NoticeItem(link.url, case.code))
+                grouped.setdefault(group, {}).setdefault(link.url, NoticeItem(link.url, case.code))
                 copies.setdefault(group, set()).update(
                     other.url for other in case.links if other.url != link.url
                 )
                 routed = True
         plan.cases += routed
         plan.skipped += skipped_all and not routed
-    for (channel_id, notice, is_synthetic), items in grouped.items():
+    for (channel_id, notice, is_synthetic), by_url in grouped.items():
+        items = list(by_url.values())
         channel = by_id[channel_id]
         size = channel.per_request or len(items)
         listed = {item.url for item in items}
@@ -178,15 +187,6 @@ def plan_requests(
     missing = {f"{name} ({r.notice})" for r in plan.requests for name in agent.missing(r.notice)}
     plan.missing = sorted(missing)
     return plan
-
-
-def _urls_csv(request: Request) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["case_code", "url"])
-    for item in request.items:
-        writer.writerow([item.case_code, item.url])
-    return out.getvalue()
 
 
 def email_message(request: Request, notice: str, agent: AgentOfRecord, sender: str) -> EmailMessage:
@@ -230,76 +230,104 @@ def write_packets(
     today: date | None = None,
     mails: list[OutgoingMail] | None = None,
 ) -> dict[str, object]:
-    """Write one folder per request under ``out_dir`` and a summary; returns the summary.
+    """Write one folder per recipient under ``out_dir`` and a summary; returns the summary.
 
-    Each folder holds ``notice.txt``, ``urls.csv``, and ``message.eml`` (email channels)
-    or ``form.txt`` (forms: the form's URL and the values in its order). The mails of
-    email channels are also appended to ``mails`` when given (for the outbox).
+    Each recipient's folder holds ``notice.txt`` (its requests' notices, in order),
+    ``urls.csv`` (request, case, URL), and ``messages.mbox`` for an email channel (one
+    mail per request, ready to send or import) or ``form.txt`` for a form (the form's URL
+    and, per request, the values in the form's order). The mails are also appended to
+    ``mails`` when given (for the outbox).
     """
     if plan.missing:
         raise ValueError("the agent of record lacks: " + ", ".join(plan.missing))
     out_dir.mkdir(parents=True, exist_ok=True)
+    by_recipient: dict[str, list[Request]] = {}
+    for request in plan.requests:
+        by_recipient.setdefault(request.channel.id, []).append(request)
     index = []
-    for number, request in enumerate(plan.requests, start=1):
-        notice = writer.render(
-            request.notice,
-            agent=agent,
-            channel=request.channel,
-            items=request.items,
-            other_copies=request.other_copies,
-            synthetic=request.synthetic,
-            today=today,
-        )
-        folder = out_dir / f"{number:04d}-{request.channel.id}"
+    for recipient, requests in by_recipient.items():
+        channel = requests[0].channel
+        folder = out_dir / recipient
         folder.mkdir(exist_ok=True)
-        (folder / "notice.txt").write_text(notice, "utf-8")
-        (folder / "urls.csv").write_text(_urls_csv(request), "utf-8")
-        files = ["notice.txt", "urls.csv"]
-        if request.channel.kind == "email":
-            message = email_message(request, notice, agent, sender)
-            (folder / "message.eml").write_bytes(bytes(message))
-            if mails is not None:
-                mails.append(
-                    OutgoingMail(request.key, request.channel.id, message["To"], bytes(message))
-                )
-            files.append("message.eml")
+        notices, forms, rows = [], [], [["request", "case_code", "url"]]
+        box = mailbox.mbox(folder / "messages.mbox") if channel.kind == "email" else None
+        for number, request in enumerate(requests, start=1):
+            notice = writer.render(
+                request.notice,
+                agent=agent,
+                channel=channel,
+                items=request.items,
+                other_copies=request.other_copies,
+                synthetic=request.synthetic,
+                today=today,
+            )
+            heading = _heading(number, len(requests), request)
+            notices.append(heading + notice)
+            rows += [[str(number), item.case_code, item.url] for item in request.items]
+            if box is not None:
+                message = email_message(request, notice, agent, sender)
+                box.add(message)
+                if mails is not None:
+                    mails.append(
+                        OutgoingMail(request.key, recipient, message["To"], bytes(message))
+                    )
+            else:
+                forms.append(heading + _form_text(request, notice, agent))
+            index.append(
+                {
+                    "folder": recipient,
+                    "request": number,
+                    "recipient": recipient,
+                    "notice": request.notice,
+                    "urls": len(request.items),
+                    "cases": list(request.case_codes),
+                }
+            )
+        (folder / "notice.txt").write_text("\n".join(notices), "utf-8")
+        out = io.StringIO()
+        csv.writer(out).writerows(rows)
+        (folder / "urls.csv").write_text(out.getvalue(), "utf-8")
+        if box is not None:
+            box.flush()
+            box.close()
         else:
-            (folder / "form.txt").write_text(_form_text(request, notice, agent), "utf-8")
-            files.append("form.txt")
-        index.append(
-            {
-                "folder": folder.name,
-                "recipient": request.channel.id,
-                "platform": request.channel.platform,
-                "kind": request.channel.kind,
-                "to": request.channel.address or request.channel.url,
-                "notice": request.notice,
-                "title": TITLES[request.notice],
-                "urls": len(request.items),
-                "cases": list(request.case_codes),
-                "verified_channel": request.channel.verified,
-                "files": files,
-            }
-        )
+            (folder / "form.txt").write_text("\n".join(forms), "utf-8")
     summary: dict[str, object] = {
-        "requests": index,
         "recipients": plan.urls_per_recipient(),
+        "channels": {
+            recipient: {
+                "kind": requests[0].channel.kind,
+                "to": requests[0].channel.address or requests[0].channel.url,
+                "title": TITLES[requests[0].notice],
+                "requests": len(requests),
+                "verified_channel": requests[0].channel.verified,
+            }
+            for recipient, requests in by_recipient.items()
+        },
+        "requests": index,
         "cases": plan.cases,
         "skipped": plan.skipped,
         "unrouted": [{"case_code": c, "host": h} for c, h in plan.unrouted],
     }
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", "utf-8")
+    (out_dir / "summary.json").write_text(json.dumps(summary) + "\n", "utf-8")
     (out_dir / "summary.txt").write_text(_summary_text(summary), "utf-8")
     return summary
 
 
+def _heading(number: int, total: int, request: Request) -> str:
+    if total == 1:
+        return ""
+    return f"===== request {number} of {total}: {', '.join(request.case_codes)} =====\n\n"
+
+
 def _summary_text(summary: dict[str, object]) -> str:
     lines = []
-    for entry in summary["requests"]:  # type: ignore[attr-defined]
-        flag = "" if entry["verified_channel"] else "  [unverified channel]"
+    urls = summary["recipients"]
+    for recipient, channel in summary["channels"].items():  # type: ignore[attr-defined]
+        flag = "" if channel["verified_channel"] else "  [unverified channel]"
         lines.append(
-            f"{entry['folder']}: {entry['title']} to {entry['to']} "
-            f"({entry['urls']} URL(s), cases {', '.join(entry['cases'])}){flag}"
+            f"{recipient}/: {channel['requests']} {channel['title']}(s) to {channel['to']}, "
+            f"{urls[recipient]} URL(s){flag}"  # type: ignore[index]
         )
     for entry in summary["unrouted"]:  # type: ignore[attr-defined]
         lines.append(f"no channel known for {entry['host']} (case {entry['case_code']})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -39,7 +40,13 @@ class EscalationStore(Protocol):
         ...
 
     async def record_drafted(
-        self, requests: Sequence[Request], mails: Sequence[OutgoingMail] = ()
+        self,
+        requests: Sequence[Request],
+        mails: Sequence[OutgoingMail] = (),
+        *,
+        batch: str = "",
+        requested_by: str | None = None,
+        hold: bool = False,
     ) -> int:
         """Record the requests' (case, recipient) pairs as drafted, and their mails to send,
         in one transaction."""
@@ -57,7 +64,9 @@ class EscalationService:
         writer: NoticeWriter,
         *,
         sender: str = "",
+        approvals: int = 1,
     ) -> None:
+        self._approvals = approvals
         self._cases = cases
         self._store = store
         self._channels = channels
@@ -93,10 +102,13 @@ class EscalationService:
         platform: str | None = None,
         again: bool = False,
         send: bool = False,
+        actor: str = "",
         today: date | None = None,
     ) -> tuple[Plan, dict[str, object] | None]:
         """Write the packets under ``out_dir`` (None: a dry run) and record them as drafted;
-        with ``send``, the mails of email channels go into the outbox in the same commit.
+        with ``send``, the mails of email channels go into the outbox in the same commit
+        (held for a second moderator's approval when two approvals are required; the
+        summary's ``batch`` names them).
 
         Raises :class:`MissingFields` before anything is written when the agent of record
         is unset or lacks a field one of the notices needs.
@@ -115,5 +127,11 @@ class EscalationService:
         summary = write_packets(
             plan, out_dir, agent, self._writer, sender=self._sender, today=today, mails=mails
         )
-        await self._store.record_drafted(plan.requests, mails if send else ())
+        batch = uuid.uuid4().hex[:12]
+        hold = send and self._approvals >= 2 and bool(mails)
+        await self._store.record_drafted(
+            plan.requests, mails if send else (), batch=batch, requested_by=actor, hold=hold
+        )
+        summary["batch"] = batch
+        summary["held_for_approval"] = len(mails) if hold else 0
         return plan, summary

@@ -17,7 +17,7 @@ from bots.bootstrap import App, build_app
 from core.escalation.agent import AgentOfRecord
 from core.escalation.outbox import OutboxSender
 from core.escalation.smtp import SmtpTransport
-from core.model import Actor, IncomingReport, ReporterRef
+from core.model import Actor, CaseStatus, IncomingReport, ReporterRef
 from db.tables import escalations_t
 from tests.conftest import make_settings
 from tests.escalation.smtp_server import Inbox, SmtpServer, free_port
@@ -160,5 +160,36 @@ async def test_a_sigkill_while_sending_loses_no_mail_and_repeats_at_most_one(
         assert len(set(received)) == 8
         assert len(received) - len(set(received)) <= 1  # at most the one in flight, same id
         assert result.sent >= 8 - 3
+    finally:
+        await app.close()
+
+
+async def test_two_approvals_hold_a_bulk_send_until_a_second_moderator_agrees(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    import pytest
+
+    from core.errors import NotPermitted
+
+    app = await build_app(make_settings(sqlite_url, escalation_approvals=2))
+    try:
+        await telegram_cases(app, 2)
+        with SmtpServer() as server:
+            _, summary = await app.escalation.escalate(
+                "default", tmp_path / "o", platform="telegram", send=True, actor="cli:alice"
+            )
+            assert summary is not None and summary["held_for_approval"] == 1
+            sender = OutboxSender(app.outbox, SmtpTransport(server.url))
+            assert (await sender.drain()).sent == 0  # held: nothing leaves
+            with pytest.raises(NotPermitted):
+                await app.escalations.approve(str(summary["batch"]), "cli:alice")
+            assert await app.escalations.approve(str(summary["batch"]), "cli:bob") == 1
+            assert (await sender.drain()).sent == 1
+        assert len(server.inbox.messages) == 1
+        for case in await app.cases.list_cases("default", [CaseStatus.ESCALATED]):
+            log = " | ".join(
+                " ".join(map(str, row)) for row in await app.cases.audit_log(case.code)
+            )
+            assert "requested by cli:alice, approved by cli:bob" in log
     finally:
         await app.close()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import email
 import json
+import mailbox
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -125,9 +125,9 @@ def test_packets_are_written_with_notice_urls_mail_or_form_and_a_summary(tmp_pat
     )
     index = json.loads((tmp_path / "summary.json").read_text())
     assert index == json.loads(json.dumps(summary))
-    folders = {entry["recipient"]: tmp_path / entry["folder"] for entry in index["requests"]}
-    assert set(folders) == {"telegram-abuse", "x-take-it-down", "google-ncii"}
-    mail = email.message_from_bytes((folders["telegram-abuse"] / "message.eml").read_bytes())
+    assert set(index["channels"]) == {"telegram-abuse", "x-take-it-down", "google-ncii"}
+    folders = {name: tmp_path / name for name in index["channels"]}
+    [mail] = list(mailbox.mbox(folders["telegram-abuse"] / "messages.mbox"))
     assert mail["To"] == "abuse@telegram.org" and mail["Reply-To"] == "ava@example.org"
     assert mail["Message-ID"].startswith("<escalation-") and "TAKE IT DOWN" in mail["Subject"]
     assert "https://t.me/chan/5" in mail.get_payload()
@@ -137,5 +137,21 @@ def test_packets_are_written_with_notice_urls_mail_or_form_and_a_summary(tmp_pat
     assert labels[0] == "--- Full name ---" and labels[-1] == "--- Signature ---"
     assert "https://x.com/a/status/2" in form
     urls = (folders["google-ncii"] / "urls.csv").read_text().splitlines()
-    assert urls[0] == "case_code,url" and len(urls) == 3
+    assert urls[0] == "request,case_code,url" and len(urls) == 3
     assert "unverified channel" in (tmp_path / "summary.txt").read_text()  # telegram-abuse
+
+
+def test_a_per_item_recipient_gets_its_requests_in_one_folder(tmp_path: Path) -> None:
+    cases = [case(f"LD-{n:06d}", (f"https://x.com/a/status/{n}", "x")) for n in range(3)]
+    plan = plan_requests(cases, CHANNELS, AGENT)
+    write_packets(plan, tmp_path, AGENT, NoticeWriter(), today=date(2026, 11, 28))
+    form = (tmp_path / "x-take-it-down" / "form.txt").read_text()
+    assert form.count("===== request ") == 3 and "request 3 of 3: LD-000002" in form
+    notices = (tmp_path / "x-take-it-down" / "notice.txt").read_text()
+    assert notices.count("Subject: TAKE IT DOWN") == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "google-ncii",
+        "summary.json",
+        "summary.txt",
+        "x-take-it-down",
+    ]

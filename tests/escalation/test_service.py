@@ -65,8 +65,7 @@ async def test_confirmed_cases_become_packets_once_unless_asked_again(
     }
     written = json.loads((tmp_path / "first" / "summary.json").read_text())
     assert len(written["requests"]) == 5  # two X reports (one per post), one mail, two Google
-    telegram = next(e for e in written["requests"] if e["recipient"] == "telegram-abuse")
-    notice = (tmp_path / "first" / telegram["folder"] / "notice.txt").read_text()
+    notice = (tmp_path / "first" / "telegram-abuse" / "notice.txt").read_text()
     assert "digital forger" in notice and "https://t.me/leakchan/9" in notice
     async with app.engine.connect() as conn:
         rows = (await conn.execute(select(escalations_t.c.status))).scalars().all()

@@ -84,3 +84,42 @@ async def test_overdue_escalations_are_those_past_their_deadline(app: App, tmp_p
     assert [e.recipient for e in overdue] == ["x-take-it-down"]
     with pytest.raises(InvalidTransition, match="no escalation 999"):
         await app.tracker.mark([999], "removed", actor="test:mod")
+
+
+def test_removal_statistics_per_recipient_and_notice() -> None:
+    from core.escalation.tracking import EscalationView, removal_stats
+
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+
+    def view(n: int, recipient: str, status: str) -> EscalationView:
+        return EscalationView(
+            n, f"LD-{n:06d}", "c", recipient, "take_it_down", status, start, None, ()
+        )
+
+    views = [
+        view(1, "x", "removed"),
+        view(2, "x", "removed"),
+        view(3, "x", "sent"),
+        view(4, "x", "removed"),
+        view(5, "reddit", "rejected"),
+    ]
+    closed = {
+        1: start + timedelta(hours=10),
+        2: start + timedelta(hours=20),
+        4: start + timedelta(hours=40),
+    }
+    stats = {s.recipient: s for s in removal_stats(views, closed)}
+    assert (stats["x"].sent, stats["x"].removed) == (4, 3)
+    assert stats["x"].removed_share == 0.75
+    assert stats["x"].median_hours == 20.0 and stats["x"].p90_hours == 36.0
+    assert stats["reddit"].removed == 0 and stats["reddit"].median_hours is None
+
+
+async def test_stats_come_from_marked_escalations(app: App, tmp_path: Path) -> None:
+    await escalated_case(app, tmp_path)
+    x = next(e for e in await app.tracker.list() if e.recipient == "x-take-it-down")
+    await app.tracker.mark([x.id], "sent", actor="test:mod")
+    assert [s.as_json()["sent"] for s in await app.tracker.stats("default")] == [1]
+    await app.tracker.mark([x.id], "removed", actor="test:mod")
+    [row] = await app.tracker.stats("default")
+    assert row.removed == 1 and row.median_hours is not None and row.median_hours < 1

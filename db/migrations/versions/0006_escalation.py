@@ -54,6 +54,9 @@ def upgrade() -> None:
         sa.Column("to_addr", sa.String(length=254), nullable=False),
         sa.Column("message", sa.String(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("batch", sa.String(length=40), nullable=False),
+        sa.Column("requested_by", sa.String(length=160), nullable=True),
+        sa.Column("approved_by", sa.String(length=160), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("not_before", sa.Float(), nullable=False),
         sa.Column("lease_until", sa.Float(), nullable=False),
@@ -63,6 +66,7 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(), nullable=True),
     )
     op.create_index("ix_outbox_state", "outbox", ["state", "not_before"])
+    op.create_index("ix_outbox_batch", "outbox", ["batch"])
     op.create_table(
         "agents",
         sa.Column("creator_id", sa.Integer(), sa.ForeignKey("creators.id"), primary_key=True),
@@ -80,6 +84,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("agents")
+    op.drop_index("ix_outbox_batch", table_name="outbox")
     op.drop_index("ix_outbox_state", table_name="outbox")
     op.drop_table("outbox")
     op.drop_index("ix_escalations_request_key", table_name="escalations")
