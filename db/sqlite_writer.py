@@ -19,12 +19,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from db.engine import connect_sqlite
+from db.retry import is_sqlite_busy
 
 T = TypeVar("T")
 
 
-class LockBusy(Exception):
-    """The write lock is held by another connection (nothing was done)."""
+class LockBusy(sqlite3.OperationalError):
+    """The write lock is held by another connection (nothing was done; safe to retry)."""
 
 
 def _transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -32,7 +33,7 @@ def _transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], 
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as err:
-        if "locked" in str(err) or "busy" in str(err):
+        if is_sqlite_busy(err):
             raise LockBusy(str(err)) from err
         raise
     try:
