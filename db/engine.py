@@ -109,12 +109,14 @@ class BoundedEngine(AsyncEngine):
         self.checkout_limit = checkout_limit
 
 
-def _sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int | None = None) -> None:
+    default_ms = SQLITE_BUSY_TIMEOUT_MS
+    busy_timeout_ms = default_ms if busy_timeout_ms is None else busy_timeout_ms
     # Let the caller own the transaction (BEGIN / BEGIN IMMEDIATE): no implicit BEGIN.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # First: switching a fresh file to WAL needs a lock another process may hold.
-    cursor.execute(f"PRAGMA busy_timeout={max(busy_timeout_ms, SQLITE_BUSY_TIMEOUT_MS)}")
+    cursor.execute(f"PRAGMA busy_timeout={max(busy_timeout_ms, default_ms)}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=FULL")
@@ -171,14 +173,13 @@ def sqlite_path(url: str) -> str:
     return database
 
 
-def connect_sqlite(
-    url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
-) -> sqlite3.Connection:
+def connect_sqlite(url: str, *, busy_timeout_ms: int | None = None) -> sqlite3.Connection:
     """A plain ``sqlite3`` connection to the file of ``url`` with the app's pragmas.
 
     Autocommit mode: the caller issues ``BEGIN IMMEDIATE`` and ``COMMIT`` itself.
-    ``busy_timeout_ms=0`` makes a held write lock fail at once instead of waiting
-    (the pragmas themselves are still set with the default busy timeout).
+    ``busy_timeout_ms`` defaults to :data:`SQLITE_BUSY_TIMEOUT_MS`; ``0`` makes a held
+    write lock fail at once instead of waiting (the pragmas themselves are still set
+    with the default busy timeout).
     """
     connection = sqlite3.connect(
         sqlite_path(url),

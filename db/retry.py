@@ -110,15 +110,15 @@ def backoff_delays(
 async def retry_async(
     work: Callable[[], Awaitable[T]],
     *,
-    deadline: float = DEFAULT_DEADLINE,
+    deadline: float | None = None,
     what: str = "a database transaction",
 ) -> T:
     """Await ``work()``; on a transient error wait a little and run it again.
 
-    Raises :class:`DatabaseBusy` when it is still failing after ``deadline`` seconds;
-    any other error is raised at once.
+    Raises :class:`DatabaseBusy` when it is still failing after ``deadline`` seconds
+    (default :data:`DEFAULT_DEADLINE`); any other error is raised at once.
     """
-    give_up = time.monotonic() + deadline
+    give_up = time.monotonic() + (DEFAULT_DEADLINE if deadline is None else deadline)
     delays = backoff_delays()
     attempt = 0
     while True:
@@ -138,7 +138,7 @@ async def retry_async(
 def retry_sync(
     work: Callable[[], T],
     *,
-    deadline: float = DEFAULT_DEADLINE,
+    deadline: float | None = None,
     what: str = "a database transaction",
     pause: Callable[[float], object] | None = time.sleep,
 ) -> T:
@@ -147,7 +147,7 @@ def retry_sync(
     ``pause=None`` retries without sleeping in between, for work that already waits
     by itself (SQLite's busy handler backs off up to its busy timeout on each try).
     """
-    give_up = time.monotonic() + deadline
+    give_up = time.monotonic() + (DEFAULT_DEADLINE if deadline is None else deadline)
     delays = backoff_delays()
     attempt = 0
     while True:
