@@ -203,8 +203,19 @@ def asyncpg_connect_args(engine: AsyncEngine) -> dict[str, Any]:
     return dict(kwargs)
 
 
+def _sqlite_writer_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    _sqlite_pragmas(dbapi_connection, busy_timeout_ms=0)  # _sqlite_writer_on_begin waits
+
+
 def _sqlite_writer_on_begin(connection: Connection) -> None:
-    _begin_immediate(connection)  # the writer's engine only ever writes
+    # The writer's engine only ever writes, on the writer's own thread: it may sleep there,
+    # in short naps (SQLite's busy handler naps up to 100 ms, far longer than a batch).
+    retry_sync(
+        lambda: connection.exec_driver_sql("BEGIN IMMEDIATE"),
+        what="BEGIN IMMEDIATE",
+        first=0.0005,
+        cap=0.02,
+    )
 
 
 def create_sync_sqlite_engine(url: str) -> Engine:
@@ -217,6 +228,6 @@ def create_sync_sqlite_engine(url: str) -> Engine:
         sync_url,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
     )
-    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "connect", _sqlite_writer_on_connect)
     event.listen(engine, "begin", _sqlite_writer_on_begin)
     return engine

@@ -12,6 +12,8 @@ from sqlalchemy.engine import Connection
 from db.engine import create_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: PostgreSQL advisory lock key: processes starting together on one database migrate in turn
+MIGRATION_LOCK = 0x1EAD_DE5C
 
 
 def alembic_config(url: str) -> Config:
@@ -28,6 +30,8 @@ async def upgrade(url: str, revision: str = "head") -> None:
     engine = create_engine(url)
 
     def _upgrade(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":  # (SQLite: BEGIN IMMEDIATE serialises)
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

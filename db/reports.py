@@ -6,9 +6,12 @@ cost of a commit is shared.  A batch of plain link reports (the hot path) is
 written with the raw drivers, not SQLAlchemy: prepared asyncpg statements on
 PostgreSQL (:mod:`db.intake_pg`, two writers overlapping their batches), the plain
 ``sqlite3`` driver on SQLite (:mod:`db.intake_sqlite`, one writer, on the event
-loop while the write lock is free: :mod:`db.sqlite_writer`).  A batch with pictures
-goes through the SQLAlchemy Core statements of :mod:`db.intake_sql` (over asyncpg,
-or on the writer's thread for SQLite), which also store the picture hashes.
+loop, pausing briefly while another connection holds the write lock:
+:mod:`db.sqlite_writer`).  A batch with pictures goes through the SQLAlchemy Core
+statements of :mod:`db.intake_sql` (over asyncpg, or on the writer's thread for
+SQLite), which also store the picture hashes.  A transaction that lost a race (a
+held lock past the deadline, a deadlock, a lost connection) is run again
+(:mod:`db.retry`).
 """
 
 from __future__ import annotations
@@ -85,7 +88,7 @@ class SqlReportStore:
         if is_sqlite(str(engine.url)):
             self._sync_engine = create_sync_sqlite_engine(engine.url.render_as_string(False))
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leakdesk-sqlite")
-            self._sqlite = SqliteWriter(engine.url.render_as_string(False), self._thread)
+            self._sqlite = SqliteWriter(engine.url.render_as_string(False))
         elif engine.dialect.name == "postgresql":
             self._pg = PgWriter(asyncpg_connect_args(engine))
 

@@ -112,14 +112,17 @@ async def retry_async(
     *,
     deadline: float | None = None,
     what: str = "a database transaction",
+    first: float = FIRST_DELAY,
+    cap: float = MAX_DELAY,
 ) -> T:
     """Await ``work()``; on a transient error wait a little and run it again.
 
     Raises :class:`DatabaseBusy` when it is still failing after ``deadline`` seconds
-    (default :data:`DEFAULT_DEADLINE`); any other error is raised at once.
+    (default :data:`DEFAULT_DEADLINE`); any other error is raised at once.  The pauses
+    grow from ``first`` to ``cap`` seconds (:func:`backoff_delays`).
     """
     give_up = time.monotonic() + (DEFAULT_DEADLINE if deadline is None else deadline)
-    delays = backoff_delays()
+    delays = backoff_delays(first, cap)
     attempt = 0
     while True:
         attempt += 1
@@ -141,6 +144,8 @@ def retry_sync(
     deadline: float | None = None,
     what: str = "a database transaction",
     pause: Callable[[float], object] | None = time.sleep,
+    first: float = FIRST_DELAY,
+    cap: float = MAX_DELAY,
 ) -> T:
     """Blocking :func:`retry_async` for threads.
 
@@ -148,7 +153,7 @@ def retry_sync(
     by itself (SQLite's busy handler backs off up to its busy timeout on each try).
     """
     give_up = time.monotonic() + (DEFAULT_DEADLINE if deadline is None else deadline)
-    delays = backoff_delays()
+    delays = backoff_delays(first, cap)
     attempt = 0
     while True:
         attempt += 1

@@ -232,3 +232,17 @@ def test_backoff_grows_to_its_cap_with_jitter() -> None:
     assert 0.001 <= taken[0] <= 0.002
     assert all(0.025 <= d <= 0.05 for d in taken[6:])
     assert len(set(taken)) == len(taken)
+
+
+async def test_processes_starting_together_on_a_fresh_database_migrate_in_turn(
+    database_url: str,
+) -> None:
+    from db.migrate import upgrade
+
+    await asyncio.gather(*(upgrade(database_url) for _ in range(3)))
+    app = await build_app(make_settings(database_url), migrate=False)
+    try:
+        result = await app.intake.submit(IncomingReport(ReporterRef("t", "1"), [LINK]))
+        assert result.outcomes[0].new_case
+    finally:
+        await app.close()

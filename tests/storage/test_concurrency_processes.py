@@ -101,7 +101,7 @@ async def _count(app, table) -> int:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(
     ("fetch_media", "per_importer", "bot_reports"),
-    [(False, 1200, 192), (True, 60, 32)],
+    [(False, 800, 96), (True, 40, 32)],
     ids=["fetch-off", "fetch-on"],
 )
 async def test_two_imports_a_bot_and_cron_on_one_database(
