@@ -6,7 +6,9 @@ Each importer is a real ``leakdesk import`` process with its own file of ``--lin
 links; the two files share half their links (two moderators importing overlapping
 lists).  Both start together on a fresh SQLite file, then on a fresh PostgreSQL
 database.  Printed per database: each importer's wall time and links/s, the wall time
-until both finished, and the rows in the database afterwards (checked exactly).
+until both finished, their CPU time (on a machine shared with other work, wall time
+is CPU time divided by the share of the cores it got), and the rows in the database
+afterwards (checked exactly).
 Picture fetching is off unless ``--fetch`` (the links point at unresolvable hosts).
 """
 
@@ -16,6 +18,7 @@ import argparse
 import asyncio
 import os
 import platform
+import resource
 import sqlite3
 import sys
 import tempfile
@@ -68,6 +71,11 @@ async def _leakdesk(env: dict[str, str], cwd: Path, *args: str) -> tuple[float, 
     return elapsed, out.decode().strip().splitlines()[-1]
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 async def _count_rows(url: str) -> tuple[int, int]:
     """(cases, reports) in the database."""
     if url.startswith("sqlite"):
@@ -100,12 +108,14 @@ async def _bench(name: str, url: str, links: int, fetch: bool, workdir: Path) ->
     second = [_link(n) for n in range(links // 2, links // 2 + links)]
     (workdir / "a.txt").write_text("\n".join(first) + "\n")
     (workdir / "b.txt").write_text("\n".join(second) + "\n")
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     (time_a, line_a), (time_b, line_b) = await asyncio.gather(
         _leakdesk(env, workdir, "import", "a.txt", "--reporter", "importer-a"),
         _leakdesk(env, workdir, "import", "b.txt", "--reporter", "importer-b"),
     )
     both = time.perf_counter() - started
+    cpu = _children_cpu() - cpu_before
     cases, reports = await _count_rows(url)
     expected = (links + links // 2, 2 * links)
     check = "exact" if (cases, reports) == expected else f"WRONG, expected {expected}"
@@ -113,6 +123,7 @@ async def _bench(name: str, url: str, links: int, fetch: bool, workdir: Path) ->
     print(f"  importer a: {time_a:6.2f} s  {links / time_a:8,.0f} links/s   {line_a}")
     print(f"  importer b: {time_b:6.2f} s  {links / time_b:8,.0f} links/s   {line_b}")
     print(f"  both done:  {both:6.2f} s  {2 * links / both:8,.0f} links/s together")
+    print(f"  CPU time of both importers (user + sys, start-up included): {cpu:.2f} s")
     print(f"  database:   {cases:,} cases, {reports:,} reports ({check})")
 
 
