@@ -6,7 +6,9 @@ so every connection the app opens follows the same rules:
 * **Checkouts wait their turn.**  Each engine has a fixed pool and no overflow, and a
   FIFO semaphore of the same size stands in front of every checkout
   (:class:`BoundedConnection`): any number of concurrent callers queue for a
-  connection instead of failing with "QueuePool limit … reached".
+  connection instead of failing with "QueuePool limit … reached".  (So a task must not
+  check out a second connection while it holds one: with every slot taken by such
+  tasks, they would wait for each other.)
 * **SQLite reads take no write lock.**  ``engine.connect()`` begins a deferred
   transaction (WAL readers never block writers nor each other); ``engine.begin()``
   (and ``conn.begin()``) takes the write lock up front with ``BEGIN IMMEDIATE``, so a
