@@ -1,20 +1,48 @@
-"""Async engines for SQLite (embedded default) and PostgreSQL (server path)."""
+"""Async engines for SQLite (embedded default) and PostgreSQL (server path).
+
+Several processes may share one database (bots, ``leakdesk import`` runs, cron jobs),
+so every connection the app opens follows the same rules:
+
+* **Checkouts wait their turn.**  Each engine has a fixed pool and no overflow, and a
+  FIFO semaphore of the same size stands in front of every checkout
+  (:class:`BoundedConnection`): any number of concurrent callers queue for a
+  connection instead of failing with "QueuePool limit … reached".  (So a task must not
+  check out a second connection while it holds one: with every slot taken by such
+  tasks, they would wait for each other.)
+* **SQLite reads take no write lock.**  ``engine.connect()`` begins a deferred
+  transaction (WAL readers never block writers nor each other); ``engine.begin()``
+  (and ``conn.begin()``) takes the write lock up front with ``BEGIN IMMEDIATE``, so a
+  read-then-write transaction never fails to upgrade its lock.
+* **SQLite waits for a held write lock, then tries again.**  Every connection has a
+  busy timeout, set before any other pragma; ``BEGIN IMMEDIATE`` is retried until
+  :data:`db.retry.DEFAULT_DEADLINE`, then :class:`db.retry.DatabaseBusy` is raised.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import sqlite3
+import weakref
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, exc
+from sqlalchemy import Connection, Engine, event, exc
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio.engine import AsyncTransaction
 
 from core.errors import LeakdeskError
+from db.retry import retry_sync
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: how long one attempt waits for SQLite's write lock (its busy handler backs off meanwhile)
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+#: connections per process and engine (aiosqlite runs a thread per connection)
+SQLITE_POOL_SIZE = 5
+PG_POOL_SIZE = 10
+#: execution option marking a SQLite connection whose transaction will write
+_WRITES = "leakdesk_writes"
 URL_EXAMPLES = "sqlite+aiosqlite:///leakdesk.db or postgresql+asyncpg://user@host/db"
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
@@ -117,40 +145,128 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
-    # Let the caller own the transaction (BEGIN IMMEDIATE): no implicit BEGIN.
+class CheckoutLimit:
+    """A FIFO semaphore per event loop, sized to an engine's pool."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    async def acquire(self) -> asyncio.Semaphore:
+        """Wait for a free slot; returns the semaphore to release it on."""
+        loop = asyncio.get_running_loop()
+        semaphore = self._by_loop.get(loop)
+        if semaphore is None:
+            semaphore = self._by_loop[loop] = asyncio.Semaphore(self.size)
+        await semaphore.acquire()
+        return semaphore
+
+
+class BoundedConnection(AsyncConnection):
+    """An :class:`AsyncConnection` that waits for a checkout slot and marks SQLite writes."""
+
+    _slot: asyncio.Semaphore | None = None
+
+    async def start(self, is_ctxmanager: bool = False) -> AsyncConnection:
+        """Wait for a slot, then check a connection out of the pool."""
+        limit: CheckoutLimit | None = getattr(self.engine, "checkout_limit", None)
+        if limit is not None and self._slot is None and self.sync_connection is None:
+            self._slot = await limit.acquire()
+        try:
+            return await super().start(is_ctxmanager)
+        except BaseException:
+            self._release()
+            raise
+
+    async def close(self) -> None:
+        """Return the connection to the pool and free the slot."""
+        try:
+            await super().close()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        slot, self._slot = self._slot, None
+        if slot is not None:
+            slot.release()
+
+    def begin(self) -> AsyncTransaction:
+        """Begin a transaction that may write (``BEGIN IMMEDIATE`` on SQLite)."""
+        if self.sync_connection is not None and self.sync_engine.dialect.name == "sqlite":
+            self.sync_connection.execution_options(**{_WRITES: True})
+        return super().begin()
+
+
+class BoundedEngine(AsyncEngine):
+    """An :class:`AsyncEngine` whose connections are :class:`BoundedConnection`."""
+
+    _connection_cls = BoundedConnection
+
+    def __init__(self, sync_engine: Engine, checkout_limit: CheckoutLimit) -> None:
+        super().__init__(sync_engine)
+        self.checkout_limit = checkout_limit
+
+
+def _sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int | None = None) -> None:
+    default_ms = SQLITE_BUSY_TIMEOUT_MS
+    busy_timeout_ms = default_ms if busy_timeout_ms is None else busy_timeout_ms
+    # Let the caller own the transaction (BEGIN / BEGIN IMMEDIATE): no implicit BEGIN.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # First: switching a fresh file to WAL needs a lock another process may hold.
+    cursor.execute(f"PRAGMA busy_timeout={max(busy_timeout_ms, default_ms)}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.close()
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    # SQLAlchemy's "begin" event owns the transaction (BEGIN IMMEDIATE below).
+    # SQLAlchemy's "begin" event owns the transaction (see _sqlite_on_begin).
     _sqlite_pragmas(dbapi_connection)
 
 
-def _sqlite_on_begin(connection: Any) -> None:
-    # Take the write lock up front: a read-then-write transaction in another
-    # process then waits (busy timeout) instead of failing to upgrade its lock.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _begin_immediate(connection: Connection) -> None:
+    # Each try waits up to the busy timeout inside SQLite (on aiosqlite's thread, or the
+    # writer's), so the retry itself needs no sleep, which would block the event loop.
+    retry_sync(
+        lambda: connection.exec_driver_sql("BEGIN IMMEDIATE"), what="BEGIN IMMEDIATE", pause=None
+    )
+
+
+def _sqlite_on_begin(connection: Connection) -> None:
+    # Readers take no lock beyond their WAL snapshot; writers take the write lock up front,
+    # so a read-then-write transaction waits for it instead of failing to upgrade its lock.
+    if connection.get_execution_options().get(_WRITES):
+        _begin_immediate(connection)
+    else:
+        connection.exec_driver_sql("BEGIN")
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create an async engine; SQLite runs in WAL mode with foreign keys and a busy timeout.
+    """An async engine whose checkouts queue for a fixed pool (see the module docstring).
 
     Raises :class:`DatabaseUnavailable` for a URL that cannot work (see :func:`parse_database_url`).
     """
     parse_database_url(url)
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
-        event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
-        event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
-        return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        base = create_async_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=0,
+        )
+        event.listen(base.sync_engine, "connect", _sqlite_on_connect)
+        event.listen(base.sync_engine, "begin", _sqlite_on_begin)
+        return BoundedEngine(base.sync_engine, CheckoutLimit(SQLITE_POOL_SIZE))
+    base = create_async_engine(
+        url, echo=echo, pool_size=PG_POOL_SIZE, max_overflow=0, pool_pre_ping=True
+    )
+    return BoundedEngine(base.sync_engine, CheckoutLimit(PG_POOL_SIZE))
 
 
 def sqlite_path(url: str) -> str:
@@ -161,17 +277,17 @@ def sqlite_path(url: str) -> str:
     return database
 
 
-def connect_sqlite(
-    url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
-) -> sqlite3.Connection:
+def connect_sqlite(url: str, *, busy_timeout_ms: int | None = None) -> sqlite3.Connection:
     """A plain ``sqlite3`` connection to the file of ``url`` with the app's pragmas.
 
     Autocommit mode: the caller issues ``BEGIN IMMEDIATE`` and ``COMMIT`` itself.
-    ``busy_timeout_ms=0`` makes a held write lock fail at once instead of waiting.
+    ``busy_timeout_ms`` defaults to :data:`SQLITE_BUSY_TIMEOUT_MS`; ``0`` makes a held
+    write lock fail at once instead of waiting (the pragmas themselves are still set
+    with the default busy timeout).
     """
     connection = sqlite3.connect(
         sqlite_path(url),
-        timeout=busy_timeout_ms / 1000,
+        timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
         isolation_level=None,
         check_same_thread=False,
         cached_statements=64,
@@ -191,10 +307,31 @@ def asyncpg_connect_args(engine: AsyncEngine) -> dict[str, Any]:
     return dict(kwargs)
 
 
+def _sqlite_writer_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    _sqlite_pragmas(dbapi_connection, busy_timeout_ms=0)  # _sqlite_writer_on_begin waits
+
+
+def _sqlite_writer_on_begin(connection: Connection) -> None:
+    # The writer's engine only ever writes, on the writer's own thread: it may sleep there,
+    # in short naps (SQLite's busy handler naps up to 100 ms, far longer than a batch).
+    retry_sync(
+        lambda: connection.exec_driver_sql("BEGIN IMMEDIATE"),
+        what="BEGIN IMMEDIATE",
+        first=0.0005,
+        cap=0.02,
+    )
+
+
 def create_sync_sqlite_engine(url: str) -> Engine:
-    """A blocking engine on the same SQLite file, with the same pragmas (for the writer thread)."""
+    """A blocking engine on the same SQLite file, with the same pragmas (for the writer thread).
+
+    It only writes: every transaction takes the write lock with ``BEGIN IMMEDIATE``.
+    """
     sync_url = make_url(url).set(drivername="sqlite+pysqlite")
-    engine = create_sync_engine(sync_url, connect_args={"timeout": 30, "check_same_thread": False})
-    event.listen(engine, "connect", _sqlite_on_connect)
-    event.listen(engine, "begin", _sqlite_on_begin)
+    engine = create_sync_engine(
+        sync_url,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+    )
+    event.listen(engine, "connect", _sqlite_writer_on_connect)
+    event.listen(engine, "begin", _sqlite_writer_on_begin)
     return engine

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.media.hashing import phash_from_signed
 from core.ports import FrameSignals, StoredSignal
+from db.retry import retrying
 from db.tables import creators_t, media_t
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ class SqlMediaStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
+    @retrying
     async def load(self) -> list[StoredSignal]:
         """All stored pictures: creator, case and frames, oldest first."""
         query = (

@@ -13,6 +13,8 @@ from sqlalchemy.engine import Connection
 from db.engine import DatabaseUnavailable, create_engine, describe_database_error
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: PostgreSQL advisory lock key: processes starting together on one database migrate in turn
+MIGRATION_LOCK = 0x1EAD_DE5C
 
 
 def alembic_config(url: str) -> Config:
@@ -34,6 +36,8 @@ async def upgrade(url: str, revision: str = "head") -> tuple[str | None, str | N
     revisions: list[str | None] = []
 
     def _upgrade(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":  # (SQLite: BEGIN IMMEDIATE serialises)
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         revisions.append(MigrationContext.configure(connection).get_current_revision())
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

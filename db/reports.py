@@ -6,9 +6,12 @@ cost of a commit is shared.  A batch of plain link reports (the hot path) is
 written with the raw drivers, not SQLAlchemy: prepared asyncpg statements on
 PostgreSQL (:mod:`db.intake_pg`, two writers overlapping their batches), the plain
 ``sqlite3`` driver on SQLite (:mod:`db.intake_sqlite`, one writer, on the event
-loop while the write lock is free: :mod:`db.sqlite_writer`).  A batch with pictures
-goes through the SQLAlchemy Core statements of :mod:`db.intake_sql` (over asyncpg,
-or on the writer's thread for SQLite), which also store the picture hashes.
+loop, pausing briefly while another connection holds the write lock:
+:mod:`db.sqlite_writer`).  A batch with pictures goes through the SQLAlchemy Core
+statements of :mod:`db.intake_sql` (over asyncpg, or on the writer's thread for
+SQLite), which also store the picture hashes.  A transaction that lost a race (a
+held lock past the deadline, a deadlock, a lost connection) is run again
+(:mod:`db.retry`).
 """
 
 from __future__ import annotations
@@ -16,14 +19,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-import asyncpg
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.model import ReporterRef
@@ -35,15 +35,14 @@ from db.intake_sql import IdCache, record_batch
 from db.intake_sqlite import record_links as record_sqlite_links
 from db.notify import new_sender_token
 from db.pg_writer import PgWriter
-from db.sqlite_writer import LockBusy, SqliteWriter
+from db.retry import retry_async, retrying
+from db.sqlite_writer import SqliteWriter
 from db.tables import creators_t, links_t
 
 log = logging.getLogger(__name__)
 
-MAX_RETRIES = 5
 #: the smallest batch a writer splits off a large queue for another, idle writer
 MIN_SHARED_BATCH = 32
-_RETRYABLE = ("deadlock", "could not serialize", "database is locked", "busy")
 
 
 @dataclass
@@ -89,7 +88,7 @@ class SqlReportStore:
         if is_sqlite(str(engine.url)):
             self._sync_engine = create_sync_sqlite_engine(engine.url.render_as_string(False))
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leakdesk-sqlite")
-            self._sqlite = SqliteWriter(engine.url.render_as_string(False), self._thread)
+            self._sqlite = SqliteWriter(engine.url.render_as_string(False))
         elif engine.dialect.name == "postgresql":
             self._pg = PgWriter(asyncpg_connect_args(engine))
 
@@ -119,6 +118,7 @@ class SqlReportStore:
         if task in self._workers:
             self._running = False
 
+    @retrying
     async def known_link_keys(self, creator: str, keys: Sequence[str]) -> set[str]:
         """Which of ``keys`` already belong to a case of ``creator``."""
         if not keys:
@@ -225,17 +225,13 @@ class SqlReportStore:
             stored = await self._commit(unique)
             by_token = {item.token: result for item, result in zip(unique, stored, strict=True)}
             return [by_token[item.token] for item in items]
-        for attempt in range(MAX_RETRIES):
-            try:
-                stored, creators, reporters = await self._transaction(items)
-            except Exception as err:
-                if attempt == MAX_RETRIES - 1 or not _retryable(err):
-                    raise
-                await asyncio.sleep(0.01 * (attempt + 1))
-                continue
-            self._ids.remember(creators, reporters)  # only ids from committed transactions
-            return stored
-        raise AssertionError("unreachable")
+        # lost races (a held SQLite write lock, a PostgreSQL deadlock or lost connection) are
+        # run again: a committed report is found by its token, so none is recorded twice
+        stored, creators, reporters = await retry_async(
+            lambda: self._transaction(items), what="recording reports"
+        )
+        self._ids.remember(creators, reporters)  # only ids from committed transactions
+        return stored
 
     async def _transaction(self, items: list[PendingReport]) -> Result:
         ids = self._ids
@@ -262,24 +258,6 @@ def _first_per_token(items: list[PendingReport]) -> list[PendingReport]:
     for item in items:
         first.setdefault(item.token, item)
     return list(first.values())
-
-
-def _retryable(err: Exception) -> bool:
-    """True for lock conflicts and lost connections, worth another attempt.
-
-    A second attempt never records a report twice: a committed one is found by its token.
-    """
-    if isinstance(
-        err, LockBusy | asyncpg.ConnectionDoesNotExistError | asyncpg.PostgresConnectionError
-    ):
-        return True
-    if isinstance(err, DBAPIError):
-        message = str(err.orig)
-    elif isinstance(err, sqlite3.OperationalError | asyncpg.PostgresError):
-        message = str(err)
-    else:
-        return False
-    return any(m in message.lower() for m in _RETRYABLE)
 
 
 def _settle(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db.retry import retrying
 from db.tables import creators_t, posts_t, utcnow, venues_t
 from db.upsert import insert_ignore
 
@@ -37,12 +38,16 @@ async def _creator_id(conn: AsyncConnection, slug: str) -> int:
 
 
 class SqlVenueStore:
-    """Venue bindings and case posts, shared by every adapter."""
+    """Venue bindings and case posts, shared by every adapter.
+
+    Each method is one transaction, run again if it loses a race for the database.
+    """
 
     def __init__(self, engine: AsyncEngine, *, auto_approve: bool = False) -> None:
         self._engine = engine
         self._auto_approve = auto_approve
 
+    @retrying
     async def bind(self, config: VenueConfig) -> VenueConfig:
         """Create or replace the binding of a venue.
 
@@ -84,6 +89,7 @@ class SqlVenueStore:
             )
         return replace(config, approved=approved)
 
+    @retrying
     async def set_approved(
         self, platform: str, venue_id: str, approved: bool
     ) -> VenueConfig | None:
@@ -115,6 +121,7 @@ class SqlVenueStore:
             if v.mod_channel_id and v.approved
         ]
 
+    @retrying
     async def _select(self, *conditions: object) -> list[VenueConfig]:
         query = (
             select(venues_t, creators_t.c.slug)
@@ -138,6 +145,7 @@ class SqlVenueStore:
             for r in rows
         ]
 
+    @retrying
     async def claim_post(self, case_id: int, platform: str, channel_id: str) -> bool:
         """Reserve the right to announce a case in a channel; False if already announced."""
         async with self._engine.begin() as conn:
@@ -150,6 +158,7 @@ class SqlVenueStore:
             )
             return result.first() is not None
 
+    @retrying
     async def set_post_message(
         self, case_id: int, platform: str, channel_id: str, message_id: str
     ) -> None:
@@ -165,6 +174,7 @@ class SqlVenueStore:
                 .values(message_id=message_id)
             )
 
+    @retrying
     async def release_post(self, case_id: int, platform: str, channel_id: str) -> None:
         """Forget a reservation whose message could not be sent, so it is tried again."""
         async with self._engine.begin() as conn:
@@ -177,6 +187,7 @@ class SqlVenueStore:
                 )
             )
 
+    @retrying
     async def posts(self, case_id: int, platform: str) -> list[tuple[str, str | None]]:
         """(channel_id, message_id) of every announcement of a case on ``platform``."""
         async with self._engine.connect() as conn:
