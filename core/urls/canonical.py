@@ -103,13 +103,22 @@ def _check_shape(raw: str) -> str:
 
 
 @lru_cache(maxsize=65_536)
-def _check_address(host: str, port: str, allow_networks: tuple[Network, ...]) -> None:
-    """The address rule shared with the fetcher (:func:`check_link_host`), and the port."""
+def _check_address(host: str, port: str, allow_networks: tuple[Network, ...]) -> str:
+    """The address rule shared with the fetcher (:func:`check_link_host`), and the port.
+
+    Returns the host to use: an address literal in its standard spelling (``0x08080808``
+    is ``8.8.8.8``), a name as it is.
+    """
     if not host:
         raise InvalidLink("the link has no host")
     if port and not (port.isascii() and port.isdigit() and 0 < int(port) <= 65_535):
         raise InvalidLink("the link has an invalid port")
-    check_link_host(host, allow_networks)
+    address = check_link_host(host, allow_networks)
+    if address is None:
+        return host
+    if address.version == 6:
+        return f"[{str(address).partition('%')[0]}]"  # a zone id means nothing publicly
+    return str(address)
 
 
 #: IDNA encoding (url-normalize's host step) is the slowest part; hosts repeat a lot.
@@ -212,8 +221,7 @@ def _canonicalize(raw: str, registry: Registry) -> CanonicalLink:
         host, port, path, raw_query = _normalize(text)
     except (ValueError, UnicodeError) as err:
         raise InvalidLink("malformed link") from err
-    host = host.lower()
-    _check_address(host, port, registry.allow_networks)
+    host = _check_address(host.lower(), port, registry.allow_networks)
     given_host, host, platform = _fold_host(host, registry)
     path = path or "/"
     pairs = parse_qsl(raw_query, keep_blank_values=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.errors import InvalidLink
-from core.urls import CANONICAL_VERSION, canonicalize, extract_links
+from core.urls import CANONICAL_VERSION, canonicalize, default_registry, extract_links
 
 SAME = [
     # scheme, host case, www, trailing dot, default port
@@ -54,9 +54,17 @@ SAME = [
     # Telegram web preview
     ("https://t.me/s/leakchannel/42", "https://t.me/leakchannel/42"),
     ("https://telegram.me/leakchannel/42", "https://t.me/leakchannel/42"),
-    # MEGA: the key lives in the fragment; old #! links name the same file
+    # MEGA: one item by its handle, whatever key (or none) comes with it; old #! links
     ("https://mega.nz/#!AbCdEf12!KeyKeyKey_-9", "https://mega.nz/file/AbCdEf12#KeyKeyKey_-9"),
     ("https://mega.co.nz/#F!Fold1234!FolderKey", "https://mega.nz/folder/Fold1234#FolderKey"),
+    ("https://mega.nz/file/AbCdEf12#KeyA", "https://mega.nz/file/AbCdEf12#KeyB"),
+    ("https://mega.nz/file/AbCdEf12", "https://mega.nz/file/AbCdEf12#KeyA"),
+    ("https://mega.nz/#!AbCdEf12", "https://mega.nz/file/AbCdEf12#KeyA"),
+    # trailing slashes that mean nothing on a platform
+    ("https://x.com/a/status/1234567890/", "https://x.com/a/status/1234567890"),
+    ("https://www.erome.com/a/AbCd1234/", "https://erome.com/a/AbCd1234"),
+    # an address literal in another spelling is the same host
+    ("http://0x08080808/a", "https://8.8.8.8/a"),
     # hash-bang routes keep their fragment
     ("http://example.com/app#!/video/9", "https://www.example.com/app#!/video/9"),
     # Discord signed CDN links
@@ -69,9 +77,11 @@ SAME = [
 DIFFERENT = [
     # path case is kept
     ("https://example.com/Video/AbC", "https://example.com/video/abc"),
-    # MEGA: a different key or file is a different item
-    ("https://mega.nz/file/AbCdEf12#KeyA", "https://mega.nz/file/AbCdEf12#KeyB"),
+    # MEGA: a different file, or a folder with the same handle, is a different item
     ("https://mega.nz/#!AbCdEf12!Key", "https://mega.nz/#!ZzCdEf12!Key"),
+    ("https://mega.nz/file/AbCdEf12#Key", "https://mega.nz/folder/AbCdEf12#Key"),
+    # a trailing slash on an unknown host may mean something
+    ("https://example.com/a/", "https://example.com/a"),
     # hash-bang routes differ by their fragment
     ("https://example.com/app#!/video/9", "https://example.com/app#!/video/10"),
     # different posts, hosts, query values
@@ -129,12 +139,60 @@ def test_original_is_kept_exactly_and_key_is_versioned() -> None:
         ("http://192.168.1.4/x", "private"),
         ("http://[::1]/x", "private"),
         ("http://", "host"),
+        # private and loopback addresses in other spellings (issue 9 #9)
+        ("http://127.1/", "private or local address (loopback)"),
+        ("http://0177.0.0.1/", "private or local address (loopback)"),
+        ("http://127.000.000.001/", "private or local address (loopback)"),
+        ("http://0x7f000001/", "private or local address (loopback)"),
+        ("http://2130706433/", "private or local address (loopback)"),
+        ("http://10.1/", "private or local address (private)"),
+        ("http://192.168.1/", "private or local address (private)"),
+        ("http://[64:ff9b::7f00:1]/", "private or local address (NAT64 loopback)"),
+        ("http://[2002:7f00:1::]/", "private or local address (6to4 loopback)"),
+        ("http://[::ffff:127.0.0.1]/", "private or local address (IPv4-mapped loopback)"),
+        ("http://169.254.169.254/latest/meta-data", "private or local address (link-local)"),
+        ("http://app.localhost/", "private or local address (loopback)"),
+        # malformed hosts and ports
+        ("https://example.com:99999/", "invalid port"),
+        ("https://example.com:0/", "invalid port"),
+        ("https://-bad-.com/", "no valid host"),
+        ("https://xn--zz.com/", "invalid international domain name"),
+        ("https://1.2.3.256/", "no valid host"),
+        ("https://intranet/", "not a public web address"),
     ],
 )
 def test_bad_links_are_refused_with_a_reason(raw: str, reason: str) -> None:
     with pytest.raises(InvalidLink) as err:
         canonicalize(raw)
     assert reason in str(err.value)
+
+
+def test_mega_key_is_kept_in_the_original_for_the_notice() -> None:
+    with_key = canonicalize("https://mega.nz/file/AbCdEf12#TheKey")
+    without = canonicalize("https://mega.nz/file/AbCdEf12")
+    assert with_key.key == without.key
+    assert with_key.original == "https://mega.nz/file/AbCdEf12#TheKey"
+    assert "TheKey" not in with_key.canonical
+
+
+@pytest.mark.parametrize("raw", ["http://127.0.0.1:8080/pic.png", "http://127.1/pic.png"])
+def test_allow_listed_networks_are_accepted(raw: str) -> None:
+    registry = default_registry(None, "127.0.0.1/32")
+    link = canonicalize(raw, registry)
+    assert link.canonical.startswith("https://127.0.0.1")
+    assert canonicalize(link.canonical, registry).key == link.key
+    with pytest.raises(InvalidLink, match="private"):
+        canonicalize(raw)  # the default registry allows nothing
+
+
+def test_allow_list_exempts_only_its_networks() -> None:
+    registry = default_registry(None, "10.0.0.0/8")
+    assert canonicalize("http://10.1.2.3/a", registry).host == "10.1.2.3"
+    assert canonicalize("http://10.1/a", registry).host == "10.0.0.1"
+    for raw in ("http://127.0.0.1/a", "http://192.168.1.1/a", "http://localhost/a"):
+        with pytest.raises(InvalidLink, match="private"):
+            canonicalize(raw, registry)
+    assert canonicalize("http://localhost:8000/a", default_registry(None, "127.0.0.1/32"))
 
 
 def test_links_without_a_scheme_are_accepted() -> None:
