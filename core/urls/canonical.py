@@ -294,5 +294,6 @@ def _platform_rules(
         path = _fold_slash(path)
     return path, query, fragment, short
 
+
 #: (raw link, registry) -> CanonicalLink; failures (InvalidLink) are not cached
 _canonicalize_cached = lru_cache(maxsize=8_192)(_canonicalize)

@@ -74,6 +74,66 @@ SAME = [
     ),
 ]
 
+#: real-world disguises of one item, one or more per registered platform (independent of the
+#: registry's own examples, so deleting a rule from platforms.toml fails here)
+PLATFORM_SAME = [
+    ("https://www.tiktok.com/@leaker/video/7301234567890123456?is_from_webapp=1&sender_device=pc",
+     "https://m.tiktok.com/v/7301234567890123456.html"),
+    ("https://vxtiktok.com/@x/video/7301234567890123456", "https://tiktok.com/embed/v2/7301234567890123456"),
+    ("https://www.threads.net/@someone/post/C9xYz_12AbC?xmt=AQG&slof=1", "https://threads.com/t/C9xYz_12AbC"),
+    ("https://bsky.app/profile/a.bsky.social/post/3kabc2xyz/", "https://fxbsky.app/profile/a.bsky.social/post/3kabc2xyz"),
+    ("https://www.snapchat.com/@a/spotlight/W7_EDlXWTBiXAE?share_id=x&locale=en", "https://snapchat.com/spotlight/W7_EDlXWTBiXAE"),
+    ("https://kick.com/streamer?clip=clip_01HXYZ", "https://kick.com/streamer/clips/clip_01HXYZ"),
+    ("https://clips.twitch.tv/FunnyClip-AbC123", "https://www.twitch.tv/streamer/clip/FunnyClip-AbC123?filter=clips&range=7d"),
+    ("https://clips.twitch.tv/embed?clip=FunnyClip-AbC123&parent=example.com", "https://m.twitch.tv/clip/FunnyClip-AbC123"),
+    ("https://onlyfans.com/1234567890/creator", "https://onlyfans.com/1234567890/creator_renamed"),
+    ("https://onlyfans.com/creator/media", "https://onlyfans.com/creator/"),
+    ("https://fansly.com/creator/posts", "https://fansly.com/creator"),
+    ("https://www.patreon.com/posts/leaked-set-98765432?utm_medium=clipboard_copy&l=de", "https://patreon.com/posts/98765432"),
+    ("https://www.redgifs.com/watch/lightsalmondistantraven", "https://media.redgifs.com/LightSalmonDistantRaven-mobile.mp4"),
+    ("https://v3.redgifs.com/ifr/LightSalmonDistantRaven", "https://www.gifdeliverynetwork.com/LightSalmonDistantRaven"),
+    ("https://i.imgur.com/AbC1234m.jpg", "https://imgur.com/AbC1234"),
+    ("https://imgur.com/gallery/some-title-Xy12AbC", "https://imgur.com/a/Xy12AbC"),
+    ("https://de.pornhub.com/view_video.php?viewkey=ph5f1234&pkey=9&t=30", "https://www.pornhub.org/embed/ph5f1234"),
+    ("https://www.youporn.com/watch/16789012/a-title/", "https://youporn.com/embed/16789012"),
+    ("https://embed.redtube.com/?id=41234567", "https://de.redtube.com/41234567"),
+    ("https://www.xvideos.com/video12345678/a_title", "https://xvideos2.com/embedframe/12345678"),
+    ("https://www.xnxx.com/video-abc1234/a_title", "https://xnxx.tv/embedframe/abc1234"),
+    ("https://xhamster.com/videos/a-long-title-xhAbC12", "https://de.xhamster.desi/embed/xhAbC12"),
+    ("https://spankbang.com/8abcd/video/some+title", "https://de.spankbang.com/8abcd/embed/"),
+    ("https://www.eporner.com/hd-porn/AbCdEf123/Title/", "https://eporner.com/embed/AbCdEf123"),
+    ("https://mega.nz/folder/Fold1234#FolderKey/file/Sub56789", "https://mega.io/folder/Fold1234#Other/file/Sub56789"),
+    ("https://gofile.io/?c=AbC123", "https://gofile.io/d/AbC123/"),
+    ("https://pixeldrain.com/api/file/AbCd1234?download", "https://pixeldra.in/u/AbCd1234"),
+    ("https://bunkr.su/v/some-video-AbCd1234.mp4", "https://bunkrr.su/f/some-video-AbCd1234.mp4"),
+    ("https://www.mediafire.com/file/abc123def456ghi/leak.zip/file", "https://mediafire.com/?abc123def456ghi"),
+    ("https://www.dropbox.com/scl/fi/abc123xyz/leak.jpg?rlkey=k3y&dl=0", "https://dl.dropboxusercontent.com/scl/fi/abc123xyz/leak.jpg?dl=1"),
+    ("https://drive.google.com/file/d/1AbCdEfGhIjK/view?usp=sharing", "https://drive.google.com/uc?id=1AbCdEfGhIjK&export=download"),
+    ("https://drive.google.com/open?id=1AbCdEfGhIjK", "https://drive.usercontent.google.com/download?id=1AbCdEfGhIjK&authuser=0"),
+    ("https://www.terabox.com/sharing/link?surl=AbCdEf12345", "https://1024terabox.com/s/1AbCdEf12345?pwd=x1y2"),
+    ("https://coomer.party/onlyfans/user/creator/post/123?o=50", "https://coomer.su/onlyfans/user/creator/post/123"),
+    ("https://n2.coomer.su/data/ab/cd/abcd1234.jpg?f=leak.jpg", "https://coomer.st/data/ab/cd/abcd1234.jpg"),
+    ("https://kemono.party/patreon/user/1/post/2", "https://kemono.su/patreon/user/1/post/2/"),
+    ("https://simpcity.su/threads/creator-leaks.123456/post-7654321", "https://simpcity.cr/goto/post?id=7654321"),
+    ("https://simpcity.su/threads/creator-leaks.123456/", "https://simpcity.li/threads/123456"),
+    ("https://forums.socialmediagirls.com/threads/creator.98765/page-2", "https://forums.socialmediagirls.com/threads/98765/page-2/"),
+    ("https://nudostar.com/forum/threads/creator.55555/post-666666", "https://nudostar.com/forum/posts/666666"),
+    ("https://www.instagram.com/someone/reel/C1a2B3c4D5e/?igsh=abc", "https://instagr.am/p/C1a2B3c4D5e"),
+]  # fmt: skip
+
+PLATFORM_DIFFERENT = [
+    ("https://tiktok.com/@a/video/7301234567890123456", "https://tiktok.com/@a/video/7301234567890123457"),
+    ("https://clips.twitch.tv/ClipA", "https://twitch.tv/ClipA"),  # a clip is not a channel
+    ("https://onlyfans.com/1234567890/creator", "https://onlyfans.com/1234567891/creator"),
+    ("https://xvideos.com/video.abc123", "https://xvideos.com/videoabc123"),
+    ("https://youporn.com/watch/16789012", "https://redtube.com/16789012"),
+    ("https://drive.google.com/file/d/1AbCdEfGhIjK", "https://drive.google.com/file/d/1AbCdEfGhIjL"),
+    ("https://simpcity.su/threads/123456/page-2", "https://simpcity.su/threads/123456/page-3"),
+    ("https://coomer.su/onlyfans/user/a/post/1", "https://kemono.su/onlyfans/user/a/post/1"),
+    ("https://erome.com/a/AbCd1234", "https://erome.com/a/abcd1234"),  # ids are case-sensitive
+    ("https://gofile.io/d/AbC123", "https://gofile.io/d/AbC124"),
+]  # fmt: skip
+
 DIFFERENT = [
     # path case is kept
     ("https://example.com/Video/AbC", "https://example.com/video/abc"),
@@ -105,6 +165,16 @@ def test_equivalent_links_share_a_key(left: str, right: str) -> None:
     a, b = canonicalize(left), canonicalize(right)
     assert a.canonical == b.canonical
     assert a.key == b.key
+
+
+@pytest.mark.parametrize(("left", "right"), PLATFORM_SAME)
+def test_platform_disguises_share_a_key(left: str, right: str) -> None:
+    assert canonicalize(left).canonical == canonicalize(right).canonical
+
+
+@pytest.mark.parametrize(("left", "right"), PLATFORM_DIFFERENT)
+def test_platform_items_stay_apart(left: str, right: str) -> None:
+    assert canonicalize(left).key != canonicalize(right).key
 
 
 @pytest.mark.parametrize(("left", "right"), DIFFERENT)
