@@ -247,6 +247,26 @@ def _canonicalize(raw: str, registry: Registry) -> CanonicalLink:
     )
 
 
+@lru_cache(maxsize=4096)
+def _rules_for(
+    platform: Platform, given_host: str, host: str
+) -> tuple[
+    tuple[tuple[bool, tuple[Rewrite, ...]], ...], tuple[tuple[bool, tuple[Rewrite, ...]], ...]
+]:
+    """(path rules, query rules) that apply on this host, each as (is_short_link, rules)."""
+
+    def pick(query: bool) -> tuple[tuple[bool, tuple[Rewrite, ...]], ...]:
+        shorts = tuple(r for r in platform.short_links if r.query is query and r.host == given_host)
+        rewrites = tuple(
+            r for r in platform.rewrites if r.query is query and r.host in (None, host)
+        )
+        return tuple(
+            (short, rules) for short, rules in ((True, shorts), (False, rewrites)) if rules
+        )
+
+    return pick(False), pick(True)
+
+
 def _platform_rules(
     platform: Platform,
     given_host: str,
@@ -264,27 +284,19 @@ def _platform_rules(
     if not (fragment and (platform.keep_fragment or fragment.startswith(("!", "/")))):
         fragment = ""
     short = False
+    path_rules, query_rules = _rules_for(platform, given_host, host)
     # path rules see "path" or "path#fragment"; a rewrite may add a query
-    for is_short, rules in (
-        (True, tuple(r for r in platform.short_links if not r.query and r.host == given_host)),
-        (False, tuple(r for r in platform.rewrites if not r.query and r.host in (None, host))),
-    ):
-        if not rules:
-            continue
+    for is_short, rules in path_rules:
         rewritten = _apply_rewrites(f"{path}#{fragment}" if fragment else path, rules)
         if rewritten is not None:
             short = short or is_short
             path, _, fragment = rewritten.partition("#")
             path, _, added = path.partition("?")
-            pairs = pairs + parse_qsl(added, keep_blank_values=True)
+            if added:
+                pairs = pairs + parse_qsl(added, keep_blank_values=True)
     query = _clean_query(pairs, platform)
     # query rules see "path?query" after tracking parameters are gone
-    for is_short, rules in (
-        (True, tuple(r for r in platform.short_links if r.query and r.host == given_host)),
-        (False, tuple(r for r in platform.rewrites if r.query and r.host in (None, host))),
-    ):
-        if not rules:
-            continue
+    for is_short, rules in query_rules:
         rewritten = _apply_rewrites(f"{path}?{query}" if query else path, rules)
         if rewritten is not None:
             short = short or is_short

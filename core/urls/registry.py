@@ -38,9 +38,9 @@ class Rewrite:
     example: tuple[str, str] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Platform:
-    """One hosting platform: the hosts it owns and how its URLs are folded."""
+    """One hosting platform: the hosts it owns and how its URLs are folded (hashed by identity)."""
 
     id: str
     name: str
