@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -255,3 +256,55 @@ def test_registry_examples_share_a_key(name: str, left: str, right: str) -> None
 @pytest.mark.parametrize(("name", "left", "right"), DISTINCT, ids=_ids(DISTINCT))
 def test_registry_distinct_examples_do_not(name: str, left: str, right: str) -> None:
     assert _key(left) != _key(right)
+
+
+# --- the inventory: a rule deleted from the data fails here ------------------------------
+
+INVENTORY = Path(__file__).with_name("registry_rules.txt")
+
+
+def rule_inventory(registry: Registry = REGISTRY) -> list[str]:
+    """One line per rule of the registry.
+
+    Regenerate the pinned copy with ``python -m tests.core.test_platform_rules``.
+    """
+    lines = []
+    for p in registry.platforms:
+        lines += [f"{p.id} host {host}" for host in p.hosts]
+        lines += [f"{p.id} alias {alias}" for alias in sorted(p.aliases)]
+        lines += [f"{p.id} host_alias {a} -> {b}" for a, b in sorted(p.host_aliases.items())]
+        lines += [f"{p.id} drop_param {param}" for param in sorted(p.drop_params)]
+        lines += [
+            f"{p.id} rewrite {r.example[0] if r.example else r.pattern.pattern}" for r in p.rewrites
+        ]
+        lines += [
+            f"{p.id} short_link {r.example[0] if r.example else r.pattern.pattern}"
+            for r in p.short_links
+        ]
+        if p.fold_subdomains is not None:
+            lines.append(f"{p.id} fold_subdomains {p.fold_subdomains.pattern}")
+        lines.append(f"{p.id} fold_trailing_slash {p.fold_trailing_slash}")
+        lines.append(f"{p.id} keep_fragment {p.keep_fragment}")
+    return lines
+
+
+def test_no_rule_was_deleted_unnoticed() -> None:
+    pinned = INVENTORY.read_text(encoding="utf-8").splitlines()
+    current = set(rule_inventory())
+    gone = [line for line in pinned if line not in current]
+    assert gone == [], (
+        "rules left platforms.toml; if that was deliberate, regenerate "
+        f"{INVENTORY.name} with `python -m tests.core.test_platform_rules`"
+    )
+
+
+def test_every_rule_is_in_the_inventory() -> None:
+    pinned = set(INVENTORY.read_text(encoding="utf-8").splitlines())
+    new = [line for line in rule_inventory() if line not in pinned]
+    assert new == [], (
+        "new rules are tested above; pin them too: `python -m tests.core.test_platform_rules`"
+    )
+
+
+if __name__ == "__main__":
+    INVENTORY.write_text("\n".join(rule_inventory()) + "\n", encoding="utf-8")
