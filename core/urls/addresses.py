@@ -182,13 +182,13 @@ def check_link_host(host: str, allow_networks: Iterable[Network] = ()) -> IPAddr
         if name == "localhost" or name.endswith(".localhost"):
             if _allowed(IPv4Address("127.0.0.1"), allow) or _allowed(IPv6Address("::1"), allow):
                 return None
-            raise InvalidLink("the link points at a private or local address (loopback)")
+            raise InvalidLink("the link points at a private address (loopback)")
         if "." not in name:
             raise InvalidLink("not a public web address")
         return None
     why = refusal_reason(ip, allow)
     if why is not None:
-        raise InvalidLink(f"the link points at a private or local address ({why})")
+        raise InvalidLink(f"the link points at a private address ({why})")
     return ip
 
 
