@@ -200,7 +200,7 @@ def _apply_rewrites(locator: str, rules: tuple[Rewrite, ...]) -> str | None:
 
 
 def _fold_slash(path: str) -> str:
-    return path.rstrip("/") or "/"
+    return (path.rstrip("/") or "/") if path.endswith("/") else path
 
 
 def canonicalize(raw: str, registry: Registry | None = None) -> CanonicalLink:
@@ -224,7 +224,7 @@ def _canonicalize(raw: str, registry: Registry) -> CanonicalLink:
     host = _check_address(host.lower(), port, registry.allow_networks)
     given_host, host, platform = _fold_host(host, registry)
     path = path or "/"
-    pairs = parse_qsl(raw_query, keep_blank_values=True)
+    pairs = parse_qsl(raw_query, keep_blank_values=True) if raw_query else []
     if platform is None:
         if not (fragment and fragment.startswith(("!", "/"))):
             fragment = ""  # hash-bang routes keep their fragment
