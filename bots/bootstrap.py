@@ -119,7 +119,8 @@ async def build_app(
     sender = new_sender_token()  # signs this process's notifications to the others
     reports = SqlReportStore(engine, max_batch=settings.writer_max_batch, sender=sender)
     cases = SqlCaseStore(engine, sender=sender)
-    registry = default_registry(settings.platforms_file)
+    # links into the allow-listed networks are accepted at intake, as the fetcher reaches them
+    registry = default_registry(settings.platforms_file, settings.fetch_allow_networks)
     fetcher = (
         GuardedFetcher(
             allow_networks=parse_networks(settings.fetch_allow_networks),

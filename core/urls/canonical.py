@@ -10,7 +10,6 @@ the canonical URL; :data:`CANONICAL_VERSION` changes whenever the rules change.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,9 +23,10 @@ from url_normalize.normalize_query import normalize_query
 from url_normalize.tools import cleanup_url_input, deconstruct_url
 
 from core.errors import InvalidLink
-from core.urls.registry import Platform, Registry, default_registry
+from core.urls.addresses import Network, check_link_host
+from core.urls.registry import Platform, Registry, Rewrite, default_registry
 
-CANONICAL_VERSION = 1
+CANONICAL_VERSION = 2
 MAX_LINK_LENGTH = 2048
 
 #: Query parameters that never identify content, on any host.
@@ -102,23 +102,23 @@ def _check_shape(raw: str) -> str:
     return text
 
 
-def _check_host(host: str) -> None:
+@lru_cache(maxsize=65_536)
+def _check_address(host: str, port: str, allow_networks: tuple[Network, ...]) -> str:
+    """The address rule shared with the fetcher (:func:`check_link_host`), and the port.
+
+    Returns the host to use: an address literal in its standard spelling (``0x08080808``
+    is ``8.8.8.8``), a name as it is.
+    """
     if not host:
         raise InvalidLink("the link has no host")
-    if host == "localhost" or host.endswith(".localhost"):
-        raise InvalidLink("the link points at a private address")
-    if not (host[0].isdigit() or host[0] == "[" or ":" in host):
-        if "." not in host:
-            raise InvalidLink("not a public web address")
-        return
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        if "." not in host:
-            raise InvalidLink("not a public web address") from None
-        return
-    if not address.is_global:
-        raise InvalidLink("the link points at a private address")
+    if port and not (port.isascii() and port.isdigit() and 0 < int(port) <= 65_535):
+        raise InvalidLink("the link has an invalid port")
+    address = check_link_host(host, allow_networks)
+    if address is None:
+        return host
+    if address.version == 6:
+        return f"[{str(address).partition('%')[0]}]"  # a zone id means nothing publicly
+    return str(address)
 
 
 #: IDNA encoding (url-normalize's host step) is the slowest part; hosts repeat a lot.
@@ -165,18 +165,15 @@ def _normalize(text: str) -> tuple[str, str, str, str]:
 
 
 @lru_cache(maxsize=65_536)
-def _fold_host(host: str, registry: Registry) -> tuple[str, Platform | None]:
+def _fold_host(host: str, registry: Registry) -> tuple[str, str, Platform | None]:
+    """(host without ``www.``/``m.``/trailing dot, its folded canonical host, its platform)."""
     host = host.rstrip(".")
     while host.startswith(FOLDED_PREFIXES) and host.count(".") >= 2:
         host = host.split(".", 1)[1]
     platform = registry.for_host(host)
     if platform is None:
-        return host, None
-    if host in platform.host_aliases:
-        return platform.host_aliases[host], platform
-    if host in platform.aliases:
-        return platform.canonical_host, platform
-    return host, platform
+        return host, host, None
+    return host, platform.folded_host(host), platform
 
 
 def _keep_param(name: str, value: str, platform: Platform | None) -> bool:
@@ -188,56 +185,56 @@ def _keep_param(name: str, value: str, platform: Platform | None) -> bool:
     return not (platform and lowered in platform.drop_params)
 
 
-def _apply_rewrites(locator: str, rules: tuple) -> str:
+def _clean_query(pairs: list[tuple[str, str]], platform: Platform | None) -> str:
+    kept = sorted((k, v) for k, v in pairs if _keep_param(k, v, platform))
+    return urlencode(kept, quote_via=quote, safe="~-._")
+
+
+def _apply_rewrites(locator: str, rules: tuple[Rewrite, ...]) -> str | None:
+    """The first matching rule's rewrite of ``locator``, or ``None`` if none matches."""
     for rule in rules:
-        new, count = rule.pattern.subn(rule.replace, locator)
+        new, count = rule.pattern.subn(rule.replace, locator, count=1)
         if count:
-            return new
-    return locator
+            return new.lower() if rule.lower else new
+    return None
+
+
+def _fold_slash(path: str) -> str:
+    return (path.rstrip("/") or "/") if path.endswith("/") else path
 
 
 def canonicalize(raw: str, registry: Registry | None = None) -> CanonicalLink:
     """Validate ``raw`` and return its canonical form and dedupe key.
 
-    Raises :class:`~core.errors.InvalidLink` for empty, over-long, non-http(s) or
-    private-address links.  Results are cached: a leaked link is typically reported
-    as the very same string by many people.
+    Raises :class:`~core.errors.InvalidLink` for empty, over-long, non-http(s),
+    malformed or private-address links (the registry's ``allow_networks`` excepted).
+    ``canonicalize(canonical)`` gives ``canonical`` again.  Results are cached: a
+    leaked link is typically reported as the very same string by many people.
     """
     return _canonicalize_cached(raw, registry or default_registry())
 
 
 def _canonicalize(raw: str, registry: Registry) -> CanonicalLink:
     text = _check_shape(raw)
-    text, _, raw_fragment = text.partition("#")
+    text, _, fragment = text.partition("#")
     try:
         host, port, path, raw_query = _normalize(text)
     except (ValueError, UnicodeError) as err:
         raise InvalidLink("malformed link") from err
-    host = host.lower()
-    _check_host(host)
-    original_host = host.rstrip(".")
-    host, platform = _fold_host(original_host, registry)
-
-    path, fragment = path or "/", raw_fragment
-    if platform:
-        for rule in platform.short_links:
-            if rule.host == original_host:
-                path = _apply_rewrites(path, (rule,))
-                host = platform.canonical_host
-    locator = path
-    keep_fragment = bool(fragment) and (
-        (platform is not None and platform.keep_fragment) or fragment.startswith(("!", "/"))
-    )
-    if keep_fragment:
-        locator = f"{path}#{fragment}"
-    if platform:
-        locator = _apply_rewrites(locator, platform.rewrites)
-    path, _, fragment = locator.partition("#")
-    path, _, rewritten_query = path.partition("?")
-
-    pairs = parse_qsl(raw_query, keep_blank_values=True) + parse_qsl(rewritten_query)
-    kept = sorted((k, v) for k, v in pairs if _keep_param(k, v, platform))
-    query = urlencode(kept, quote_via=quote, safe="~-._")
+    host = _check_address(host.lower(), port, registry.allow_networks)
+    given_host, host, platform = _fold_host(host, registry)
+    path = path or "/"
+    pairs = parse_qsl(raw_query, keep_blank_values=True) if raw_query else []
+    if platform is None:
+        if not (fragment and fragment.startswith(("!", "/"))):
+            fragment = ""  # hash-bang routes keep their fragment
+        query = _clean_query(pairs, None)
+    else:
+        path, query, fragment, shortened = _platform_rules(
+            platform, given_host, host, path, pairs, fragment
+        )
+        if shortened:
+            host = platform.canonical_host
     netloc = host if port in ("", "80", "443") else f"{host}:{port}"
     canonical = urlunsplit(("https", netloc, path or "/", query, fragment))
     key = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -248,6 +245,66 @@ def _canonicalize(raw: str, registry: Registry) -> CanonicalLink:
         host=host,
         platform=platform.id if platform else None,
     )
+
+
+@lru_cache(maxsize=4096)
+def _rules_for(
+    platform: Platform, given_host: str, host: str
+) -> tuple[
+    tuple[tuple[bool, tuple[Rewrite, ...]], ...], tuple[tuple[bool, tuple[Rewrite, ...]], ...]
+]:
+    """(path rules, query rules) that apply on this host, each as (is_short_link, rules)."""
+
+    def pick(query: bool) -> tuple[tuple[bool, tuple[Rewrite, ...]], ...]:
+        shorts = tuple(r for r in platform.short_links if r.query is query and r.host == given_host)
+        rewrites = tuple(
+            r for r in platform.rewrites if r.query is query and r.host in (None, host)
+        )
+        return tuple(
+            (short, rules) for short, rules in ((True, shorts), (False, rewrites)) if rules
+        )
+
+    return pick(False), pick(True)
+
+
+def _platform_rules(
+    platform: Platform,
+    given_host: str,
+    host: str,
+    path: str,
+    pairs: list[tuple[str, str]],
+    fragment: str,
+) -> tuple[str, str, str, bool]:
+    """A platform's short links, rewrites and parameter rules: (path, query, fragment, short).
+
+    ``short`` is True when a short-link rule matched (the link moves to the canonical host).
+    """
+    if platform.fold_trailing_slash:
+        path = _fold_slash(path)
+    if not (fragment and (platform.keep_fragment or fragment.startswith(("!", "/")))):
+        fragment = ""
+    short = False
+    path_rules, query_rules = _rules_for(platform, given_host, host)
+    # path rules see "path" or "path#fragment"; a rewrite may add a query
+    for is_short, rules in path_rules:
+        rewritten = _apply_rewrites(f"{path}#{fragment}" if fragment else path, rules)
+        if rewritten is not None:
+            short = short or is_short
+            path, _, fragment = rewritten.partition("#")
+            path, _, added = path.partition("?")
+            if added:
+                pairs = pairs + parse_qsl(added, keep_blank_values=True)
+    query = _clean_query(pairs, platform)
+    # query rules see "path?query" after tracking parameters are gone
+    for is_short, rules in query_rules:
+        rewritten = _apply_rewrites(f"{path}?{query}" if query else path, rules)
+        if rewritten is not None:
+            short = short or is_short
+            path, _, added = rewritten.partition("?")
+            query = _clean_query(parse_qsl(added, keep_blank_values=True), platform)
+    if platform.fold_trailing_slash:
+        path = _fold_slash(path)
+    return path, query, fragment, short
 
 
 #: (raw link, registry) -> CanonicalLink; failures (InvalidLink) are not cached

@@ -19,3 +19,27 @@ def test_typed_codes_are_normalized() -> None:
     assert normalize_case_code("LD-7KQ2MO") == "LD-7KQ2M0"  # O read as zero
     assert normalize_case_code("LD-1234") is None
     assert normalize_case_code("hello") is None
+
+
+def test_codes_typed_with_look_alike_letters_resolve() -> None:
+    # I and L read as 1, O as 0: what people type from a screenshot or a read-out code
+    assert normalize_case_code("LD-7KQ2MO") == "LD-7KQ2M0"
+    assert normalize_case_code("ld-ikq2mx") == "LD-1KQ2MX"
+    assert normalize_case_code("LD-LKQ2MX") == "LD-1KQ2MX"
+    assert normalize_case_code("ld-o1lio0") == "LD-011100"
+    assert normalize_case_code("LDoOiIlL") == "LD-001111"
+    assert normalize_case_code(" ld - 7kq2mx ") == "LD-7KQ2MX"
+
+
+def test_look_alike_letters_never_leave_the_alphabet() -> None:
+    for letter in "IiLlOo":
+        code = normalize_case_code(f"LD-{letter * CODE_LENGTH}")
+        assert code is not None
+        assert all(ch in ALPHABET for ch in code[3:])
+        assert code[3:] in ("1" * CODE_LENGTH, "0" * CODE_LENGTH)
+
+
+def test_codes_with_characters_outside_the_alphabet_are_refused() -> None:
+    assert normalize_case_code("LD-7KQ2M!") is None
+    assert normalize_case_code("LD-7KQ2MXX") is None
+    assert normalize_case_code("XX-7KQ2MX") is None
