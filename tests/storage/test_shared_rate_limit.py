@@ -102,3 +102,14 @@ async def test_an_unreachable_storage_lets_reports_through_and_warns_once(
         await app.close()
     warnings = [r for r in caplog.records if "rate-limit storage unavailable" in r.message]
     assert len(warnings) == 1
+
+
+async def test_shared_link_windows_accept_what_fits_then_refuse(redis_url: str) -> None:
+    first = ReporterRateLimit("10/minute", redis_url, link_rates="20/hour")
+    second = ReporterRateLimit("10/minute", redis_url, link_rates="20/hour")
+    fan_id = f"paster-{uuid.uuid4().hex}"
+    part = await first.admit(fan_id, 25)
+    assert part.items == 20 and "20 an hour" in part.reason
+    with pytest.raises(RateLimited) as refused:
+        await second.admit(fan_id, 1)
+    assert "too many links" in str(refused.value) and 0 < refused.value.retry_after <= 3600
