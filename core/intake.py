@@ -236,6 +236,8 @@ class IntakeService:
         ]
         stored = await self._store.record(pending)
         for item, result in zip(pending, stored, strict=True):
+            if result.already_reported:  # nothing was recorded, nothing changed
+                continue
             if item.media is not None and self._media is not None:
                 self._media.remember(
                     StoredSignal(
