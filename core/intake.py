@@ -21,19 +21,24 @@ log = logging.getLogger(__name__)
 
 MAX_ITEMS_PER_REPORT = 50
 MAX_NOTE_LENGTH = 1000
+#: how much of a submission id a report token keeps in clear (the token column holds 160)
+SUBMISSION_PREFIX = 100
 #: reports the operator makes on the machine itself (one-shot CLI, imports): not rate limited
 OPERATOR_ORIGINS = frozenset({Origin.CLI, Origin.IMPORT})
 
 
 def report_token(report: IncomingReport, origin_key: str) -> str:
-    """The token of one item of ``report``: its creator, reporter, submission and content.
+    """The token of one item of ``report``: its submission, scoped by creator, reporter and content.
 
     A redelivered submission (same event, same reporter, same link or picture) gets the
     same token and is recorded once; a submission id reused by another bot, chat,
-    reporter or creator, or for another link or picture, is a different report.
+    reporter or creator, or for another link or picture, is a different report.  The
+    submission id leads (shortened) for whoever traces a redelivery; a digest of the
+    scope follows.
     """
     scope = "\x1f".join((report.creator, str(report.reporter), report.submission_id, origin_key))
-    return hashlib.blake2b(scope.encode(), digest_size=20).hexdigest()
+    digest = hashlib.blake2b(scope.encode(), digest_size=16).hexdigest()
+    return f"{report.submission_id[:SUBMISSION_PREFIX]}#{digest}"
 
 
 @dataclass(frozen=True)

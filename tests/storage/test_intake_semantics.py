@@ -197,3 +197,12 @@ async def test_submission_tokens_are_scoped_by_reporter_creator_and_content(app:
     redelivered = await report(app, 1, LINK, submission_id=shared, creator="alice")
     assert redelivered.report_id == mine.report_id and not redelivered.already_reported
     assert await count(app, Report.__table__) == 4
+
+
+async def test_forgetting_an_account_replaces_the_tokens_that_digest_it(app: App) -> None:
+    await report(app, "leaving", LINK, submission_id="telegram:update:5")
+    await report(app, "staying", LINK, submission_id="telegram:update:6")
+    assert await SqlRetention(app.engine).forget_reporter(fan("leaving")) == 1
+    async with app.engine.connect() as conn:
+        tokens = sorted((await conn.execute(select(Report.token))).scalars())
+    assert tokens[0].startswith("forgotten:") and tokens[1].startswith("telegram:update:6#")
