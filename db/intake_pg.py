@@ -1,23 +1,27 @@
 """Link reports on PostgreSQL with prepared asyncpg statements (the intake hot path).
 
 The same steps as :func:`db.intake_sql.record_batch`, without SQLAlchemy, and in
-as few round trips as the dedupe rules allow: usually two statements between
+as few round trips as the dedupe rules allow: two or three statements between
 ``BEGIN`` and ``COMMIT``, each for the whole batch (columns passed as arrays
 through ``unnest``), prepared once per connection by asyncpg's statement cache.
 
-1. look up the links of the batch and, in the same statement, open and link a case
-   for every key nobody linked yet (``LOOKUP_OR_OPEN``);
-2. insert the reports and the cases' new distinct reporters and, when every report
+1. look up the links of the batch (with their cases' states) and, in the same
+   statement, open and link a case for every key nobody linked yet (``LOOKUP_OR_OPEN``);
+2. when links were found: the first report of each (link, reporter) pair, so that a
+   reporter's repeat of a link records nothing (``SELECT_EARLIER``);
+3. insert the reports and the cases' new distinct reporters and, when every report
    was new, add the counts to the cases that already existed and queue the change
    notices for other processes (``RECORD_REPORTS``).
 
 Anything unusual (a key opened or linked by another transaction meanwhile, a case
-code collision, a redelivered report) takes further statements in the same
-transaction, exactly as :mod:`db.intake_sql` handles it.  Inserts skip conflicts and
-return what they created; what another transaction created meanwhile is read back by
-a later statement (READ COMMITTED sees it once that transaction commits), so
-concurrent writers and processes never open two cases for one key.  Rows are
-inserted and locked in sorted order to avoid deadlocks.
+code collision, a redelivered report, a case merged away or dismissed) takes further
+statements in the same transaction, exactly as :mod:`db.intake_sql` handles it.
+Inserts skip conflicts and return what they created; what another transaction
+created meanwhile is read back by a later statement (READ COMMITTED sees it once
+that transaction commits), so concurrent writers and processes never open two cases
+for one key.  Rows are inserted and locked in sorted order to avoid deadlocks.  (Two
+writers taking one reporter's repeat of a known link in the same instant may both record
+it: "already reported" rests on a look-up, not on a unique constraint.)
 """
 
 from __future__ import annotations

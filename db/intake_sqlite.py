@@ -4,7 +4,8 @@ The same steps as :func:`db.intake_sql.record_batch`, without SQLAlchemy's
 per-statement cost: look-ups take every key of the batch at once (a JSON array
 through ``json_each``), inserts skip conflicts and return what they created, then
 read back what is there.  The caller owns the transaction (``BEGIN IMMEDIATE``),
-so nothing else writes while the batch runs.
+so nothing else writes while the batch runs: the check that a reporter already
+reported a link, and the reopening of a dismissed case, cannot race another writer.
 """
 
 from __future__ import annotations
