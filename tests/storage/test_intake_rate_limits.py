@@ -84,3 +84,20 @@ async def test_a_link_window_smaller_than_a_report_still_takes_what_fits() -> No
     with pytest.raises(RateLimited):
         await limit.admit("fan", 1)
     assert (await limit.admit("someone-else", 2)).items == 2
+
+
+async def test_a_refused_fan_is_accepted_again_once_the_window_moves_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The clock is stepped by hand: 20 links an hour, refused at once, accepted an hour on."""
+    import core.ratelimit
+
+    now = [1_000_000.0]
+    monkeypatch.setattr(core.ratelimit.time, "time", lambda: now[0])
+    limit = ReporterRateLimit("10/minute", link_rates="20/hour")
+    assert (await limit.admit("fan", 25)).items == 20
+    with pytest.raises(RateLimited) as refused:
+        await limit.admit("fan", 1)
+    assert refused.value.retry_after == pytest.approx(3600)
+    now[0] += 3600.5
+    assert (await limit.admit("fan", 25)).items == 20
