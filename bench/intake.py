@@ -39,7 +39,12 @@ def _links(n: int) -> list[str]:
 
 
 async def _run(url: str, reports: int, concurrency: int) -> dict[str, float]:
-    settings = Settings(database_url=url, report_rate="100000000/minute", fetch_media=False)
+    settings = Settings(
+        database_url=url,
+        report_rate="100000000/minute",
+        link_rate="100000000/minute",
+        fetch_media=False,
+    )
     app = await build_app(settings)
     links = _links(reports)
     latencies: list[float] = []

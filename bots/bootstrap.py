@@ -154,7 +154,9 @@ async def build_app(
         reports,
         events=events,
         rate_limit=(
-            ReporterRateLimit(settings.report_rate, settings.rate_limit_storage)
+            ReporterRateLimit(
+                settings.report_rate, settings.rate_limit_storage, settings.link_rate
+            )
             if rate_limited
             else None
         ),

@@ -7,6 +7,8 @@ The picture behind a newly reported link is fetched after the commit, by
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
 import logging
 from dataclasses import dataclass, field
 
@@ -14,7 +16,7 @@ from core.errors import InvalidLink, LeakdeskError, MediaError
 from core.events import CaseChanged, EventBus
 from core.media import ImageSignals
 from core.media_matching import MediaMatch, MediaMatcher, stored_signals
-from core.model import Attachment, IncomingReport, ReportOutcome
+from core.model import Attachment, IncomingReport, Origin, ReportOutcome
 from core.ports import PendingReport, ReportStore, StoredReport, StoredSignal
 from core.ratelimit import ReporterRateLimit
 from core.urls import CanonicalLink, Registry, canonicalize, default_registry
@@ -23,6 +25,24 @@ log = logging.getLogger(__name__)
 
 MAX_ITEMS_PER_REPORT = 50
 MAX_NOTE_LENGTH = 1000
+#: how much of a submission id a report token keeps in clear (the token column holds 160)
+SUBMISSION_PREFIX = 100
+#: reports the operator makes on the machine itself (one-shot CLI, imports): not rate limited
+OPERATOR_ORIGINS = frozenset({Origin.CLI, Origin.IMPORT})
+
+
+def report_token(report: IncomingReport, origin_key: str) -> str:
+    """The token of one item of ``report``: its submission, scoped by creator, reporter and content.
+
+    A redelivered submission (same event, same reporter, same link or picture) gets the
+    same token and is recorded once; a submission id reused by another bot, chat,
+    reporter or creator, or for another link or picture, is a different report.  The
+    submission id leads (shortened) for whoever traces a redelivery; a digest of the
+    scope follows.
+    """
+    scope = "\x1f".join((report.creator, str(report.reporter), report.submission_id, origin_key))
+    digest = hashlib.blake2b(scope.encode(), digest_size=16).hexdigest()
+    return f"{report.submission_id[:SUBMISSION_PREFIX]}#{digest}"
 
 
 @dataclass(frozen=True)
@@ -49,6 +69,18 @@ class _Item:
     signals: ImageSignals | None = None
     media_error: str | None = None
     match: MediaMatch = field(default_factory=MediaMatch)
+    #: the input as given (a link, or a picture's file name)
+    url: str | None = None
+    #: later inputs of the same report that were the same link or picture
+    repeats: list[str] = field(default_factory=list)
+
+    @property
+    def origin_key(self) -> str:
+        """The link's key, else the picture's sha256 (as :attr:`PendingReport.origin_key`)."""
+        if self.link is not None:
+            return self.link.key
+        assert self.signals is not None
+        return "img:" + self.signals.sha256
 
 
 class IntakeService:
@@ -71,8 +103,11 @@ class IntakeService:
 
     def _canonical_links(
         self, report: IncomingReport
-    ) -> tuple[list[CanonicalLink], list[Rejected]]:
+    ) -> tuple[list[CanonicalLink], list[Rejected], dict[str, list[str]]]:
+        """The distinct links of ``report``, the refused inputs, and per key every input
+        that gave it (the first one first)."""
         links: dict[str, CanonicalLink] = {}
+        inputs: dict[str, list[str]] = {}
         rejected: list[Rejected] = []
         for raw in report.links:
             try:
@@ -82,7 +117,37 @@ class IntakeService:
                 rejected.append(Rejected(raw, str(err)))
                 continue
             links.setdefault(link.key, link)
-        return list(links.values()), rejected
+            inputs.setdefault(link.key, []).append(raw)
+        return list(links.values()), rejected, inputs
+
+    async def _admit(
+        self,
+        report: IncomingReport,
+        links: list[CanonicalLink],
+        rejected: list[Rejected],
+        trusted: bool,
+    ) -> tuple[IncomingReport, list[CanonicalLink]]:
+        """Apply the fan's rate limits: the report and the items that fit (links first).
+
+        Moderators (``trusted``) and the operator's own CLI and imports are not limited.
+        """
+        if self._rate_limit is None or trusted or report.origin in OPERATOR_ORIGINS:
+            return report, links
+        wanted = len(links) + len(report.attachments)
+        admission = await self._rate_limit.admit(str(report.reporter), wanted)
+        if admission.items >= wanted:
+            return report, links
+        log.info("rate limit held back %d item(s)", wanted - admission.items)
+        kept_links = links[: admission.items]
+        kept_files = max(0, admission.items - len(links))
+        rejected.extend(
+            Rejected(link.original, admission.reason) for link in links[len(kept_links) :]
+        )
+        rejected.extend(
+            Rejected(a.filename or "picture", admission.reason)
+            for a in report.attachments[kept_files:]
+        )
+        return dataclasses.replace(report, attachments=report.attachments[:kept_files]), kept_links
 
     async def _hash_attachment(self, attachment: Attachment) -> ImageSignals | str:
         assert self._media is not None
@@ -108,39 +173,45 @@ class IntakeService:
         if not report.attachments:
             return items  # a plain link report: committed at once
         hashed = await asyncio.gather(*(self._hash_attachment(a) for a in report.attachments))
+        pictures: dict[str, _Item] = {}  # the same picture twice in one report is recorded once
         for attachment, result in zip(report.attachments, hashed, strict=True):
+            name = attachment.filename or "picture"
             if isinstance(result, str):
-                rejected.append(Rejected(attachment.filename or "picture", result))
+                rejected.append(Rejected(name, result))
+            elif result.sha256 in pictures:
+                pictures[result.sha256].repeats.append(name)
             else:
-                items.append(_Item(None, result))
+                pictures[result.sha256] = _Item(None, result, url=name)
+                items.append(pictures[result.sha256])
         for item in items:
             if item.signals is not None:
                 item.match = self._media.match(report.creator, item.signals)
         return items
 
-    async def submit(self, report: IncomingReport) -> IntakeResult:
+    async def submit(self, report: IncomingReport, *, trusted: bool = False) -> IntakeResult:
         """Record ``report``; returns only after every accepted item is committed.
 
-        Raises :class:`InvalidLink` when nothing in the report can be recorded and
+        ``trusted`` reports (a moderator's) are not rate limited.  Raises
+        :class:`InvalidLink` when nothing in the report can be recorded and
         :class:`RateLimited` when the reporter is over their limit.
         """
         if len(report.links) + len(report.attachments) > MAX_ITEMS_PER_REPORT:
             raise InvalidLink(f"at most {MAX_ITEMS_PER_REPORT} links or files per report")
-        links, rejected = self._canonical_links(report)
+        links, rejected, inputs = self._canonical_links(report)
         if not links and not report.attachments:
             if rejected:
                 raise InvalidLink(rejected[0].reason)
             raise InvalidLink("no link or picture found in the report")
-        if self._rate_limit:
-            await self._rate_limit.check(
-                str(report.reporter), cost=len(links) + len(report.attachments)
-            )
+        report, links = await self._admit(report, links, rejected, trusted)
         items = await self._items(report, links, rejected)
+        for item in items:
+            if item.link is not None:
+                item.url, *item.repeats = inputs.get(item.link.key) or [item.link.original]
         if not items:
             raise MediaError(rejected[0].reason if rejected else "nothing to report")
         pending = [
             PendingReport(
-                token=f"{report.submission_id}:{n}",
+                token=report_token(report, item.origin_key),
                 creator=report.creator,
                 reporter=report.reporter,
                 origin=str(report.origin),
@@ -151,10 +222,12 @@ class IntakeService:
                 join_case_id=item.match.case_id,
                 possible_duplicate_of=item.match.possible_case_id,
             )
-            for n, item in enumerate(items)
+            for item in items
         ]
         stored = await self._store.record(pending)
         for item, result in zip(pending, stored, strict=True):
+            if result.already_reported:  # nothing was recorded, nothing changed
+                continue
             if item.media is not None and self._media is not None:
                 self._media.remember(
                     StoredSignal(
@@ -172,7 +245,15 @@ class IntakeService:
                 report.reporter.platform,
                 ", ".join(s.case_code for s in stored),
             )
-        outcomes = [self._outcome(i, s) for i, s in zip(items, stored, strict=True)]
+        outcomes = []
+        for item, result in zip(items, stored, strict=True):
+            outcome = self._outcome(item, result)
+            outcomes.append(outcome)
+            # every input gets its line: a repeat points at the first input it repeats
+            outcomes.extend(
+                dataclasses.replace(outcome, url=repeat, duplicate_of=outcome.url)
+                for repeat in item.repeats
+            )
         return IntakeResult(outcomes, rejected)
 
     @staticmethod
@@ -189,6 +270,9 @@ class IntakeService:
             matched_by=matched_by,
             distance=item.match.distance if by_image else None,
             media_error=item.media_error,
+            url=item.url,
+            already_reported=stored.already_reported,
+            reopened=stored.reopened,
         )
 
 

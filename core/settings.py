@@ -17,8 +17,10 @@ class Settings(BaseSettings):
     default_creator: str = "default"
     platforms_file: str | None = None
 
-    # abuse limits: reports per reporter
-    report_rate: str = Field(default="20/minute;200/hour", description="limits-style rate string")
+    # abuse limits per fan (moderators and the operator's CLI are not limited): reports (one
+    # message, however many links it holds) and the links and pictures in them
+    report_rate: str = Field(default="10/minute;100/hour", description="limits-style rate string")
+    link_rate: str = Field(default="200/hour", description="limits-style rate string")
     # where the rate windows live: "memory://" (this process) or "redis://host:6379" (shared
     # by every bot process; reports go through, with a warning, while it is unreachable)
     rate_limit_storage: str = "memory://"

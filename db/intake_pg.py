@@ -1,23 +1,27 @@
 """Link reports on PostgreSQL with prepared asyncpg statements (the intake hot path).
 
 The same steps as :func:`db.intake_sql.record_batch`, without SQLAlchemy, and in
-as few round trips as the dedupe rules allow: usually two statements between
+as few round trips as the dedupe rules allow: two or three statements between
 ``BEGIN`` and ``COMMIT``, each for the whole batch (columns passed as arrays
 through ``unnest``), prepared once per connection by asyncpg's statement cache.
 
-1. look up the links of the batch and, in the same statement, open and link a case
-   for every key nobody linked yet (``LOOKUP_OR_OPEN``);
-2. insert the reports and the cases' new distinct reporters and, when every report
+1. look up the links of the batch (with their cases' states) and, in the same
+   statement, open and link a case for every key nobody linked yet (``LOOKUP_OR_OPEN``);
+2. when links were found: the first report of each (link, reporter) pair, so that a
+   reporter's repeat of a link records nothing (``SELECT_EARLIER``);
+3. insert the reports and the cases' new distinct reporters and, when every report
    was new, add the counts to the cases that already existed and queue the change
    notices for other processes (``RECORD_REPORTS``).
 
 Anything unusual (a key opened or linked by another transaction meanwhile, a case
-code collision, a redelivered report) takes further statements in the same
-transaction, exactly as :mod:`db.intake_sql` handles it.  Inserts skip conflicts and
-return what they created; what another transaction created meanwhile is read back by
-a later statement (READ COMMITTED sees it once that transaction commits), so
-concurrent writers and processes never open two cases for one key.  Rows are
-inserted and locked in sorted order to avoid deadlocks.
+code collision, a redelivered report, a case merged away or dismissed) takes further
+statements in the same transaction, exactly as :mod:`db.intake_sql` handles it.
+Inserts skip conflicts and return what they created; what another transaction
+created meanwhile is read back by a later statement (READ COMMITTED sees it once
+that transaction commits), so concurrent writers and processes never open two cases
+for one key.  Rows are inserted and locked in sorted order to avoid deadlocks.  (Two
+writers taking one reporter's repeat of a known link in the same instant may both record
+it: "already reported" rests on a look-up, not on a unique constraint.)
 """
 
 from __future__ import annotations
@@ -31,14 +35,21 @@ from typing import Any
 from core.codes import new_case_code
 from core.ports import PendingReport
 from db.intake_plan import (
+    AUDIT_COLUMNS,
+    INTAKE_ACTOR,
     MAX_CODE_ATTEMPTS,
+    CaseStates,
     ReportRow,
     Result,
     case_notices,
     case_updates,
     expected_counts,
+    reopen_reason,
+    report_pairs,
     report_values,
     reporter_key,
+    rows_to_insert,
+    settle_repeats,
     stored_reports,
 )
 from db.intake_sql import IdCache
@@ -66,15 +77,39 @@ SELECT_REPORTERS = (
 # Look-ups probe a unique index once per wanted key (LATERAL ... LIMIT 1), so the plan
 # never turns into a scan of the whole table, whatever the statistics said when it was made.
 SELECT_LINKS = (
-    "SELECT w.creator_id, w.key, l.case_id, l.id, l.code FROM unnest($1::int[], $2::text[]) "
-    "AS w(creator_id, key) CROSS JOIN LATERAL (SELECT l.case_id, l.id, c.code FROM links AS l "
+    "SELECT w.creator_id, w.key, l.case_id, l.id, l.code, l.status, l.merged_into_id "
+    "FROM unnest($1::int[], $2::text[]) AS w(creator_id, key) CROSS JOIN LATERAL ("
+    "SELECT l.case_id, l.id, c.code, c.status, c.merged_into_id FROM links AS l "
     "JOIN cases AS c ON c.id = l.case_id "
     "WHERE l.key = w.key AND l.creator_id = w.creator_id LIMIT 1) AS l"
 )
 SELECT_CASES_BY_ORIGIN = (
-    "SELECT w.creator_id, w.key, c.id, c.code FROM unnest($1::int[], $2::text[]) "
-    "AS w(creator_id, key) CROSS JOIN LATERAL (SELECT id, code FROM cases "
+    "SELECT w.creator_id, w.key, c.id, c.code, c.status, c.merged_into_id "
+    "FROM unnest($1::int[], $2::text[]) AS w(creator_id, key) CROSS JOIN LATERAL ("
+    "SELECT id, code, status, merged_into_id FROM cases "
     "WHERE origin_key = w.key AND creator_id = w.creator_id LIMIT 1) AS c"
+)
+SELECT_CASE_STATES = (
+    "SELECT c.id, c.status, c.merged_into_id, c.code FROM unnest($1::int[]) AS w(id) "
+    "CROSS JOIN LATERAL (SELECT id, status, merged_into_id, code FROM cases "
+    "WHERE id = w.id LIMIT 1) AS c"
+)
+#: the first stored report of each (link id, reporter id) pair
+SELECT_EARLIER = (
+    "SELECT w.link_id, w.reporter_id, e.id, e.token FROM unnest($1::int[], $2::int[]) "
+    "AS w(link_id, reporter_id) CROSS JOIN LATERAL (SELECT id, token FROM reports "
+    "WHERE link_id = w.link_id AND reporter_id = w.reporter_id ORDER BY id LIMIT 1) AS e"
+)
+SELECT_DISMISSALS = (
+    "SELECT id, reason FROM cases WHERE id = ANY($1::int[]) AND status = 'dismissed' "
+    "ORDER BY id FOR UPDATE"
+)
+REOPEN_CASES = (
+    "WITH o AS (UPDATE cases AS c SET status = 'open', reason = v.reason, updated_at = $3 "
+    "FROM unnest($1::int[], $2::text[]) AS v(id, reason) WHERE c.id = v.id "
+    "RETURNING c.id, v.reason) "
+    f"INSERT INTO moderator_actions ({', '.join(AUDIT_COLUMNS)}) "
+    "SELECT id, $4, 'reopen', 'dismissed', 'open', reason, $3 FROM o"
 )
 _LINK_ARRAYS = "$1::int[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[]"
 _WANTED = (
@@ -93,22 +128,23 @@ _OPEN = (
     "platform, created_at) SELECT c.id, w.creator_id, w.url, w.canonical, w.key, w.key_version, "
     "w.host, w.platform, $12 FROM c JOIN w ON w.creator_id = c.creator_id "
     "AND w.key = c.origin_key ON CONFLICT DO NOTHING RETURNING id, creator_id, key) "
-    "SELECT 1, creator_id, origin_key, id, NULL, NULL FROM c "
-    "UNION ALL SELECT 2, creator_id, key, NULL, id, NULL FROM l"
+    "SELECT 1, creator_id, origin_key, id, NULL, NULL, NULL, NULL::int FROM c "
+    "UNION ALL SELECT 2, creator_id, key, NULL, id, NULL, NULL, NULL FROM l"
 )
-#: rows (kind, creator id, key, case id, link id, code): 0 a linked key found (with its
-#: case), 1 a case opened, 2 the link of an opened case
+#: rows (kind, creator id, key, case id, link id, code, status, merged into): 0 a linked
+#: key found (with its case), 1 a case opened, 2 the link of an opened case
 LOOKUP_OR_OPEN = (
     f"WITH {_WANTED}, "
-    "f AS (SELECT w.creator_id, w.key, l.case_id, l.id AS link_id, l.code FROM w "
-    "CROSS JOIN LATERAL (SELECT l.case_id, l.id, c.code FROM links AS l "
-    "JOIN cases AS c ON c.id = l.case_id "
+    "f AS (SELECT w.creator_id, w.key, l.case_id, l.id AS link_id, l.code, l.status, "
+    "l.merged_into_id FROM w "
+    "CROSS JOIN LATERAL (SELECT l.case_id, l.id, c.code, c.status, c.merged_into_id "
+    "FROM links AS l JOIN cases AS c ON c.id = l.case_id "
     "WHERE l.key = w.key AND l.creator_id = w.creator_id LIMIT 1) AS l), "
     + _OPEN.format(
         only="WHERE NOT EXISTS (SELECT 1 FROM f "
         "WHERE f.creator_id = w.creator_id AND f.key = w.key)"
     )
-    + " UNION ALL SELECT 0, creator_id, key, case_id, link_id, code FROM f"
+    + " UNION ALL SELECT 0, creator_id, key, case_id, link_id, code, status, merged_into_id FROM f"
 )
 #: LOOKUP_OR_OPEN without the look-up, for keys known to have no link
 OPEN_CASES = f"WITH {_WANTED}, " + _OPEN.format(only="")
@@ -216,6 +252,25 @@ class _Cases:
         self.codes: dict[int, str] = {}
         #: cases opened by this batch, with the (reporters, reports) they were opened with
         self.opened: dict[int, tuple[int, int]] = {}
+        #: status and merge target of the existing cases found
+        self.states = CaseStates()
+        #: links that existed before the batch (only they can have reports already)
+        self.known_links: set[int] = set()
+
+    def note(self, case_id: int, code: str, status: str, merged_into: int | None) -> None:
+        """Remember an existing case the batch found."""
+        self.codes[case_id] = code
+        self.states.note(case_id, status, merged_into)
+
+    async def live(self, conn: Any, case_id: int) -> int:
+        """The case ``case_id`` now lives in (merged cases lead to their target)."""
+        for _ in range(MAX_CODE_ATTEMPTS):
+            missing = self.states.unresolved([case_id])
+            if not missing:
+                break
+            for cid, status, merged_into, code in await conn.fetch(SELECT_CASE_STATES, missing):
+                self.note(cid, code, status, merged_into)
+        return self.states.live(case_id)
 
 
 def _wanted_rows(
@@ -253,11 +308,16 @@ async def _open_cases(
             return
         codes = {k: new_case_code() for k in missing}
         result = await conn.fetch(statement, *_wanted_rows(missing, wanted, expected, codes), now)
-        for kind, creator_id, key, case_id, link_id, code in sorted(result, key=itemgetter(0)):
+        for kind, creator_id, key, case_id, link_id, code, status, merged_into in sorted(
+            result, key=itemgetter(0)
+        ):
             k = (creator_id, key)
             if kind == 0:  # already linked
+                cases.note(case_id, code, status, merged_into)
+                if merged_into is not None:  # not left behind by merges: a safety net
+                    case_id = await cases.live(conn, case_id)
                 found[k] = (case_id, link_id)
-                cases.codes[case_id] = code
+                cases.known_links.add(link_id)
             elif kind == 1:  # opened
                 found[k] = (case_id, None)
                 cases.codes[case_id] = codes[k]
@@ -267,12 +327,13 @@ async def _open_cases(
         statement = OPEN_CASES
         unresolved = [k for k in missing if k not in found]
         if unresolved:  # another process opened the case first, or a case code collided
-            for creator_id, key, case_id, code in await conn.fetch(
+            for creator_id, key, case_id, code, status, merged_into in await conn.fetch(
                 SELECT_CASES_BY_ORIGIN, *_columns(unresolved, 2)
             ):
                 if (creator_id, key) in wanted and (creator_id, key) not in found:
-                    found[(creator_id, key)] = (case_id, None)
-                    cases.codes[case_id] = code
+                    # a case whose links were purged or merged away: where it lives now
+                    cases.note(case_id, code, status, merged_into)
+                    found[(creator_id, key)] = (await cases.live(conn, case_id), None)
         missing = [k for k in missing if k not in found]
     if missing:
         raise RuntimeError("could not allocate case codes")
@@ -298,12 +359,13 @@ async def _cases_for_keys(
             cases.found[(creator_id, key)] = (cases.found[(creator_id, key)][0], link_id)
         late = [k for k in unlinked if cases.found[k][1] is None]
         if late:  # another process linked the key in the meantime: use its case
-            for creator_id, key, case_id, link_id, code in await conn.fetch(
+            for creator_id, key, case_id, link_id, code, status, merged_into in await conn.fetch(
                 SELECT_LINKS, *_columns(late, 2)
             ):
                 if (creator_id, key) in wanted:
+                    cases.note(case_id, code, status, merged_into)
                     cases.found[(creator_id, key)] = (case_id, link_id)
-                    cases.codes[case_id] = code
+                    cases.known_links.add(link_id)
     return cases
 
 
@@ -355,7 +417,8 @@ async def _finish_unclean(
 ) -> dict[int, tuple[str, int]]:
     """Counts and notices of a batch with redelivered reports; returns every case's counts.
 
-    A redelivered report answers as before (its earlier report and case) and adds nothing.
+    ``rows`` are the rows whose insert was tried.  A redelivered report answers as
+    before (its earlier report and case) and adds nothing.
     """
     inserted = recorded.inserted
     for r in rows:
@@ -381,11 +444,44 @@ async def _finish_unclean(
     ):
         if case_id is not None:
             counts[case_id] = (code, count)
+    return counts
+
+
+async def _complete_counts(
+    conn: Any, rows: list[ReportRow], counts: dict[int, tuple[str, int]]
+) -> None:
+    """Add the (code, reporter count) of cases only repeated reports point at."""
     unknown = sorted({r.case_id for r in rows} - counts.keys())
-    if unknown:  # cases only redelivered reports point at
+    if unknown:
         for case_id, code, count in await conn.fetch(SELECT_CASE_COUNTS, unknown):
             counts[case_id] = (code, count)
-    return counts
+
+
+async def _earlier_reports(
+    conn: Any, pairs: list[tuple[int, int]]
+) -> dict[tuple[int, int], tuple[int, str]]:
+    """(report id, token) of the first stored report of each (link id, reporter id) pair."""
+    if not pairs:
+        return {}
+    return {
+        (link_id, reporter_id): (report_id, token)
+        for link_id, reporter_id, report_id, token in await conn.fetch(
+            SELECT_EARLIER, *_columns(pairs, 2)
+        )
+    }
+
+
+async def reopen_dismissed(conn: Any, case_ids: list[int], now: datetime) -> set[int]:
+    """Reopen the dismissed ``case_ids`` (they got a new reporter); log why; return them."""
+    if not case_ids:
+        return set()
+    dismissed = await conn.fetch(SELECT_DISMISSALS, case_ids)
+    if not dismissed:
+        return set()
+    ids = [row[0] for row in dismissed]
+    reasons = [reopen_reason(row[1]) for row in dismissed]
+    await conn.execute(REOPEN_CASES, ids, reasons, now, INTAKE_ACTOR)
+    return set(ids)
 
 
 async def record_links(conn: Any, items: Sequence[PendingReport], cache: IdCache) -> Result:
@@ -408,18 +504,23 @@ async def record_links(conn: Any, items: Sequence[PendingReport], cache: IdCache
         for item, (key, reporter_id) in zip(items, keyed, strict=True)
     ]
     created = set(cases.opened)
+    earlier = await _earlier_reports(conn, report_pairs(rows, cases.known_links))
+    insert = rows_to_insert(rows, earlier)
     # the notices other processes get if every report is new (sent when the batch commits)
     notices = [json.dumps(n) for n in case_notices(rows, created, cases.codes, cache.sender)]
-    recorded = await _record_reports(conn, rows, cases, notices, now)
+    recorded = await _record_reports(conn, insert, cases, notices, now)
     if recorded.clean:
-        for r in rows:
+        for r in insert:
             r.report_id = recorded.inserted[r.item.token]
         # a case opened here holds the counts it was opened with; the others were updated
         counts = {cid: (cases.codes[cid], cases.opened[cid][0]) for cid in created}
         counts.update(recorded.updated)
     else:
-        counts = await _finish_unclean(conn, rows, recorded, cases, cache.sender, now)
-    return stored_reports(rows, created, counts), creators, reporters
+        counts = await _finish_unclean(conn, insert, recorded, cases, cache.sender, now)
+    settle_repeats(rows)
+    await _complete_counts(conn, rows, counts)
+    reopened = await reopen_dismissed(conn, cases.states.dismissed(recorded.new_reporters), now)
+    return stored_reports(rows, created, counts, reopened), creators, reporters
 
 
 __all__ = ["record_links"]

@@ -10,7 +10,7 @@ values, and how results and change notices are assembled.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,76 @@ from core.ports import PendingReport, StoredReport
 #: Results per item, plus the creator and reporter ids the batch used (cached after commit).
 Result = tuple[list[StoredReport], dict[str, int], dict[tuple[str, str], int]]
 MAX_CODE_ATTEMPTS = 5
+#: how many merges deep a case is followed to the case it now lives in
+MAX_MERGE_DEPTH = 16
+#: who the audit log names for what intake does by itself (reopening a dismissed case)
+INTAKE_ACTOR = "leakdesk"
+DISMISSED = "dismissed"
+MERGED = "merged"
+
+
+def reopen_reason(dismissal: str | None) -> str:
+    """Why intake reopened a dismissed case (audit log and the case's reason)."""
+    if dismissal:
+        return f"reopened: new report after dismissal (reason: {dismissal})"
+    return "reopened: new report after dismissal"
+
+
+def audit_values(case_id: int, dismissal: str | None, now: Any) -> tuple[Any, ...]:
+    """A reopening's audit row, in :data:`AUDIT_COLUMNS` order."""
+    return (case_id, INTAKE_ACTOR, "reopen", DISMISSED, "open", reopen_reason(dismissal), now)
+
+
+AUDIT_COLUMNS = (
+    "case_id",
+    "moderator",
+    "action",
+    "from_status",
+    "to_status",
+    "reason",
+    "created_at",
+)
+
+
+@dataclass
+class CaseStates:
+    """Status and merge target of the existing cases a batch touches (by case id)."""
+
+    status: dict[int, str] = field(default_factory=dict)
+    merged_into: dict[int, int | None] = field(default_factory=dict)
+
+    def note(self, case_id: int, status: str, merged_into: int | None) -> None:
+        """Remember what a look-up said of a case."""
+        self.status[case_id] = status
+        self.merged_into[case_id] = merged_into
+
+    def unresolved(self, case_ids: Sequence[int]) -> list[int]:
+        """Merge targets among ``case_ids``' chains whose state is not known yet."""
+        wanted = set()
+        for case_id in case_ids:
+            current, depth = case_id, 0
+            while self.status.get(current) == MERGED and depth < MAX_MERGE_DEPTH:
+                target = self.merged_into.get(current)
+                if target is None:
+                    break
+                current, depth = target, depth + 1
+            if current not in self.status:
+                wanted.add(current)
+        return sorted(wanted)
+
+    def live(self, case_id: int) -> int:
+        """The case ``case_id`` now lives in: itself, or where its merges lead."""
+        current = case_id
+        for _ in range(MAX_MERGE_DEPTH):
+            target = self.merged_into.get(current)
+            if self.status.get(current) != MERGED or target is None:
+                return current
+            current = target
+        return current
+
+    def dismissed(self, case_ids: Sequence[int] | set[int]) -> list[int]:
+        """Which of ``case_ids`` are dismissed, sorted."""
+        return sorted(c for c in set(case_ids) if self.status.get(c) == DISMISSED)
 
 
 def links_only(items: Sequence[PendingReport]) -> bool:
@@ -40,6 +110,54 @@ class ReportRow:
     link_id: int | None
     reporter_id: int
     report_id: int | None = None  # set once inserted (or found, for a redelivered token)
+    #: the reporter had reported this link before (in an earlier report or earlier in the
+    #: batch): nothing is recorded, the answer names the earlier report
+    already: bool = False
+    #: the row earlier in the batch that this row repeats
+    first: ReportRow | None = None
+
+
+def report_pairs(rows: Sequence[ReportRow], known_links: set[int]) -> list[tuple[int, int]]:
+    """(link id, reporter id) of the rows whose link existed before the batch, sorted.
+
+    Only those can have been reported by the same reporter already.
+    """
+    return sorted({(r.link_id, r.reporter_id) for r in rows if r.link_id in known_links})
+
+
+def rows_to_insert(
+    rows: Sequence[ReportRow], earlier: dict[tuple[int, int], tuple[int, str]]
+) -> list[ReportRow]:
+    """The rows to insert: not those whose reporter already reported their link.
+
+    ``earlier`` maps (link id, reporter id) to the (report id, token) of the first report
+    already stored.  A row with that very token is a redelivered submission, answered as
+    before; any other row of that pair, or a second row of one pair in the batch, is
+    ``already`` reported and adds nothing.
+    """
+    first: dict[tuple[int, int], ReportRow] = {}
+    insert = []
+    for row in rows:
+        if row.link_id is None:
+            insert.append(row)
+            continue
+        pair = (row.link_id, row.reporter_id)
+        if pair in earlier:
+            row.report_id, token = earlier[pair]
+            row.already = token != row.item.token
+        elif pair in first:
+            row.first, row.already = first[pair], True
+        else:
+            first[pair] = row
+            insert.append(row)
+    return insert
+
+
+def settle_repeats(rows: Sequence[ReportRow]) -> None:
+    """Give rows that repeat an earlier row of the batch that row's report id."""
+    for row in rows:
+        if row.first is not None:
+            row.report_id = row.first.report_id
 
 
 def report_values(row: ReportRow) -> tuple[Any, ...]:
@@ -131,13 +249,15 @@ LINK_COLUMNS = (
 def expected_counts(
     rows: Sequence[tuple[tuple[int, str], int]],
 ) -> dict[tuple[int, str], tuple[int, int]]:
-    """(distinct reporters, reports) per case key, from (key, reporter id) of each item."""
+    """(distinct reporters, reports) per new case key, from (key, reporter id) of each item.
+
+    A reporter's second report of one link adds nothing, so a new case gets one report
+    per distinct reporter.
+    """
     reporters: dict[tuple[int, str], set[int]] = {}
-    reports: dict[tuple[int, str], int] = {}
     for key, reporter_id in rows:
         reporters.setdefault(key, set()).add(reporter_id)
-        reports[key] = reports.get(key, 0) + 1
-    return {key: (len(reporters[key]), n) for key, n in reports.items()}
+    return {key: (len(ids), len(ids)) for key, ids in reporters.items()}
 
 
 def case_updates(
@@ -171,20 +291,35 @@ def case_updates(
 
 
 def stored_reports(
-    rows: Sequence[ReportRow], created: set[int], counts: dict[int, tuple[str, int]]
+    rows: Sequence[ReportRow],
+    created: set[int],
+    counts: dict[int, tuple[str, int]],
+    reopened: set[int] | frozenset[int] = frozenset(),
 ) -> list[StoredReport]:
     """One :class:`StoredReport` per row, given each case's (code, reporter count).
 
-    Only the first report of a case opened in this batch counts as having opened it.
+    Only the first report of a case opened in this batch counts as having opened it;
+    the new reports of a case this batch ``reopened`` say so.
     """
     created = set(created)
     stored: list[StoredReport] = []
     for row in rows:
-        opened = row.case_id in created
-        created.discard(row.case_id)
+        opened = row.case_id in created and not row.already
+        if opened:
+            created.discard(row.case_id)
         code, count = counts[row.case_id]
         assert row.report_id is not None
-        stored.append(StoredReport(row.report_id, row.case_id, code, opened, count))
+        stored.append(
+            StoredReport(
+                row.report_id,
+                row.case_id,
+                code,
+                opened,
+                count,
+                already_reported=row.already,
+                reopened=row.case_id in reopened and not row.already,
+            )
+        )
     return stored
 
 

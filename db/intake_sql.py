@@ -19,13 +19,26 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, and_, bindparam, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.codes import new_case_code
 from core.ports import PendingReport, StoredReport
+from db.intake_plan import (
+    AUDIT_COLUMNS,
+    DISMISSED,
+    CaseStates,
+    ReportRow,
+    audit_values,
+    reopen_reason,
+    report_pairs,
+    rows_to_insert,
+    settle_repeats,
+    stored_reports,
+)
 from db.notify import CASES_CHANNEL, MEDIA_CHANNEL, new_sender_token, notify
 from db.tables import (
+    actions_t,
     case_reporters_t,
     cases_t,
     creators_t,
@@ -73,6 +86,11 @@ class _Statements:
     bump_case: Any
     select_case_counts: Any
     select_merged: Any
+    select_states: Any
+    select_earlier: Any
+    select_dismissals: Any
+    reopen_case: Any
+    insert_audit: Any
     insert_media: Any
 
 
@@ -122,6 +140,30 @@ def _statements(dialect_name: str) -> _Statements:
         select_merged=select(cases_t.c.id, cases_t.c.merged_into_id).where(
             cases_t.c.id.in_(bindparam("ids", expanding=True))
         ),
+        select_states=select(cases_t.c.id, cases_t.c.status, cases_t.c.merged_into_id).where(
+            cases_t.c.id.in_(bindparam("ids", expanding=True))
+        ),
+        select_earlier=select(
+            reports_t.c.link_id, reports_t.c.reporter_id, reports_t.c.id, reports_t.c.token
+        )
+        .where(
+            tuple_(reports_t.c.link_id, reports_t.c.reporter_id).in_(
+                bindparam("pairs", expanding=True)
+            )
+        )
+        .order_by(reports_t.c.id),
+        select_dismissals=select(cases_t.c.id, cases_t.c.reason)
+        .where(
+            and_(
+                cases_t.c.id.in_(bindparam("ids", expanding=True)),
+                cases_t.c.status == DISMISSED,
+            )
+        )
+        .order_by(cases_t.c.id),
+        reopen_case=update(cases_t)
+        .where(and_(cases_t.c.id == bindparam("r_id"), cases_t.c.status == DISMISSED))
+        .values(status="open", reason=bindparam("r_reason"), updated_at=bindparam("r_now")),
+        insert_audit=actions_t.insert(),
         insert_media=media_t.insert(),
     )
 
@@ -198,15 +240,23 @@ def _link_row(item: PendingReport, creator_id: int, case_id: int, now: Any) -> d
 
 
 def _cases_for_keys(
-    conn: Connection, st: _Statements, wanted: dict[tuple[int, str], PendingReport]
+    conn: Connection,
+    st: _Statements,
+    wanted: dict[tuple[int, str], PendingReport],
+    known: set[int],
 ) -> tuple[dict[tuple[int, str], tuple[int, int | None]], set[int]]:
-    """Map (creator_id, key) to (case_id, link_id), opening cases for unknown keys."""
+    """Map (creator_id, key) to (case_id, link_id), opening cases for unknown keys.
+
+    Adds the ids of the links that existed before to ``known``.  A case found under a
+    key (its links were purged or merged away) is followed to where it lives now.
+    """
     found: dict[tuple[int, str], tuple[int, int | None]] = {}
     for creator_id, key, case_id, link_id in conn.execute(
         st.select_links, {"keys": sorted({k for _, k in wanted})}
     ):
         if (creator_id, key) in wanted:
             found[(creator_id, key)] = (case_id, link_id)
+            known.add(link_id)
     created: set[int] = set()
     missing = sorted(k for k in wanted if k not in found)
     now = utcnow()
@@ -222,9 +272,13 @@ def _cases_for_keys(
             rows_back = conn.execute(
                 st.select_cases_by_origin, {"keys": [k for _, k in unresolved]}
             )
+            by_origin = {}
             for creator_id, key, case_id in rows_back:
                 if (creator_id, key) in wanted and (creator_id, key) not in found:
-                    found[(creator_id, key)] = (case_id, None)
+                    by_origin[(creator_id, key)] = case_id
+            live = _follow_merges(conn, st, set(by_origin.values()))
+            for k, case_id in by_origin.items():
+                found[k] = (live[case_id], None)
         missing = [k for k in missing if k not in found]
     if missing:
         raise RuntimeError("could not allocate case codes")
@@ -240,6 +294,7 @@ def _cases_for_keys(
             ):
                 if (creator_id, key) in wanted:
                     found[(creator_id, key)] = (case_id, link_id)
+                    known.add(link_id)
     return found, created
 
 
@@ -274,8 +329,7 @@ def _attach_link(
 def _store_media(
     conn: Connection,
     st: _Statements,
-    items: Sequence[PendingReport],
-    rows: list[dict[str, Any]],
+    rows: list[ReportRow],
     creators: dict[str, int],
     now: Any,
     fresh_tokens: set[str],
@@ -284,11 +338,12 @@ def _store_media(
     """Keep the hashes (never the bytes) of every picture, and tell other processes."""
     media_rows = []
     notices = []
-    for item, row in zip(items, rows, strict=True):
-        if item.media is None or row["token"] not in fresh_tokens:
+    for row in rows:
+        item = row.item
+        if item.media is None or item.token not in fresh_tokens:
             continue
         base = {
-            "case_id": row["case_id"],
+            "case_id": row.case_id,
             "creator_id": creators[item.creator],
             "sha256": item.media.sha256,
             "created_at": now,
@@ -312,7 +367,7 @@ def _store_media(
             {
                 "from": sender,
                 "creator": item.creator,
-                "case": row["case_id"],
+                "case": row.case_id,
                 "sha256": item.media.sha256,
                 "frames": [[f.phash, f.pdq, f.quality, f.view, f.frame] for f in item.media.frames],
             }
@@ -333,6 +388,46 @@ def unsigned(value: int) -> int:
     return value + (1 << 64) if value < 0 else value
 
 
+def _earlier_reports(
+    conn: Connection, st: _Statements, pairs: list[tuple[int, int]]
+) -> dict[tuple[int, int], tuple[int, str]]:
+    """(report id, token) of the first stored report of each (link id, reporter id) pair."""
+    earlier: dict[tuple[int, int], tuple[int, str]] = {}
+    if pairs:
+        for link_id, reporter_id, report_id, token in conn.execute(
+            st.select_earlier, {"pairs": pairs}
+        ):
+            earlier.setdefault((link_id, reporter_id), (report_id, token))
+    return earlier
+
+
+def _reopen_dismissed(conn: Connection, st: _Statements, case_ids: list[int], now: Any) -> set[int]:
+    """Reopen the dismissed ``case_ids`` (they got a new reporter); log why; return them."""
+    if not case_ids:
+        return set()
+    reopened = set()
+    dismissed = conn.execute(st.select_dismissals, {"ids": case_ids}).all()
+    for case_id, dismissal in dismissed:
+        changed = conn.execute(
+            st.reopen_case, {"r_id": case_id, "r_reason": reopen_reason(dismissal), "r_now": now}
+        )
+        if changed.rowcount:
+            values = audit_values(case_id, dismissal, now)
+            conn.execute(st.insert_audit, dict(zip(AUDIT_COLUMNS, values, strict=True)))
+            reopened.add(case_id)
+    return reopened
+
+
+def _case_states(conn: Connection, st: _Statements, case_ids: set[int]) -> CaseStates:
+    states = CaseStates()
+    if case_ids:
+        for case_id, status, merged_into in conn.execute(
+            st.select_states, {"ids": sorted(case_ids)}
+        ):
+            states.note(case_id, status, merged_into)
+    return states
+
+
 def record_batch(
     conn: Connection, items: Sequence[PendingReport], cache: IdCache
 ) -> tuple[list[StoredReport], dict[str, int], dict[tuple[str, str], int]]:
@@ -351,11 +446,12 @@ def record_batch(
     for item in items:
         if item.join_case_id is None:
             wanted.setdefault((creators[item.creator], item.origin_key), item)
-    found, created = _cases_for_keys(conn, st, wanted) if wanted else ({}, set())
+    known: set[int] = set()
+    found, created = _cases_for_keys(conn, st, wanted, known) if wanted else ({}, set())
     joins = _follow_merges(conn, st, {i.join_case_id for i in items if i.join_case_id is not None})
 
     now = utcnow()
-    rows = []
+    rows: list[ReportRow] = []
     for item in items:
         if item.join_case_id is not None:
             case_id, link_id = joins[item.join_case_id], None
@@ -363,34 +459,46 @@ def record_batch(
                 case_id, link_id = _attach_link(
                     conn, st, item, creators[item.creator], case_id, now
                 )
+                if link_id is not None:
+                    known.add(link_id)  # perhaps linked before: look for earlier reports
         else:
             case_id, link_id = found[(creators[item.creator], item.origin_key)]
-        rows.append(
-            {
-                "token": item.token,
-                "case_id": case_id,
-                "link_id": link_id,
-                "reporter_id": reporters[(item.reporter.platform, item.reporter.user_id)],
-                "origin": item.origin,
-                "note": item.note,
-                "anonymous": item.anonymous,
-                "created_at": now,
-            }
-        )
-    report_ids = {token: rid for rid, token in conn.execute(st.insert_report, rows)}
-    fresh = [r for r in rows if r["token"] in report_ids]
-    repeated = [r["token"] for r in rows if r["token"] not in report_ids]
+        reporter_id = reporters[(item.reporter.platform, item.reporter.user_id)]
+        rows.append(ReportRow(item, case_id, link_id, reporter_id))
+    states = _case_states(conn, st, {r.case_id for r in rows} - created)
+    insert = rows_to_insert(rows, _earlier_reports(conn, st, report_pairs(rows, known)))
+    values = [
+        {
+            "token": r.item.token,
+            "case_id": r.case_id,
+            "link_id": r.link_id,
+            "reporter_id": r.reporter_id,
+            "origin": r.item.origin,
+            "note": r.item.note,
+            "anonymous": r.item.anonymous,
+            "created_at": now,
+        }
+        for r in insert
+    ]
+    report_ids = (
+        {token: rid for rid, token in conn.execute(st.insert_report, values)} if values else {}
+    )
+    fresh = [r for r in insert if r.item.token in report_ids]
+    repeated = [r.item.token for r in insert if r.item.token not in report_ids]
     if repeated:  # a redelivered submission: already recorded, answer as before
         earlier = {
             token: (rid, cid)
             for token, rid, cid in conn.execute(st.select_reports, {"tokens": repeated})
         }
-        for r in rows:
-            if r["token"] in earlier:
-                report_ids[r["token"]], r["case_id"] = earlier[r["token"]]
+        for r in insert:
+            if r.item.token in earlier:
+                report_ids[r.item.token], r.case_id = earlier[r.item.token]
+    for r in insert:
+        r.report_id = report_ids[r.item.token]
+    settle_repeats(rows)
 
     new_reporters: dict[int, int] = defaultdict(int)
-    pairs = sorted({(r["case_id"], r["reporter_id"]) for r in fresh})
+    pairs = sorted({(r.case_id, r.reporter_id) for r in fresh})
     if pairs:
         added = conn.execute(
             st.insert_case_reporter, [{"case_id": c, "reporter_id": p} for c, p in pairs]
@@ -399,7 +507,7 @@ def record_batch(
             new_reporters[case_id] += 1
     report_counts: dict[int, int] = defaultdict(int)
     for r in fresh:
-        report_counts[r["case_id"]] += 1
+        report_counts[r.case_id] += 1
     if report_counts:
         conn.execute(
             st.bump_case,
@@ -408,31 +516,28 @@ def record_batch(
                 for cid, n in sorted(report_counts.items())
             ],
         )
-    fresh_tokens = {r["token"] for r in fresh}
-    _store_media(conn, st, items, rows, creators, now, fresh_tokens, cache.sender)
+    fresh_tokens = {r.item.token for r in fresh}
+    _store_media(conn, st, rows, creators, now, fresh_tokens, cache.sender)
+    reopened = _reopen_dismissed(conn, st, states.dismissed(set(new_reporters)), now)
     counts = {
         cid: (code, count)
         for cid, code, count in conn.execute(
-            st.select_case_counts, {"ids": sorted({r["case_id"] for r in rows})}
+            st.select_case_counts, {"ids": sorted({r.case_id for r in rows})}
         )
     }
-    results = []
+    results = stored_reports(rows, created, counts, reopened)
     changed: dict[int, dict[str, Any]] = {}
-    for item, r in zip(items, rows, strict=True):
-        opened = r["case_id"] in created
-        created.discard(r["case_id"])  # only the first report opened the case
-        code, count = counts[r["case_id"]]
-        results.append(StoredReport(report_ids[r["token"]], r["case_id"], code, opened, count))
+    for r, result in zip(rows, results, strict=True):
         entry = changed.setdefault(
-            r["case_id"],
+            r.case_id,
             {
                 "from": cache.sender,
-                "case": r["case_id"],
-                "code": code,
-                "creator": item.creator,
+                "case": r.case_id,
+                "code": result.case_code,
+                "creator": r.item.creator,
                 "created": False,
             },
         )
-        entry["created"] = entry["created"] or opened
+        entry["created"] = entry["created"] or result.new_case
     notify(conn, CASES_CHANNEL, list(changed.values()))  # other processes update their cards
     return results, creators, reporters

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import String, cast, delete, exists, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.model import CaseStatus, ReporterRef
@@ -116,5 +116,11 @@ class SqlRetention:
                 update(reporters_t)
                 .where(reporters_t.c.id == rid)
                 .values(platform=FORGOTTEN_PLATFORM, platform_user_id=uuid.uuid4().hex)
+            )
+            # a report's token digests the account it came from (core.intake.report_token)
+            await conn.execute(
+                update(reports_t)
+                .where(reports_t.c.reporter_id == rid)
+                .values(token=literal("forgotten:") + cast(reports_t.c.id, String))
             )
         return count

@@ -83,6 +83,7 @@ class Report(SQLModel, table=True):
     """One sighting: a reporter reported one link (or picture) at one time."""
 
     __tablename__ = "reports"
+    __table_args__ = (Index("ix_reports_link_reporter", "link_id", "reporter_id"),)
     id: int | None = Field(default=None, primary_key=True)
     token: str = Field(unique=True, max_length=160)
     case_id: int = Field(foreign_key="cases.id", index=True)

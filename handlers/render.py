@@ -71,14 +71,24 @@ def _(reply: Problem) -> str:
 def _(reply: ReportReceived) -> str:
     lines = []
     for outcome in reply.outcomes:
+        kind = "picture" if outcome.link is None else "link"
+        if outcome.duplicate_of is not None:
+            lines.append(f"The same {kind} again in this report: case {outcome.case_code}.")
+            continue
+        if outcome.already_reported:
+            lines.append(
+                f"You already reported this {kind} (case {outcome.case_code}); it is counted once."
+            )
+            continue
         others = outcome.reporters - 1
         seen = (
             f"{others} other {'person' if others == 1 else 'people'} reported it too"
             if others > 0
             else "you are the first to report it"
         )
-        kind = "picture" if outcome.link is None else "link"
         line = f"Received: {kind} recorded as case {outcome.case_code} ({seen})."
+        if outcome.reopened:
+            line += " It had been closed after review; the moderators will look at it again."
         if outcome.matched_by == "image":
             line += " It matches a picture already reported."
         if outcome.media_error:

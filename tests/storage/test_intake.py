@@ -64,14 +64,16 @@ async def test_two_processes_racing_on_one_link_make_one_case(database_url: str)
 
 
 async def test_same_reporter_twice_counts_once(app) -> None:  # type: ignore[no-untyped-def]
-    await app.intake.submit(IncomingReport(fan(1), [LINK]))
+    first = await app.intake.submit(IncomingReport(fan(1), [LINK]))
     again = await app.intake.submit(
         IncomingReport(fan(1), ["https://twitter.com/x/status/1234567890"])
     )
     assert again.outcomes[0].reporters == 1
     assert again.outcomes[0].new_case is False
+    assert again.outcomes[0].already_reported
+    assert again.outcomes[0].report_id == first.outcomes[0].report_id
     case = await app.cases.get_case(again.outcomes[0].case_code)
-    assert case.reports == 2
+    assert case.reports == 1
 
 
 async def test_redelivered_submission_is_recorded_once(app) -> None:  # type: ignore[no-untyped-def]

@@ -1,9 +1,10 @@
 """The raw-driver hot path writes exactly what the SQLAlchemy Core path writes.
 
 The same batches (repeated links, a reporter reporting twice, redelivered and
-duplicated submission tokens, a redelivered token with another link, two
-creators) go through a store with ``raw_statements=True`` and one with ``False``,
-each on its own fresh database; results and table contents must be equal.
+duplicated submissions, a submission id reused for another link, two creators, a
+dismissed case reported again, a purged merged case reported again) go through a
+store with ``raw_statements=True`` and one with ``False``, each on its own fresh
+database; results and table contents must be equal.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 from sqlalchemy import text
 
 from bots.bootstrap import build_app
+from core.intake import report_token
 from core.model import IncomingReport, ReporterRef
 from core.ports import PendingReport
 from core.urls import canonicalize
@@ -30,15 +32,24 @@ A_AGAIN = "https://twitter.com/someone/status/1?s=20"  # the same key as A
 D = "https://example.com/d"
 
 
-def item(token: str, link: str, reporter: int, creator: str = "default") -> PendingReport:
+E = "https://example.com/e"
+F = "https://example.com/f"
+H = "https://example.com/h"
+
+
+def item(submission: str, link: str, reporter: int, creator: str = "default") -> PendingReport:
+    """An item as intake builds it: its token covers creator, reporter, submission and link."""
+    ref = ReporterRef("test", str(reporter))
+    canonical = canonicalize(link)
+    incoming = IncomingReport(ref, creator=creator, submission_id=submission)
     return PendingReport(
-        token=token,
+        token=report_token(incoming, canonical.key),
         creator=creator,
-        reporter=ReporterRef("test", str(reporter)),
+        reporter=ref,
         origin="dm",
-        note=f"note {token}",
+        note=f"note {submission}",
         anonymous=reporter % 2 == 0,
-        link=canonicalize(link),
+        link=canonical,
     )
 
 
@@ -58,17 +69,38 @@ BATCHES = [
     [
         item("t8", "https://example.com/d", 1),
         item("t8", "https://example.com/d", 1),  # the same submission twice in one batch
-        item("t9", "https://example.com/e", 4),
+        item("t9", E, 4),
     ],
-    [item("t10", A, 1, creator="other"), item("t11", "https://example.com/f", 1)],
+    [item("t10", A, 1, creator="other"), item("t11", F, 1)],
     [
-        item("t3", "https://example.com/g", 5),  # redelivered token, now with another link
+        item("t3", "https://example.com/g", 5),  # a submission id reused for another link
         item("t12", "https://example.com/g", 6),
     ],
-    [item("t13", "https://example.com/h", 7)],
-    [item("t13", "https://example.com/h", 7)],  # a whole batch redelivered
+    [item("t13", H, 7)],
+    [item("t13", H, 7)],  # a whole batch redelivered
     [item("t14", "https://example.com/b", 8), item("t15", "https://example.com/b", 8)],
+    # here E's case is dismissed, and H's case merged into F's and purged (see CHANGES)
+    [
+        item("t16", E, 4),  # its reporter again: already reported, not reopened
+        item("t17", "https://EXAMPLE.com/e?utm_source=x", 9),  # a new reporter: reopened
+        item("t18", E, 9),  # the new reporter again in the same batch
+        item("t19", H, 10),  # a purged merged case: joins the case it was merged into
+    ],
 ]
+
+_DEFAULT = "(SELECT id FROM creators WHERE slug = 'default')"
+_H_CASE = f"(SELECT id FROM cases WHERE origin_key = :h AND creator_id = {_DEFAULT})"
+#: moderation and retention between batches, as plain SQL on both databases
+CHANGES = {
+    8: [
+        "UPDATE cases SET status = 'dismissed', reason = 'not her' WHERE origin_key = :e",
+        f"UPDATE cases SET status = 'merged', merged_into_id = (SELECT id FROM cases WHERE "
+        f"origin_key = :f AND creator_id = {_DEFAULT}) WHERE id = {_H_CASE}",
+        f"DELETE FROM reports WHERE case_id = {_H_CASE}",
+        f"DELETE FROM case_reporters WHERE case_id = {_H_CASE}",
+        f"DELETE FROM links WHERE case_id = {_H_CASE}",
+    ]
+}
 
 SNAPSHOT = {
     "cases": (
@@ -89,7 +121,13 @@ SNAPSHOT = {
         "SELECT c.origin_key, p.platform_user_id FROM case_reporters x "
         "JOIN cases c ON c.id = x.case_id JOIN reporters p ON p.id = x.reporter_id"
     ),
+    "moderator_actions": (
+        "SELECT c.origin_key, a.moderator, a.action, a.from_status, a.to_status, a.reason "
+        "FROM moderator_actions a JOIN cases c ON c.id = a.case_id"
+    ),
+    "case_reasons": "SELECT origin_key, status, reason FROM cases",
 }
+KEYS = {"e": canonicalize(E).key, "f": canonicalize(F).key, "h": canonicalize(H).key}
 
 
 async def _run(url: str, raw_statements: bool) -> tuple[list[Any], dict[str, list[Any]]]:
@@ -97,7 +135,12 @@ async def _run(url: str, raw_statements: bool) -> tuple[list[Any], dict[str, lis
     engine = create_engine(url)
     store = SqlReportStore(engine, raw_statements=raw_statements)
     try:
-        stored = [await store.record(batch) for batch in BATCHES]
+        stored = []
+        for n, batch in enumerate(BATCHES):
+            for statement in CHANGES.get(n, []):
+                async with engine.begin() as conn:
+                    await conn.execute(text(statement), KEYS)
+            stored.append(await store.record(batch))
         await store.close()
         async with engine.connect() as conn:
             tables = {
@@ -109,7 +152,17 @@ async def _run(url: str, raw_statements: bool) -> tuple[list[Any], dict[str, lis
     finally:
         await engine.dispose()
     results = [
-        [(token[s.report_id], origin[s.case_id], s.new_case, s.reporters) for s in batch]
+        [
+            (
+                token.get(s.report_id, "purged"),
+                origin[s.case_id],
+                s.new_case,
+                s.reporters,
+                s.already_reported,
+                s.reopened,
+            )
+            for s in batch
+        ]
         for batch in stored
     ]
     return results, tables
@@ -138,9 +191,38 @@ async def test_raw_and_core_statements_write_the_same(two_databases: tuple[str, 
     assert raw_tables == core_tables
     # and the figures are the expected ones, not merely equal
     a_case = [row for row in raw_tables["cases"] if row[:2] == ("default", canonicalize(A).key)]
-    assert a_case[0][3:5] == (3, 4)  # reporters 1, 2 and 3; reports t1, t2, t4 and t5
+    assert a_case[0][3:5] == (3, 3)  # reporters 1, 2 and 3; t4 repeats t1 (reporter 1)
     d_case = [row for row in raw_tables["cases"] if row[1] == canonicalize(D).key]
     assert d_case[0][3:5] == (1, 1)  # t8 twice in one batch is one report
+    flags = [
+        (sent.note, result[4], result[5])
+        for batch, results in zip(BATCHES, raw_results, strict=True)
+        for sent, result in zip(batch, results, strict=True)
+    ]
+    assert {note for note, is_already, _ in flags if is_already} == {
+        "note t4",
+        "note t15",
+        "note t16",
+        "note t18",
+    }
+    assert {note for note, _, reopened in flags if reopened} == {"note t17"}
+    g_cases = {r[1] for r in raw_results[4]}  # the reused submission id is a new report
+    assert g_cases == {canonicalize("https://example.com/g").key}
+    e_key, f_key, h_key = KEYS["e"], KEYS["f"], KEYS["h"]
+    e_case = next(row for row in raw_tables["cases"] if row[1] == e_key)
+    assert e_case[2:5] == ("open", 2, 2)  # reopened; reporters 4 and 9
+    assert raw_tables["moderator_actions"] == [
+        (
+            e_key,
+            "leakdesk",
+            "reopen",
+            "dismissed",
+            "open",
+            "reopened: new report after dismissal (reason: not her)",
+        )
+    ]
+    assert raw_results[-1][-1][1] == f_key  # H went where its case was merged
+    assert (h_key, f_key) in {(row[1], row[2]) for row in raw_tables["links"]}
 
 
 async def test_sqlite_batch_waits_for_a_held_write_lock_off_the_event_loop(

@@ -56,13 +56,13 @@ async def test_two_processes_share_one_window(redis_url: str) -> None:
     second = ReporterRateLimit("3/minute", redis_url)
     flooder, other = f"flooder-{uuid.uuid4().hex}", f"other-{uuid.uuid4().hex}"
     assert first.shared and second.shared
-    await first.check(flooder)
-    await second.check(flooder)
-    await first.check(flooder)
+    await first.admit(flooder, 1)
+    await second.admit(flooder, 1)
+    await first.admit(flooder, 1)
     with pytest.raises(RateLimited) as refused:
-        await second.check(flooder)
+        await second.admit(flooder, 1)
     assert "slow down" in str(refused.value) and 0 < refused.value.retry_after <= 60
-    await second.check(other)  # the window is per reporter
+    await second.admit(other, 1)  # the window is per reporter
 
 
 async def test_the_app_refuses_a_flood_spread_over_two_processes(
@@ -102,3 +102,14 @@ async def test_an_unreachable_storage_lets_reports_through_and_warns_once(
         await app.close()
     warnings = [r for r in caplog.records if "rate-limit storage unavailable" in r.message]
     assert len(warnings) == 1
+
+
+async def test_shared_link_windows_accept_what_fits_then_refuse(redis_url: str) -> None:
+    first = ReporterRateLimit("10/minute", redis_url, link_rates="20/hour")
+    second = ReporterRateLimit("10/minute", redis_url, link_rates="20/hour")
+    fan_id = f"paster-{uuid.uuid4().hex}"
+    part = await first.admit(fan_id, 25)
+    assert part.items == 20 and "20 an hour" in part.reason
+    with pytest.raises(RateLimited) as refused:
+        await second.admit(fan_id, 1)
+    assert "too many links" in str(refused.value) and 0 < refused.value.retry_after <= 3600
