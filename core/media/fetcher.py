@@ -12,7 +12,11 @@ For every hop (the link, each redirect, the image named by an HTML page):
    sniffed from its first bytes: an image or video is returned, an HTML page is
    searched for its og:image (one level), anything else is :class:`NotAnImage`.
 
-Each network phase has ``timeout`` seconds and the whole fetch ``total_timeout``.
+Each network phase has ``timeout`` seconds and the whole fetch ``total_timeout``.  At most
+``concurrency`` fetches run at once, and at most ``per_host`` for one host (of the reported
+link); a fetch waiting for its turn has not started its clock.  An HTML page is searched
+by ``page_parser`` (the media worker pool in the app, so a crafted page never runs on the
+event loop; in-process by default), on its first :data:`~core.media.html.HEAD_BYTES`.
 Failures are the :mod:`core.errors` media errors with short, user-safe reasons.
 URLs and bytes are never logged above DEBUG.
 """
@@ -23,7 +27,8 @@ import asyncio
 import logging
 import socket
 import zlib
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from ipaddress import ip_address
 
@@ -31,7 +36,7 @@ import httpx
 
 from core.errors import FetchTimeout, InvalidLink, MediaError, MediaTooLarge, NotAnImage
 from core.media.addresses import IPAddress, Network, check_public, parse_host
-from core.media.html import extract_image_url
+from core.media.html import HEAD_BYTES, extract_image_url
 from core.media.sniff import SNIFF_BYTES, MediaKind, sniff
 
 log = logging.getLogger(__name__)
@@ -41,8 +46,13 @@ Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 
 TransportFactory = Callable[[], httpx.AsyncBaseTransport]
 
-HTML_MAX_BYTES = 1_000_000
-"""Only the first MB of a page is searched for its image."""
+PageParser = Callable[[bytes, str], Awaitable[str | None]]
+"""``async (page, page_url) -> image URL or None``: og:image extraction, e.g. in a worker."""
+
+HTML_MAX_BYTES = HEAD_BYTES
+"""Only the head of a page is downloaded and searched for its image."""
+DEFAULT_CONCURRENCY = 16
+DEFAULT_PER_HOST = 4
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _USER_AGENT = "leakdesk-fetcher/0.1 (takedown helper; fetches only the reported image)"
@@ -86,8 +96,14 @@ class GuardedFetcher:
         *,
         total_timeout: float = 30.0,
         transport_factory: TransportFactory = default_transport,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        per_host: int = DEFAULT_PER_HOST,
+        page_parser: PageParser | None = None,
     ) -> None:
         self.allow_networks = tuple(allow_networks)
+        self.page_parser = page_parser
+        self._slots = asyncio.Semaphore(max(1, concurrency))
+        self._hosts = HostSlots(max(1, per_host))
         self.max_bytes = max_bytes
         self.timeout = timeout
         self.total_timeout = total_timeout
@@ -101,11 +117,18 @@ class GuardedFetcher:
         Raises :class:`InvalidLink`, :class:`RefusedAddress`, :class:`MediaTooLarge`,
         :class:`FetchTimeout`, :class:`NotAnImage` or :class:`MediaError`.
         """
-        try:
-            async with asyncio.timeout(self.total_timeout):
-                return await self._fetch(url)
-        except TimeoutError:
-            raise FetchTimeout("the host did not answer in time") from None
+        host = _parse_url(url).host
+        async with self._slots, self._hosts.slot(host):
+            try:
+                async with asyncio.timeout(self.total_timeout):
+                    return await self._fetch(url)
+            except TimeoutError:
+                raise FetchTimeout("the host did not answer in time") from None
+
+    async def _image_on_page(self, page: bytes, page_url: str) -> str | None:
+        if self.page_parser is not None:
+            return await self.page_parser(page, page_url)
+        return extract_image_url(page, page_url)
 
     async def _fetch(self, url: str) -> FetchedMedia:
         current = _parse_url(url)
@@ -125,7 +148,7 @@ class GuardedFetcher:
             while True:
                 nxt, body, kind = await self._hop(client, current, html_allowed=page_url is None)
                 if nxt is None and kind is MediaKind.HTML:
-                    image_url = extract_image_url(body, str(current))
+                    image_url = await self._image_on_page(body, str(current))
                     if image_url is None:
                         raise NotAnImage("the page has no image")
                     page_url = str(current)
@@ -232,6 +255,30 @@ class GuardedFetcher:
         if kind.is_image or kind.is_video:
             return kind, self.max_bytes
         raise NotAnImage("the link does not lead to an image")
+
+
+class HostSlots:
+    """At most ``limit`` concurrent holders per host; idle hosts are forgotten."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._hosts: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
+
+    @asynccontextmanager
+    async def slot(self, host: str) -> AsyncIterator[None]:
+        """Hold one of ``host``'s slots for the duration of the block."""
+        semaphore, users = self._hosts.setdefault(host, (asyncio.Semaphore(self.limit), [0]))
+        users[0] += 1
+        try:
+            async with semaphore:
+                yield
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._hosts[host]
+
+    def __len__(self) -> int:
+        return len(self._hosts)
 
 
 class _Inflater:
