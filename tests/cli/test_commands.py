@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.media.photos import original_edited_unrelated
+
 LINK = "https://x.com/leaker/status/1234567890?s=20"
 
 
@@ -133,11 +135,16 @@ def test_run_without_tokens_is_a_clear_error(tmp_path: Path, db: str) -> None:
     assert "LEAKDESK_DISCORD_TOKEN" in env_free.stderr and "Traceback" not in env_free.stderr
 
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "pdq-threatexchange"
+def _pictures(folder: Path) -> tuple[Path, Path]:
+    """A photo and a shrunk, recompressed copy of it, written to ``folder``."""
+    original, shrunk, _unrelated = original_edited_unrelated()
+    (folder / "original.jpg").write_bytes(original)
+    (folder / "shrunk.jpg").write_bytes(shrunk)
+    return folder / "original.jpg", folder / "shrunk.jpg"
 
 
 def test_hash_contract_and_bad_files(tmp_path: Path, db: str) -> None:
-    picture = CORPUS / "bridge-mods" / "aaa-orig.jpg"
+    picture, _shrunk = _pictures(tmp_path)
     ok = leakdesk("hash", str(picture), "--json", db=db, cwd=tmp_path)
     assert ok.returncode == 0
     row = json.loads(ok.stdout)
@@ -151,10 +158,11 @@ def test_hash_contract_and_bad_files(tmp_path: Path, db: str) -> None:
 
 
 def test_report_file_matches_an_edited_copy(tmp_path: Path, db: str) -> None:
+    original, shrunk = _pictures(tmp_path)
     first = leakdesk(
         "report",
         "--file",
-        str(CORPUS / "bridge-mods" / "aaa-orig.jpg"),
+        str(original),
         "--json",
         db=db,
         cwd=tmp_path,
@@ -164,7 +172,7 @@ def test_report_file_matches_an_edited_copy(tmp_path: Path, db: str) -> None:
     second = leakdesk(
         "report",
         "--file",
-        str(CORPUS / "bridge-mods" / "blur-a-little.jpg"),
+        str(shrunk),
         "--json",
         "--reporter",
         "other",

@@ -14,11 +14,9 @@ from PIL import Image
 from bots.bootstrap import App, build_app
 from core.model import Attachment, IncomingReport, ReporterRef
 from tests.conftest import make_settings
+from tests.media.photos import original_edited_unrelated
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "pdq-threatexchange"
-ORIGINAL = (CORPUS / "bridge-mods" / "aaa-orig.jpg").read_bytes()
-SHRUNK = (CORPUS / "bridge-mods" / "shrink-a-lot.jpg").read_bytes()
-UNRELATED = (CORPUS / "misc-images" / "small.jpg").read_bytes()
+ORIGINAL, SHRUNK, UNRELATED = original_edited_unrelated()  # scikit-image photos
 
 
 def fan(n: int | str) -> ReporterRef:
