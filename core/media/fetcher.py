@@ -24,8 +24,10 @@ URLs and bytes are never logged above DEBUG.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import socket
+import ssl
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -76,10 +78,20 @@ async def system_resolver(host: str, port: int) -> Sequence[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context (certifi's CAs) for every fetch: building one costs ~10–300 ms of CPU,
+    which must not happen on the event loop for every link."""
+    return httpx.create_ssl_context()
+
+
 def default_transport() -> httpx.AsyncBaseTransport:
     """A fresh transport: no proxies from the environment, no retries, no pooling."""
     return httpx.AsyncHTTPTransport(
-        trust_env=False, retries=0, limits=httpx.Limits(max_keepalive_connections=0)
+        verify=tls_context(),
+        trust_env=False,
+        retries=0,
+        limits=httpx.Limits(max_keepalive_connections=0),
     )
 
 
@@ -118,19 +130,33 @@ class GuardedFetcher:
         :class:`FetchTimeout`, :class:`NotAnImage` or :class:`MediaError`.
         """
         host = _parse_url(url).host
+        if tls_context.cache_info().currsize == 0:  # build it once, off the event loop
+            await asyncio.to_thread(tls_context)
         async with self._slots, self._hosts.slot(host):
             try:
-                async with asyncio.timeout(self.total_timeout):
-                    return await self._fetch(url)
+                async with asyncio.timeout(self.total_timeout) as deadline:
+                    return await self._fetch(url, deadline)
             except TimeoutError:
                 raise FetchTimeout("the host did not answer in time") from None
 
-    async def _image_on_page(self, page: bytes, page_url: str) -> str | None:
-        if self.page_parser is not None:
+    async def _image_on_page(
+        self, page: bytes, page_url: str, deadline: asyncio.Timeout
+    ) -> str | None:
+        """Search the page; time spent queued and parsing in the worker pool (which has its
+        own time budget) does not count against the network deadline."""
+        if self.page_parser is None:
+            return extract_image_url(page, page_url)
+        loop = asyncio.get_running_loop()
+        when = deadline.when()
+        remaining = None if when is None else max(0.0, when - loop.time())
+        deadline.reschedule(None)  # paused while the pool works
+        try:
             return await self.page_parser(page, page_url)
-        return extract_image_url(page, page_url)
+        finally:
+            if remaining is not None:
+                deadline.reschedule(loop.time() + remaining)
 
-    async def _fetch(self, url: str) -> FetchedMedia:
+    async def _fetch(self, url: str, deadline: asyncio.Timeout) -> FetchedMedia:
         current = _parse_url(url)
         page_url: str | None = None
         hops = 0
@@ -148,7 +174,7 @@ class GuardedFetcher:
             while True:
                 nxt, body, kind = await self._hop(client, current, html_allowed=page_url is None)
                 if nxt is None and kind is MediaKind.HTML:
-                    image_url = await self._image_on_page(body, str(current))
+                    image_url = await self._image_on_page(body, str(current), deadline)
                     if image_url is None:
                         raise NotAnImage("the page has no image")
                     page_url = str(current)
