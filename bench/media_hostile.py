@@ -3,7 +3,7 @@
     python -m bench.media_hostile                 # both measures, default settings
     python -m bench.media_hostile --in-flight 50 --workers 2
 
-Every item is served by a loopback HTTP server (in its own thread) and goes through what
+Every item is served by a loopback HTTP server (in a child process) and goes through what
 the app uses: :class:`~core.media.fetcher.GuardedFetcher` (loopback allowed) and
 :class:`~core.media_matching.MediaMatcher` with its worker pool
 (:class:`~core.media.workers.MediaWorkers`), i.e. ``MediaMatcher.fetch_and_hash(url)``.
@@ -28,6 +28,9 @@ import argparse
 import asyncio
 import contextlib
 import io
+import json
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -107,17 +110,29 @@ def serve(items: dict[str, tuple[str, bytes]]) -> ThreadingHTTPServer:
 
 
 class Ticker:
-    """Sleeps 1 ms in a loop and records how late each wake-up was."""
+    """Sleeps 1 ms in a loop and records how late each wake-up was (wall clock), and how
+    much CPU the event-loop thread used in between: a wall lag with little CPU is the OS
+    running other processes (this machine is shared), a CPU-heavy one is our own code."""
 
     def __init__(self) -> None:
         self.lags: list[float] = []
+        self.cpu: list[float] = []
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
         while True:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.thread_time()
             await asyncio.sleep(0.001)
             self.lags.append(time.perf_counter() - start - 0.001)
+            self.cpu.append(time.thread_time() - start_cpu)
+
+    def summary(self) -> str:
+        """Max and p99 lag, and the most loop-thread CPU between two ticks."""
+        p99 = np.percentile(self.lags, 99) * 1000
+        return (
+            f"max {max(self.lags) * 1000:5.1f} ms, p99 {p99:4.1f} ms"
+            f" (loop CPU between ticks ≤ {max(self.cpu) * 1000:4.1f} ms)"
+        )
 
     def __enter__(self) -> Ticker:
         self.lags.clear()
@@ -130,28 +145,43 @@ class Ticker:
 
 
 class TreeMemory(threading.Thread):
-    """Samples the resident memory of this process and all its descendants."""
+    """Samples the memory of this process and all its descendants: the sum of their resident
+    sets every 10 ms (pages shared by the forked workers count once per process), and of
+    their proportional sets (PSS, shared pages split between sharers) every 100 ms."""
 
-    def __init__(self, every: float = 0.01) -> None:
+    def __init__(self, exclude: int, every: float = 0.01) -> None:
         super().__init__(daemon=True)
+        self.exclude = exclude
         self.every = every
         self.peak = 0
+        self.peak_pss = 0
+        self.peaks: dict[str, int] = {}
         self._done = threading.Event()
 
     def run(self) -> None:
         me = psutil.Process()
+        samples = 0
         while not self._done.is_set():
-            total = 0
-            for process in [me, *me.children(recursive=True)]:
+            processes = [p for p in [me, *me.children(recursive=True)] if p.pid != self.exclude]
+            total = pss = 0
+            for process in processes:
                 with contextlib.suppress(psutil.Error):
-                    total += process.memory_info().rss
+                    rss = process.memory_info().rss
+                    total += rss
+                    role = "this process" if process.pid == me.pid else f"child {process.pid}"
+                    self.peaks[role] = max(self.peaks.get(role, 0), rss)
+                    if samples % 10 == 0:
+                        pss += process.memory_full_info().pss
             self.peak = max(self.peak, total)
+            self.peak_pss = max(self.peak_pss, pss)
+            samples += 1
             self._done.wait(self.every)
 
-    def stop(self) -> int:
+    def stop(self) -> tuple[int, int]:
+        """Stop sampling; returns the peak RSS and PSS sums in bytes."""
         self._done.set()
         self.join()
-        return self.peak
+        return self.peak, self.peak_pss
 
 
 async def outcome(matcher: MediaMatcher, url: str) -> str:
@@ -162,10 +192,27 @@ async def outcome(matcher: MediaMatcher, url: str) -> str:
     return f"hashed {signals.width}×{signals.height}, {len(signals.frames)} frame(s)"
 
 
-async def main(workers: int, in_flight: int) -> None:
+def start_server() -> tuple[subprocess.Popen[bytes], int, dict[str, int]]:
+    """The loopback server in a child process (its memory and CPU are not the bot's)."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench.media_hostile", "--serve"], stdout=subprocess.PIPE
+    )
+    assert server.stdout is not None
+    header = json.loads(server.stdout.readline())
+    return server, header["port"], header["sizes"]
+
+
+def run_server() -> None:
+    """``--serve``: build the items, serve them, print the port and sizes as JSON."""
     items = hostile_items()
     server = serve(items)
-    port = server.server_address[1]
+    sizes = {path: len(body) for path, (_type, body) in items.items()}
+    print(json.dumps({"port": server.server_address[1], "sizes": sizes}), flush=True)
+    threading.Event().wait()
+
+
+async def main(workers: int, in_flight: int) -> None:
+    server_process, port, items = start_server()
     hosts = [f"h{n}.test" for n in range(max(in_flight, 1))]
 
     async def resolve(host: str, port: int) -> Sequence[str]:
@@ -173,9 +220,7 @@ async def main(workers: int, in_flight: int) -> None:
 
     fetcher = GuardedFetcher(allow_networks=[ip_network("127.0.0.1/32")], resolver=resolve)
     matcher = MediaMatcher(fetcher, workers=MediaWorkers(workers))
-    print(
-        f"workers {workers}, items: " + ", ".join(f"{p} {len(b[1]):,} B" for p, b in items.items())
-    )
+    print(f"workers {workers}, items: " + ", ".join(f"{p} {n:,} B" for p, n in items.items()))
     await matcher.fetch_and_hash(f"http://h0.test:{port}/frames.gif")  # start the pool
 
     stall = ["/crafted-21k.html", "/crafted-1m.html", "/i16-7000.png", "/i16-4800.png"]
@@ -184,20 +229,14 @@ async def main(workers: int, in_flight: int) -> None:
             started = time.perf_counter()
             result = await outcome(matcher, f"http://h0.test:{port}{path}")
             took = time.perf_counter() - started
-        print(
-            f"stall {path:20} max {max(ticker.lags) * 1000:5.1f} ms, "
-            f"p99 {np.percentile(ticker.lags, 99) * 1000:4.1f} ms, {took:5.2f} s: {result}"
-        )
+        print(f"stall {path:20} {ticker.summary()}, {took:5.2f} s: {result}")
     with Ticker() as ticker:
         urls = [f"http://{hosts[n % len(hosts)]}:{port}{path}" for n, path in enumerate(stall)]
         await asyncio.gather(*(outcome(matcher, url) for url in urls))
-    print(
-        f"stall all four at once      max {max(ticker.lags) * 1000:5.1f} ms, "
-        f"p99 {np.percentile(ticker.lags, 99) * 1000:4.1f} ms"
-    )
+    print(f"stall all four at once      {ticker.summary()}")
 
     paths = list(items)
-    memory = TreeMemory()
+    memory = TreeMemory(exclude=server_process.pid)
     memory.start()
     with Ticker() as ticker:
         started = time.perf_counter()
@@ -208,20 +247,28 @@ async def main(workers: int, in_flight: int) -> None:
             )
         )
         took = time.perf_counter() - started
-    peak = memory.stop()
+    peak, peak_pss = memory.stop()
     print(
-        f"{in_flight} hostile items at once: peak RSS of the process tree {peak / 2**20:,.0f} MB, "
-        f"loop stall max {max(ticker.lags) * 1000:.1f} ms, all done in {took:.1f} s"
+        f"{in_flight} hostile items at once: process tree peak RSS {peak / 2**20:,.0f} MB "
+        f"(PSS {peak_pss / 2**20:,.0f} MB), "
+        f"all done in {took:.1f} s; loop stall {ticker.summary()}"
     )
+    largest = sorted(memory.peaks.items(), key=lambda item: -item[1])[:4]
+    print("  largest peaks: " + ", ".join(f"{role} {rss / 2**20:,.0f} MB" for role, rss in largest))
     for text, count in Counter(results).most_common():
         print(f"  {count:3} × {text}")
     await matcher.close()
-    server.shutdown()
+    server_process.kill()
+    server_process.wait()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--in-flight", type=int, default=50)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.workers, arguments.in_flight))
+    if arguments.serve:
+        run_server()
+    else:
+        asyncio.run(main(arguments.workers, arguments.in_flight))

@@ -394,7 +394,34 @@ def _shrunk(frame: Image.Image, side: int) -> Image.Image:
     size = (min(width, side), min(height, side))
     if size == frame.size or frame.mode not in _RESIZABLE_MODES:
         return frame
+    if frame.mode in ("RGBA", "LA") and width * height > _STRIP_PIXELS:
+        return _shrunk_in_strips(frame, size)
     return frame.resize(size, Image.Resampling.BOX)
+
+
+_STRIP_PIXELS = 4_000_000
+
+
+def _shrunk_in_strips(frame: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Box-resample an RGBA/LA frame a band of rows at a time.
+
+    Pillow resamples these modes through a premultiplied copy of the whole frame (another
+    4 bytes a pixel); a band at a time, that copy stays small.  Each band is resampled
+    from exactly the source rows its output rows cover (float boxes), as one call would.
+    """
+    width, height = frame.size
+    out_width, out_height = size
+    out = Image.new(frame.mode, size)
+    rows_per_band = max(1, _STRIP_PIXELS // (4 * width) * out_height // height)
+    scale = height / out_height
+    for first in range(0, out_height, rows_per_band):
+        last = min(out_height, first + rows_per_band)
+        top, bottom = first * scale, last * scale
+        source_top, source_bottom = int(top), min(height, int(-(-bottom // 1)))
+        band = frame.crop((0, source_top, width, source_bottom))
+        box = (0.0, top - source_top, float(width), bottom - source_top)
+        out.paste(band.resize((out_width, last - first), Image.Resampling.BOX, box=box), (0, first))
+    return out
 
 
 def _scale_to_l(image: Image.Image) -> Image.Image:

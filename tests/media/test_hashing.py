@@ -309,3 +309,15 @@ def test_encoded_modes_hash_alike(bridge: Image.Image, mode: str, encoding: str)
     reference = hash_frame(bridge)
     assert frame is not None
     assert pdq_distance(frame.pdq, reference.pdq) <= (40 if mode == "1" else 16)
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA"])
+def test_large_transparent_frames_shrink_in_bands_exactly_as_in_one_call(mode: str) -> None:
+    """Banded resampling (no premultiplied copy of the whole frame) changes no pixel."""
+    from core.media.hashing import _shrunk_in_strips
+
+    bands = 4 if mode == "RGBA" else 2
+    noise = np.random.default_rng(5).integers(0, 255, (1700, 1500, bands), dtype=np.uint8)
+    image = Image.fromarray(noise, mode)
+    whole = np.asarray(image.resize((1280, 1280), Image.Resampling.BOX))
+    assert np.array_equal(np.asarray(_shrunk_in_strips(image, (1280, 1280))), whole)
