@@ -7,9 +7,10 @@ nor grow the bot's memory, so both run in worker processes (:mod:`pebble`'s
 * at most ``workers`` items run at once; the rest wait in the pool's queue;
 * each item has a time budget: a worker past it is killed and replaced, and the item
   fails with :class:`~core.errors.MediaError`;
-* each worker has an address-space budget (``RLIMIT_AS``): a decode that would exceed it
-  raises ``MemoryError`` inside the worker (:class:`~core.errors.MediaTooLarge`), and a
-  worker that dies all the same is replaced (:class:`~core.errors.MediaError`);
+* each worker has a memory budget (``RLIMIT_AS``, above what it maps at start): a decode
+  that would exceed it raises ``MemoryError`` inside the worker
+  (:class:`~core.errors.MediaTooLarge`), and a worker that dies all the same is replaced
+  (:class:`~core.errors.MediaError`);
 * workers start from a ``forkserver`` (``spawn`` where there is none), never by forking
   the bot process with its event loop and threads.
 
@@ -23,7 +24,6 @@ import asyncio
 import concurrent.futures
 import logging
 import multiprocessing
-import os
 import resource
 import threading
 from collections.abc import Callable
@@ -54,11 +54,21 @@ def _start_context() -> multiprocessing.context.BaseContext:
 
 
 def _limit_worker(memory_bytes: int) -> None:
-    """Worker initializer: cap the address space and keep numeric libraries single-threaded."""
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[name] = "1"
+    """Worker initializer: allow ``memory_bytes`` of address space beyond what the worker
+    maps at start (libraries' reservations, e.g. OpenBLAS's per-core buffers, vary by
+    machine and would otherwise eat a fixed cap)."""
     if memory_bytes > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        limit = _mapped_bytes() + memory_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _mapped_bytes() -> int:
+    """This process's virtual memory size (0 where /proc is missing)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _caller_cancelled() -> bool:
@@ -77,7 +87,7 @@ class MediaWorkers:
         memory_mb: int = DEFAULT_MEMORY_MB,
     ) -> None:
         """``workers`` processes at most; ``timeout`` seconds and ``memory_mb`` MB of address
-        space per item (0 for no memory cap)."""
+        space (beyond a fresh worker's) per item (0 for no memory cap)."""
         self.workers = max(1, workers)
         self.timeout = timeout
         self.memory_bytes = max(0, memory_mb) * 1024 * 1024

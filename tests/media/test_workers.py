@@ -92,7 +92,7 @@ async def test_a_sixteen_bit_picture_decodes_within_the_memory_budget() -> None:
     noise = np.random.default_rng(7).integers(0, 65535, (4800, 4800), dtype=np.uint16)
     buffer = io.BytesIO()
     Image.fromarray(noise).save(buffer, "PNG", compress_level=1)
-    pool = MediaWorkers(1, timeout=60.0, memory_mb=640)
+    pool = MediaWorkers(1, timeout=60.0, memory_mb=400)
     try:
         signals = await pool.run(hash_image, buffer.getvalue())
     finally:
