@@ -15,6 +15,7 @@ from core.events import CaseChanged, EventBus
 from core.intake import IntakeService
 from core.media import GuardedFetcher, parse_networks, system_resolver
 from core.media.fetcher import Resolver
+from core.media.workers import MediaWorkers
 from core.media_matching import MediaMatcher
 from core.model import ReporterRef
 from core.moderation import ModerationService
@@ -75,6 +76,7 @@ class App:
             await self.listener.close()
         await self.reports.close()
         await self.events.drain()
+        await self.media.close()
         await self.engine.dispose()
 
 
@@ -127,11 +129,18 @@ async def build_app(
             max_bytes=settings.fetch_max_bytes,
             timeout=settings.fetch_timeout,
             resolver=resolver,
+            concurrency=settings.fetch_concurrency,
+            per_host=settings.fetch_per_host,
         )
         if settings.fetch_media
         else None
     )
-    media = MediaMatcher(fetcher, max_pixels=settings.max_pixels)
+    workers = MediaWorkers(
+        settings.media_workers,
+        timeout=settings.media_timeout,
+        memory_mb=settings.media_worker_memory_mb,
+    )
+    media = MediaMatcher(fetcher, max_pixels=settings.max_pixels, workers=workers)
     media.load(await SqlMediaStore(engine).load())
     listener = None
     if not is_sqlite(settings.database_url):  # other bot processes' new pictures, within a second

@@ -1,7 +1,9 @@
 """Pictures in reports: hash them in memory, find the case they belong to, remember them.
 
-Bytes are never kept: an attachment or fetched body is hashed (off the event loop)
-and dropped; only :class:`~core.ports.MediaSignals` (sha256, pHash, PDQ) go on.
+Bytes are never kept: an attachment or fetched body is hashed in a bounded pool of
+killable worker processes (:class:`~core.media.workers.MediaWorkers`, with a time and a
+memory budget per item; never on the event loop) and dropped; only
+:class:`~core.ports.MediaSignals` (sha256, pHash, PDQ) go on.
 Matching is tiered (:mod:`core.media.thresholds`): an exact sha256 or an ``auto``
 match joins the existing case; a ``possible`` match opens a new case marked
 "possible duplicate of" for a moderator to decide.
@@ -27,7 +29,9 @@ from core.media import (
     Tier,
     hash_image,
 )
+from core.media.html import extract_image_url
 from core.media.views import View
+from core.media.workers import MediaWorkers
 from core.ports import FrameSignals, MediaSignals, StoredSignal
 
 logger = logging.getLogger(__name__)
@@ -96,9 +100,15 @@ class MediaMatcher:
         *,
         max_pixels: int = 50_000_000,
         index_factory: Callable[[], HashIndex] | None = None,
+        workers: MediaWorkers | None = None,
     ) -> None:
-        """``index_factory`` defaults to a :class:`MultiIndexHashIndex` merging off the loop."""
+        """``index_factory`` defaults to a :class:`MultiIndexHashIndex` merging off the loop;
+        ``workers`` (a default pool if omitted) hash pictures and, unless the fetcher has a
+        page parser of its own, search fetched HTML pages."""
         self.fetcher = fetcher
+        self.workers = workers or MediaWorkers()
+        if fetcher is not None and fetcher.page_parser is None:
+            fetcher.page_parser = self.find_page_image
         self._max_pixels = max_pixels
         self.merges = LoopMerges()
         self._index_factory = index_factory or (
@@ -144,8 +154,17 @@ class MediaMatcher:
         return count
 
     async def hash_bytes(self, data: bytes) -> ImageSignals:
-        """Hash picture or video bytes in a worker thread; raises a :class:`MediaError`."""
-        return await asyncio.to_thread(hash_image, data, max_pixels=self._max_pixels)
+        """Hash picture or video bytes in a worker process; raises a :class:`MediaError`
+        (also when the item breaks its time or memory budget)."""
+        return await self.workers.run(hash_image, data, max_pixels=self._max_pixels)
+
+    async def find_page_image(self, page: bytes, page_url: str) -> str | None:
+        """The image an HTML page names (og:image …), searched in a worker process."""
+        return await self.workers.run(extract_image_url, page, page_url)
+
+    async def close(self) -> None:
+        """Stop the worker processes (the indexes stay usable for lookups)."""
+        await self.workers.close()
 
     async def fetch_and_hash(self, url: str) -> ImageSignals:
         """Fetch the picture behind ``url`` through the guarded fetcher and hash it."""

@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     max_pixels: int = 50_000_000
     # pictures behind reported links are fetched after the commit by this many tasks at once
     picture_job_concurrency: int = 8
+    # worker processes that decode, hash and parse pages; per item a time budget (seconds)
+    # and an address-space budget (MB)
+    media_workers: int = 2
+    media_timeout: float = 20.0
+    media_worker_memory_mb: int = 1024
+    # fetches at once, in total and per host of the reported link
+    fetch_concurrency: int = 16
+    fetch_per_host: int = 4
 
     # links, notes, hashes and reporter ids of dismissed/merged cases are purged after this
     retention_days: int = 90

@@ -12,7 +12,11 @@ For every hop (the link, each redirect, the image named by an HTML page):
    sniffed from its first bytes: an image or video is returned, an HTML page is
    searched for its og:image (one level), anything else is :class:`NotAnImage`.
 
-Each network phase has ``timeout`` seconds and the whole fetch ``total_timeout``.
+Each network phase has ``timeout`` seconds and the whole fetch ``total_timeout``.  At most
+``concurrency`` fetches run at once, and at most ``per_host`` for one host (of the reported
+link); a fetch waiting for its turn has not started its clock.  An HTML page is searched
+by ``page_parser`` (the media worker pool in the app, so a crafted page never runs on the
+event loop; in-process by default), on its first :data:`~core.media.html.HEAD_BYTES`.
 Failures are the :mod:`core.errors` media errors with short, user-safe reasons.
 URLs and bytes are never logged above DEBUG.
 """
@@ -20,10 +24,13 @@ URLs and bytes are never logged above DEBUG.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import socket
+import ssl
 import zlib
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from ipaddress import ip_address
 
@@ -31,7 +38,7 @@ import httpx
 
 from core.errors import FetchTimeout, InvalidLink, MediaError, MediaTooLarge, NotAnImage
 from core.media.addresses import IPAddress, Network, check_public, parse_host
-from core.media.html import extract_image_url
+from core.media.html import HEAD_BYTES, extract_image_url
 from core.media.sniff import SNIFF_BYTES, MediaKind, sniff
 
 log = logging.getLogger(__name__)
@@ -41,8 +48,13 @@ Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 
 TransportFactory = Callable[[], httpx.AsyncBaseTransport]
 
-HTML_MAX_BYTES = 1_000_000
-"""Only the first MB of a page is searched for its image."""
+PageParser = Callable[[bytes, str], Awaitable[str | None]]
+"""``async (page, page_url) -> image URL or None``: og:image extraction, e.g. in a worker."""
+
+HTML_MAX_BYTES = HEAD_BYTES
+"""Only the head of a page is downloaded and searched for its image."""
+DEFAULT_CONCURRENCY = 16
+DEFAULT_PER_HOST = 4
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _USER_AGENT = "leakdesk-fetcher/0.1 (takedown helper; fetches only the reported image)"
@@ -66,10 +78,20 @@ async def system_resolver(host: str, port: int) -> Sequence[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context (certifi's CAs) for every fetch: building one costs ~10–300 ms of CPU,
+    which must not happen on the event loop for every link."""
+    return httpx.create_ssl_context()
+
+
 def default_transport() -> httpx.AsyncBaseTransport:
     """A fresh transport: no proxies from the environment, no retries, no pooling."""
     return httpx.AsyncHTTPTransport(
-        trust_env=False, retries=0, limits=httpx.Limits(max_keepalive_connections=0)
+        verify=tls_context(),
+        trust_env=False,
+        retries=0,
+        limits=httpx.Limits(max_keepalive_connections=0),
     )
 
 
@@ -86,8 +108,14 @@ class GuardedFetcher:
         *,
         total_timeout: float = 30.0,
         transport_factory: TransportFactory = default_transport,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        per_host: int = DEFAULT_PER_HOST,
+        page_parser: PageParser | None = None,
     ) -> None:
         self.allow_networks = tuple(allow_networks)
+        self.page_parser = page_parser
+        self._slots = asyncio.Semaphore(max(1, concurrency))
+        self._hosts = HostSlots(max(1, per_host))
         self.max_bytes = max_bytes
         self.timeout = timeout
         self.total_timeout = total_timeout
@@ -101,13 +129,34 @@ class GuardedFetcher:
         Raises :class:`InvalidLink`, :class:`RefusedAddress`, :class:`MediaTooLarge`,
         :class:`FetchTimeout`, :class:`NotAnImage` or :class:`MediaError`.
         """
-        try:
-            async with asyncio.timeout(self.total_timeout):
-                return await self._fetch(url)
-        except TimeoutError:
-            raise FetchTimeout("the host did not answer in time") from None
+        host = _parse_url(url).host
+        if tls_context.cache_info().currsize == 0:  # build it once, off the event loop
+            await asyncio.to_thread(tls_context)
+        async with self._slots, self._hosts.slot(host):
+            try:
+                async with asyncio.timeout(self.total_timeout) as deadline:
+                    return await self._fetch(url, deadline)
+            except TimeoutError:
+                raise FetchTimeout("the host did not answer in time") from None
 
-    async def _fetch(self, url: str) -> FetchedMedia:
+    async def _image_on_page(
+        self, page: bytes, page_url: str, deadline: asyncio.Timeout
+    ) -> str | None:
+        """Search the page; time spent queued and parsing in the worker pool (which has its
+        own time budget) does not count against the network deadline."""
+        if self.page_parser is None:
+            return extract_image_url(page, page_url)
+        loop = asyncio.get_running_loop()
+        when = deadline.when()
+        remaining = None if when is None else max(0.0, when - loop.time())
+        deadline.reschedule(None)  # paused while the pool works
+        try:
+            return await self.page_parser(page, page_url)
+        finally:
+            if remaining is not None:
+                deadline.reschedule(loop.time() + remaining)
+
+    async def _fetch(self, url: str, deadline: asyncio.Timeout) -> FetchedMedia:
         current = _parse_url(url)
         page_url: str | None = None
         hops = 0
@@ -125,7 +174,7 @@ class GuardedFetcher:
             while True:
                 nxt, body, kind = await self._hop(client, current, html_allowed=page_url is None)
                 if nxt is None and kind is MediaKind.HTML:
-                    image_url = extract_image_url(body, str(current))
+                    image_url = await self._image_on_page(body, str(current), deadline)
                     if image_url is None:
                         raise NotAnImage("the page has no image")
                     page_url = str(current)
@@ -232,6 +281,30 @@ class GuardedFetcher:
         if kind.is_image or kind.is_video:
             return kind, self.max_bytes
         raise NotAnImage("the link does not lead to an image")
+
+
+class HostSlots:
+    """At most ``limit`` concurrent holders per host; idle hosts are forgotten."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._hosts: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
+
+    @asynccontextmanager
+    async def slot(self, host: str) -> AsyncIterator[None]:
+        """Hold one of ``host``'s slots for the duration of the block."""
+        semaphore, users = self._hosts.setdefault(host, (asyncio.Semaphore(self.limit), [0]))
+        users[0] += 1
+        try:
+            async with semaphore:
+                yield
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._hosts[host]
+
+    def __len__(self) -> int:
+        return len(self._hosts)
 
 
 class _Inflater:

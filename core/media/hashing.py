@@ -3,10 +3,14 @@
 ``hash_image(data)`` sniffs the bytes, then for images:
 
 * checks the pixel count from the header *before* decoding (decompression bombs are
-  :class:`MediaTooLarge`), and only lets Pillow open the sniffed format;
-* decodes JPEGs at a reduced DCT scale (``Image.draft``) and box-reduces other large
-  frames, keeping ≥ ``WORK_SIDE`` px on the short side (measured in docs/media.md to
-  move pHash ≤ 2 and PDQ ≤ 6 bits);
+  :class:`MediaTooLarge`), and only lets Pillow open the sniffed format.  JPEGs are
+  decoded at a reduced DCT scale (``Image.draft``) and may have up to ``max_pixels``;
+  every other format is decoded at full size, so its cap is lower
+  (:data:`MAX_FULL_DECODE_PIXELS`);
+* bounds the memory of every decode whatever the mode: each frame is box-reduced (or
+  converted, for palette and bilevel frames) before any numeric array is made, and
+  every frame of an animation or multi-page file is checked against the per-frame cap
+  and a total pixel budget *before* it is decoded;
 * applies the EXIF orientation, composites transparency on white and converts every
   Pillow mode (1, CMYK, F, HSV, I, I;16, L, LA, LAB, P, PA, RGB, RGBA, YCbCr …) to RGB;
 * hashes every frame of an animation up to ``max_frames`` (near-identical consecutive
@@ -40,8 +44,13 @@ from core.media.views import View, ViewHashes, bits_hex, frame_view, phash_bits,
 
 MAX_PIXELS = 50_000_000
 """Default cap on width × height of one frame, checked before decoding."""
+MAX_FULL_DECODE_PIXELS = 24_000_000
+"""Cap on width × height of one frame of a format without reduced decoding (all but JPEG):
+a full decode holds ≤ 4 bytes a pixel, so ≤ 96 MB (a 24 Mpx phone photo saved as PNG passes)."""
 MAX_FRAMES = 16
 """Default cap on how many frames of an animation are hashed."""
+FRAME_PIXEL_BUDGET = 48_000_000
+"""Total pixels decoded over all frames of one input; later frames are not hashed."""
 DECODE_SIDE = 512
 """JPEGs are decoded at a DCT scale that keeps ≥ this many pixels on the short side."""
 HASH_SIDE = 320
@@ -52,7 +61,6 @@ PDQ_DIHEDRAL = ("original", "rot90", "rot180", "rot270", "flipx", "flipy", "flip
 _MIRROR = PDQ_DIHEDRAL.index("flipy")  # PDQ "flipy" reflects across the vertical axis: left↔right
 _PRE_SHRINK_SIDE = 4 * HASH_SIDE
 _DUPLICATE_FRAME_PDQ = 10
-_FRAME_PIXEL_BUDGET = 4 * MAX_PIXELS
 
 _PIL_FORMATS = {
     MediaKind.JPEG: "JPEG",
@@ -72,7 +80,10 @@ _ORIENTATION = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
-_RESIZABLE_MODES = frozenset({"RGB", "RGBA", "RGBX", "L", "LA", "CMYK", "YCbCr", "I", "F"})
+_RESIZABLE_MODES = frozenset(
+    {"RGB", "RGBA", "RGBa", "RGBX", "L", "LA", "La", "CMYK", "YCbCr", "I", "F"}
+    | {"I;16", "I;16L", "I;16B", "I;16N"}
+)
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "PA"})
 _DECODE_ERRORS = (
     OSError,
@@ -149,9 +160,17 @@ class ImageSignals:
 
 
 def hash_image(
-    data: bytes, *, max_pixels: int = MAX_PIXELS, max_frames: int = MAX_FRAMES
+    data: bytes,
+    *,
+    max_pixels: int = MAX_PIXELS,
+    max_frames: int = MAX_FRAMES,
+    max_full_pixels: int = MAX_FULL_DECODE_PIXELS,
 ) -> ImageSignals:
-    """Hash image (or video) bytes.  Raises :class:`NotAnImage` or :class:`MediaTooLarge`."""
+    """Hash image (or video) bytes.  Raises :class:`NotAnImage` or :class:`MediaTooLarge`.
+
+    ``max_pixels`` caps a JPEG frame, ``min(max_pixels, max_full_pixels)`` a frame of
+    any other format; see the module docstring for the memory bounds.
+    """
     kind = sniff(data[:512])
     sha256 = hashlib.sha256(data).hexdigest()
     if kind.is_video:
@@ -165,7 +184,8 @@ def hash_image(
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             with Image.open(io.BytesIO(data), formats=[pil_format]) as image:
-                width, height, frames = _hash_frames(image, max_pixels, max_frames)
+                cap = max_pixels if pil_format == "JPEG" else min(max_pixels, max_full_pixels)
+                width, height, frames = _hash_frames(image, cap, max_frames)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise MediaTooLarge("the image has too many pixels") from None
         except MemoryError:
@@ -311,14 +331,18 @@ def _hash_frames(
     image: Image.Image, max_pixels: int, max_frames: int
 ) -> tuple[int, int, tuple[FrameHashes, ...]]:
     width, height = image.size
-    if width <= 0 or height <= 0 or width * height > max_pixels:
-        raise MediaTooLarge("the image has too many pixels")
+    if width <= 0 or height <= 0:
+        raise NotAnImage("the image has no pixels")
+    if width * height > max_pixels:
+        raise MediaTooLarge(
+            f"the image has too many pixels ({width}×{height}; at most "
+            f"{max_pixels / 1e6:g} megapixels for this format)"
+        )
     orientation = _orientation(image)
     if isinstance(image, JpegImageFile):
         image.draft(image.mode, (DECODE_SIDE, DECODE_SIDE))
-    budget = max(1, min(max_frames, _FRAME_PIXEL_BUDGET // (width * height)))
     frames: list[FrameHashes] = []
-    for frame in _frames(image, budget, max_pixels):
+    for frame in _frames(image, max_frames, max_pixels):
         hashes = hash_frame(_upright(_shrunk(frame, _PRE_SHRINK_SIDE), orientation))
         if not frames or pdq_distance(hashes.pdq, frames[-1].pdq) > _DUPLICATE_FRAME_PDQ:
             frames.append(hashes)
@@ -330,11 +354,23 @@ def _hash_frames(
 
 
 def _frames(image: Image.Image, limit: int, max_pixels: int) -> Iterator[Image.Image]:
+    """The first ``limit`` frames, each checked against the caps *before* it is decoded.
+
+    A frame over ``max_pixels`` is refused (a first page of 1×1 does not vouch for the
+    next ones); frames past :data:`FRAME_PIXEL_BUDGET` in total are left undecoded.
+    """
+    spent = 0
     for index, frame in enumerate(ImageSequence.Iterator(image)):
         if index >= limit:
             return
-        if frame.size[0] * frame.size[1] > max_pixels:
-            raise MediaTooLarge("the image has too many pixels")
+        width, height = frame.size
+        if width * height > max_pixels:
+            raise MediaTooLarge(
+                f"frame {index + 1} of the image has too many pixels ({width}×{height})"
+            )
+        spent += width * height
+        if spent > FRAME_PIXEL_BUDGET and index > 0:
+            return
         frame.load()
         yield frame
 
@@ -358,7 +394,34 @@ def _shrunk(frame: Image.Image, side: int) -> Image.Image:
     size = (min(width, side), min(height, side))
     if size == frame.size or frame.mode not in _RESIZABLE_MODES:
         return frame
+    if frame.mode in ("RGBA", "LA") and width * height > _STRIP_PIXELS:
+        return _shrunk_in_strips(frame, size)
     return frame.resize(size, Image.Resampling.BOX)
+
+
+_STRIP_PIXELS = 4_000_000
+
+
+def _shrunk_in_strips(frame: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Box-resample an RGBA/LA frame a band of rows at a time.
+
+    Pillow resamples these modes through a premultiplied copy of the whole frame (another
+    4 bytes a pixel); a band at a time, that copy stays small.  Each band is resampled
+    from exactly the source rows its output rows cover (float boxes), as one call would.
+    """
+    width, height = frame.size
+    out_width, out_height = size
+    out = Image.new(frame.mode, size)
+    rows_per_band = max(1, _STRIP_PIXELS // (4 * width) * out_height // height)
+    scale = height / out_height
+    for first in range(0, out_height, rows_per_band):
+        last = min(out_height, first + rows_per_band)
+        top, bottom = first * scale, last * scale
+        source_top, source_bottom = int(top), min(height, int(-(-bottom // 1)))
+        band = frame.crop((0, source_top, width, source_bottom))
+        box = (0.0, top - source_top, float(width), bottom - source_top)
+        out.paste(band.resize((out_width, last - first), Image.Resampling.BOX, box=box), (0, first))
+    return out
 
 
 def _scale_to_l(image: Image.Image) -> Image.Image:

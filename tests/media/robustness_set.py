@@ -1,7 +1,8 @@
 """The robustness set: real photos, edits of each, and quarter-crops as hard negatives.
 
-Built in memory from scikit-image's bundled photos and the PDQ corpus in
-``shared/corpora/pdq-threatexchange``.  Used by ``test_robustness.py``;
+Built in memory from scikit-image's bundled photos (18, in every clone) and, when
+``LEAKDESK_PDQ_CORPUS`` names a copy of it, 16 photos of Meta's PDQ corpus
+(:mod:`tests.media.photos`).  Used by ``test_robustness.py``;
 ``python -m tests.media.robustness_report`` prints the tables of docs/media.md.
 
 Edit definitions (all from the upright source pixels, long side capped at 1600 px):
@@ -21,7 +22,6 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
@@ -29,8 +29,9 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from core.media.hashing import ImageSignals
 from core.media.index import HashIndex, Match
 from core.media.thresholds import Tier
+from tests.media.photos import corpus
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "pdq-threatexchange"
+CORPUS = corpus()
 
 SKIMAGE_PHOTOS = (
     "astronaut",
@@ -123,7 +124,7 @@ def source_photos() -> Iterator[tuple[str, Image.Image]]:
         yield name, Image.fromarray(pixels)
     left, _right, _disparity = skimage.data.stereo_motorcycle()
     yield "motorcycle", Image.fromarray(np.asarray(left))
-    for relative in CORPUS_PHOTOS:
+    for relative in CORPUS_PHOTOS if CORPUS is not None else ():
         with Image.open(CORPUS / relative) as image:
             upright = ImageOps.exif_transpose(image)
             yield relative.rsplit("/", 1)[-1], _rgb(upright)
@@ -173,6 +174,8 @@ def build_samples(
 
 def corpus_variants() -> list[tuple[str, bytes]]:
     """The PDQ corpus's own copies of the bridge picture (mode conversions, mods, flips)."""
+    if CORPUS is None:
+        return []
     found = []
     for path in sorted((CORPUS / "misc-images" / "modes").iterdir()):
         found.append((f"mode {path.stem}", path.read_bytes()))

@@ -338,3 +338,61 @@ async def test_redirect_to_another_scheme_is_refused(server: Server) -> None:
     server.routes["/file"] = redirect("file:///etc/passwd")
     with pytest.raises(InvalidLink):
         await fetcher([]).fetch_image(server.url("/file"))
+
+
+def gated(state: dict[str, int], release: asyncio.Event) -> Handler:
+    """Counts requests in flight (and the most at once) until ``release`` is set."""
+
+    async def handler(path: str, headers: dict[str, str], writer: asyncio.StreamWriter) -> None:
+        state["now"] += 1
+        state["most"] = max(state["most"], state["now"])
+        try:
+            await release.wait()
+            await respond(writer, "200 OK", {"Content-Type": "image/jpeg"}, JPEG)
+        finally:
+            state["now"] -= 1
+
+    return handler
+
+
+async def _most_at_once(server: Server, urls: list[str], **options: int) -> int:
+    state = {"now": 0, "most": 0}
+    release = asyncio.Event()
+    server.routes["/slow.jpg"] = gated(state, release)
+    hosts = {f"h{n}.test": ["127.0.0.1"] for n in range(8)}
+    guarded = fetcher([], dns=fake_dns(hosts), **options)
+    fetches = [asyncio.create_task(guarded.fetch_image(url)) for url in urls]
+    for _ in range(100):  # until every fetch that may start has reached the server
+        await asyncio.sleep(0.02)
+    release.set()
+    results = await asyncio.gather(*fetches)
+    assert all(result.data == JPEG for result in results)
+    assert len(guarded._hosts) == 0  # idle hosts are forgotten
+    return state["most"]
+
+
+async def test_fetches_to_one_host_are_limited(server: Server) -> None:
+    urls = [server.url("/slow.jpg", "h0.test")] * 6
+    assert await _most_at_once(server, urls, per_host=2, concurrency=16) == 2
+
+
+async def test_fetches_in_total_are_limited(server: Server) -> None:
+    urls = [server.url("/slow.jpg", f"h{n}.test") for n in range(8)]
+    assert await _most_at_once(server, urls, per_host=4, concurrency=3) == 3
+
+
+async def test_a_crafted_page_is_searched_in_the_worker_pool(server: Server) -> None:
+    """The 1 MB page that froze the event loop: only its head is read, in a worker."""
+    from core.media.workers import MediaWorkers
+    from core.media_matching import MediaMatcher
+
+    server.routes["/crafted"] = body(("<html>" + "<a " * 350_000).encode(), "text/html")
+    guarded = fetcher([])
+    matcher = MediaMatcher(guarded, workers=MediaWorkers(1, timeout=10.0))
+    assert guarded.page_parser == matcher.find_page_image
+    try:
+        with pytest.raises(NotAnImage, match="the page has no image"):
+            await matcher.fetch_and_hash(server.url("/crafted", "images.test"))
+        assert matcher.workers.started
+    finally:
+        await matcher.close()

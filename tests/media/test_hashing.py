@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import imagehash
 import numpy as np
@@ -23,15 +22,15 @@ from core.media.hashing import (
     to_rgb,
 )
 from core.media.sniff import MediaKind
+from tests.media.photos import CORPUS_ABSENT, corpus, photo
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "pdq-threatexchange"
-BRIDGE = CORPUS / "bridge-mods" / "aaa-orig.jpg"
+CORPUS = corpus()
 
 
 @pytest.fixture(scope="module")
 def bridge() -> Image.Image:
-    with Image.open(BRIDGE) as image:
-        return image.convert("RGB").resize((800, 502), Image.Resampling.LANCZOS)
+    """A real photo (scikit-image's coffee) at 800 × 502."""
+    return photo("coffee").convert("RGB").resize((800, 502), Image.Resampling.LANCZOS)
 
 
 def _png(image: Image.Image) -> bytes:
@@ -70,7 +69,9 @@ def test_phash_is_imagehash_phash_of_the_hashed_frame(bridge: Image.Image) -> No
     assert frame.phash_mirror == int(str(imagehash.phash(ImageOps.mirror(square))), 16)
 
 
+@pytest.mark.skipif(CORPUS is None, reason=CORPUS_ABSENT)
 def test_corpus_modes_all_hash_alike() -> None:
+    assert CORPUS is not None
     original = hash_file(CORPUS / "misc-images" / "modes" / "original.jpg").first
     assert original is not None
     for path in sorted((CORPUS / "misc-images" / "modes").iterdir()):
@@ -234,3 +235,89 @@ def test_signed_phash_round_trip() -> None:
 def test_repr_holds_no_bytes(bridge: Image.Image) -> None:
     signals = hash_image(_jpeg(bridge))
     assert "pdq_dihedral" not in repr(signals)
+
+
+def _tiff_pages(*sizes: tuple[int, int]) -> bytes:
+    pages = [Image.new("L", size, 128) for size in sizes]
+    buffer = io.BytesIO()
+    pages[0].save(
+        buffer, "TIFF", save_all=True, append_images=pages[1:], compression="tiff_adobe_deflate"
+    )
+    return buffer.getvalue()
+
+
+def test_a_sixteen_bit_picture_over_the_full_decode_cap_is_refused_before_decoding() -> None:
+    buffer = io.BytesIO()
+    Image.new("I;16", (7000, 7000)).save(buffer, "PNG")  # 49 Mpx in ~100 KB
+    with pytest.raises(MediaTooLarge, match=r"7000×7000; at most 24 megapixels"):
+        hash_image(buffer.getvalue())
+
+
+def test_formats_without_reduced_decoding_have_a_lower_pixel_cap() -> None:
+    big = Image.new("L", (6000, 5000), 90)  # 30 Mpx: over the PNG cap, under the JPEG one
+    png, jpeg = io.BytesIO(), io.BytesIO()
+    big.save(png, "PNG")
+    big.save(jpeg, "JPEG")
+    with pytest.raises(MediaTooLarge, match="too many pixels"):
+        hash_image(png.getvalue())
+    assert hash_image(jpeg.getvalue()).width == 6000  # decoded at 1/8 scale
+    assert hash_image(png.getvalue(), max_full_pixels=40_000_000).width == 6000
+
+
+def test_every_frame_is_checked_before_it_is_decoded() -> None:
+    """A 1×1 first page does not vouch for a 36 Mpx second page."""
+    with pytest.raises(MediaTooLarge, match=r"frame 2 of the image has too many pixels"):
+        hash_image(_tiff_pages((1, 1), (6000, 6000)))
+    assert len(hash_image(_tiff_pages((64, 64), (64, 64))).frames) == 1  # same page: kept once
+
+
+def test_frames_past_the_total_pixel_budget_are_not_decoded() -> None:
+    noise = np.random.default_rng(3)
+    pages = [
+        Image.fromarray(noise.integers(0, 255, (4000, 4000), dtype=np.uint8)) for _ in range(4)
+    ]
+    buffer = io.BytesIO()
+    pages[0].save(buffer, "TIFF", save_all=True, append_images=pages[1:])
+    signals = hash_image(buffer.getvalue())  # 16 Mpx a page, 48 Mpx budget: three pages
+    assert len(signals.frames) == 3
+
+
+@pytest.mark.parametrize(
+    ("mode", "encoding"),
+    [
+        ("1", "PNG"),
+        ("L", "PNG"),
+        ("LA", "PNG"),
+        ("P", "PNG"),
+        ("RGBA", "PNG"),
+        ("I;16", "PNG"),
+        ("I", "TIFF"),
+        ("F", "TIFF"),
+        ("CMYK", "JPEG"),
+        ("RGB", "WEBP"),
+    ],
+)
+def test_encoded_modes_hash_alike(bridge: Image.Image, mode: str, encoding: str) -> None:
+    """Every mode a file can hold, decoded through the bounded path, hashes like the photo."""
+    if mode == "I;16":
+        converted = Image.fromarray(np.asarray(bridge.convert("L"), np.uint16) * 257)
+    else:
+        converted = bridge.convert(mode)
+    buffer = io.BytesIO()
+    converted.save(buffer, encoding)
+    frame = hash_image(buffer.getvalue()).first
+    reference = hash_frame(bridge)
+    assert frame is not None
+    assert pdq_distance(frame.pdq, reference.pdq) <= (40 if mode == "1" else 16)
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA"])
+def test_large_transparent_frames_shrink_in_bands_exactly_as_in_one_call(mode: str) -> None:
+    """Banded resampling (no premultiplied copy of the whole frame) changes no pixel."""
+    from core.media.hashing import _shrunk_in_strips
+
+    bands = 4 if mode == "RGBA" else 2
+    noise = np.random.default_rng(5).integers(0, 255, (1700, 1500, bands), dtype=np.uint8)
+    image = Image.fromarray(noise, mode)
+    whole = np.asarray(image.resize((1280, 1280), Image.Resampling.BOX))
+    assert np.array_equal(np.asarray(_shrunk_in_strips(image, (1280, 1280))), whole)

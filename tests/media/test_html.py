@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.media.html import extract_image_url
+from core.media.html import HEAD_BYTES, extract_image_url
 
 PAGE = "https://host.example/posts/42"
 
@@ -65,3 +65,51 @@ def test_extract_image_url(html: str, expected: str | None) -> None:
 def test_broken_markup_does_not_raise() -> None:
     html = b'<![if foo]><meta property="og:image" content="/a.jpg"><div <<<'
     assert extract_image_url(html, PAGE) == "https://host.example/a.jpg"
+
+
+CRAFTED = "<html>" + "<a " * 7000  # 21 KB: 12 s with html.parser, which is quadratic on it
+
+
+@pytest.mark.parametrize("size", [21_000, 1_000_000])
+def test_crafted_pages_are_scanned_in_one_pass(size: int) -> None:
+    """The page that froze the event loop, at 21 KB and at the fetch cap's 1 MB."""
+    page = (CRAFTED * (size // len(CRAFTED) + 1))[:size]
+    assert extract_image_url(page.encode(), PAGE) is None
+    lead = '<head><meta property="og:image" content="/lead.jpg">'
+    assert extract_image_url((lead + page).encode(), PAGE) == "https://host.example/lead.jpg"
+
+
+def test_only_the_head_of_a_page_is_read() -> None:
+    filler = "<p>" + "x" * (HEAD_BYTES + 10)
+    late = '<meta property="og:image" content="/late.jpg">'
+    assert extract_image_url((filler + late).encode(), PAGE) is None
+    assert (
+        extract_image_url(late.encode() + filler.encode(), PAGE) == "https://host.example/late.jpg"
+    )
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ('<meta content="/c.jpg" property=og:image>', "https://host.example/c.jpg"),
+        ("<META PROPERTY='og:image' CONTENT='/u.jpg'>", "https://host.example/u.jpg"),
+        (
+            '<!-- <meta property="og:image" content="/no.jpg"> --><img src="/y.jpg">',
+            "https://host.example/y.jpg",
+        ),
+        (
+            '<script>var s = \'<meta property="og:image" content="/no.jpg">\';</script>'
+            "<img src=/y.jpg>",
+            "https://host.example/y.jpg",
+        ),
+        (
+            '<meta property="og:image" content="/x.jpg?a=1&amp;b=2">',
+            "https://host.example/x.jpg?a=1&b=2",
+        ),
+        ('<meta property="og:image" content="/open.jpg', None),
+        ("<img src=/a.jpg", None),
+        ("<!-- never closed <img src=/a.jpg>", None),
+    ],
+)
+def test_tokenizer_corners(html: str, expected: str | None) -> None:
+    assert extract_image_url(html.encode(), PAGE) == expected

@@ -14,7 +14,9 @@ from PIL import Image
 from bots.bootstrap import App, build_app
 from core.model import Attachment, IncomingReport, ReporterRef
 from tests.conftest import make_settings
-from tests.pictures import ORIGINAL, SHRUNK, UNRELATED
+from tests.media.photos import original_edited_unrelated
+
+ORIGINAL, SHRUNK, UNRELATED = original_edited_unrelated()  # scikit-image photos
 
 
 def fan(n: int | str) -> ReporterRef:

@@ -1,0 +1,155 @@
+"""A bounded pool of killable worker processes for decoding, hashing and HTML parsing.
+
+Decoding a hostile picture or scanning a crafted page must never stall the event loop
+nor grow the bot's memory, so both run in worker processes (:mod:`pebble`'s
+``ProcessPool``):
+
+* at most ``workers`` items run at once; the rest wait in the pool's queue;
+* each item has a time budget: a worker past it is killed and replaced, and the item
+  fails with :class:`~core.errors.MediaError`;
+* each worker has a memory budget (``RLIMIT_AS``, above what it maps at start): a decode
+  that would exceed it raises ``MemoryError`` inside the worker
+  (:class:`~core.errors.MediaTooLarge`), and a worker that dies all the same is replaced
+  (:class:`~core.errors.MediaError`);
+* workers start from a ``forkserver`` (``spawn`` where there is none), never by forking
+  the bot process with its event loop and threads.
+
+The pool starts on first use and :meth:`MediaWorkers.close` stops it (and its workers).
+Bytes travel to the worker over a pipe and live only in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import multiprocessing
+import resource
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pebble import ProcessExpired, ProcessPool
+
+from core.errors import MediaError, MediaTooLarge
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+DEFAULT_WORKERS = 2
+DEFAULT_TIMEOUT = 20.0
+DEFAULT_MEMORY_MB = 1024
+_MAX_TASKS_PER_WORKER = 500  # recycle workers now and then: no slow growth from fragmentation
+_PRELOAD = ["core.media.hashing", "core.media.html"]
+
+
+def _start_context() -> multiprocessing.context.BaseContext:
+    """``forkserver`` (workers fork from a clean, preloaded server), else ``spawn``."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _limit_worker(memory_bytes: int) -> None:
+    """Worker initializer: allow ``memory_bytes`` of address space beyond what the worker
+    maps at start (libraries' reservations, e.g. OpenBLAS's per-core buffers, vary by
+    machine and would otherwise eat a fixed cap)."""
+    if memory_bytes > 0:
+        limit = _mapped_bytes() + memory_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _mapped_bytes() -> int:
+    """This process's virtual memory size (0 where /proc is missing)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _caller_cancelled() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
+class MediaWorkers:
+    """Run media tasks in a bounded pool of worker processes with time and memory budgets."""
+
+    def __init__(
+        self,
+        workers: int = DEFAULT_WORKERS,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+    ) -> None:
+        """``workers`` processes at most; ``timeout`` seconds and ``memory_mb`` MB of address
+        space (beyond a fresh worker's) per item (0 for no memory cap)."""
+        self.workers = max(1, workers)
+        self.timeout = timeout
+        self.memory_bytes = max(0, memory_mb) * 1024 * 1024
+        self._pool: ProcessPool | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def _get_pool(self) -> ProcessPool:
+        with self._lock:
+            if self._closed:
+                raise MediaError("media processing is shutting down")
+            if self._pool is None:
+                self._pool = ProcessPool(
+                    max_workers=self.workers,
+                    max_tasks=_MAX_TASKS_PER_WORKER,
+                    initializer=_limit_worker,
+                    initargs=(self.memory_bytes,),
+                    context=_start_context(),
+                )
+            return self._pool
+
+    async def run(self, task: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``task(*args, **kwargs)`` in a worker; its own :class:`MediaError` passes through.
+
+        ``task`` must be importable by name (a module-level function).  A worker that
+        runs out of time or dies is replaced and the item fails with a
+        :class:`MediaError`; cancelling the caller kills the worker running the item.
+        """
+        future_pool = self._get_pool()
+        future = future_pool.schedule(task, args=args, kwargs=kwargs, timeout=self.timeout)
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            if future.cancelled() and not _caller_cancelled():  # the pool was stopped
+                raise MediaError("media processing is shutting down") from None
+            future.cancel()
+            raise
+        except concurrent.futures.TimeoutError:
+            log.warning("a media item took more than %.0f s; its worker was stopped", self.timeout)
+            raise MediaError("the picture took too long to process") from None
+        except ProcessExpired as error:
+            log.warning("a media worker died (exit code %s); it was replaced", error.exitcode)
+            raise MediaError("the picture could not be processed") from None
+        except concurrent.futures.BrokenExecutor:
+            log.error("the media worker pool broke; it is restarted on the next item")
+            with self._lock:
+                if self._pool is future_pool:
+                    self._pool = None
+            raise MediaError("the picture could not be processed") from None
+        except MemoryError:
+            raise MediaTooLarge("the picture needs too much memory to decode") from None
+
+    async def close(self) -> None:
+        """Stop the pool and wait for its workers to exit (running items are cancelled)."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.stop()
+            await asyncio.to_thread(pool.join, 10)
+
+    @property
+    def started(self) -> bool:
+        """Whether worker processes have been started."""
+        return self._pool is not None
