@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -27,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import update
 
+from bench.machine import describe_machine
 from bots.bootstrap import build_app
 from core.escalation.agent import AgentOfRecord
 from core.model import IncomingReport, ReporterRef
@@ -132,15 +131,7 @@ async def main() -> None:
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    print(f"machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}")
+    print(describe_machine())
     with SmtpServer() as server, tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         _print(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -21,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.machine import describe_machine
 from bots.bootstrap import build_app
 from core.model import IncomingReport, ReporterRef
 from core.settings import Settings
@@ -108,15 +108,7 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    print(f"machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}")
+    print(describe_machine())
     with tempfile.TemporaryDirectory() as tmp:
         figures = await _run(f"sqlite+aiosqlite:///{tmp}/bench.db", args.reports, args.concurrency)
         _print("SQLite", figures, args.reports, args.concurrency)
