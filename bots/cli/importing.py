@@ -173,7 +173,10 @@ def import_(
         bool, typer.Option("--no-fetch", help="Do not fetch the pictures behind the links.")
     ] = False,
 ) -> None:
-    """Import links from a file; a link you imported before (from any file) is not counted again."""
+    """Import links from a file: a URL a line, or CSV with a url column.
+
+    A link you imported before, from any file, is not recorded or counted again.
+    """
     from core.model import ReporterRef
 
     if not file.is_file():
