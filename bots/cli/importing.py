@@ -179,9 +179,11 @@ def import_(
     """
     from core.model import ReporterRef
 
-    if not file.is_file():
-        say_error(f"cannot read {file}: no such file")
-        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        file.open("rb").close()
+    except OSError as err:
+        say_error(f"cannot read {file}: {err.strerror or 'not a readable file'}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     config = import_settings(no_fetch)
     reader = ImportReader(file)
     who = ReporterRef("cli", reporter or whoami())
