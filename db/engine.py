@@ -124,6 +124,8 @@ def describe_database_error(error: BaseException, url: str | None = None) -> str
         reason = "unknown host"
     elif isinstance(cause, ConnectionError | TimeoutError):
         reason = cause.strerror or type(cause).__name__
+    elif isinstance(cause, FileNotFoundError | PermissionError | IsADirectoryError):
+        reason = None  # a local file the command reads, not the database
     elif isinstance(cause, OSError) and cause.errno is not None:
         reason = cause.strerror or str(cause)
     elif isinstance(cause, sqlite3.OperationalError) and "unable to open" in str(cause):

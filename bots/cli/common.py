@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
@@ -93,8 +93,3 @@ def run_database_work(main: Callable[[], Awaitable[T]]) -> T:
         if message is None:
             raise
         raise fail(message) from None
-
-
-def die(message: str) -> NoReturn:
-    """Print one error line and exit 2."""
-    raise fail(message)

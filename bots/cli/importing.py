@@ -173,12 +173,17 @@ def import_(
         bool, typer.Option("--no-fetch", help="Do not fetch the pictures behind the links.")
     ] = False,
 ) -> None:
-    """Import links from a file; a link you imported before (from any file) is not counted again."""
+    """Import links from a file: a URL a line, or CSV with a url column.
+
+    A link you imported before, from any file, is not recorded or counted again.
+    """
     from core.model import ReporterRef
 
-    if not file.is_file():
-        say_error(f"cannot read {file}: no such file")
-        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        file.open("rb").close()
+    except OSError as err:
+        say_error(f"cannot read {file}: {err.strerror or 'not a readable file'}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     config = import_settings(no_fetch)
     reader = ImportReader(file)
     who = ReporterRef("cli", reporter or whoami())

@@ -39,7 +39,10 @@ def purge(
         typer.Option(min=0, help="Closed for longer than this (default: retention_days)."),
     ] = None,
 ) -> None:
-    """Delete links, notes, hashes and reporter ids of dismissed and merged cases (cron this)."""
+    """Purge the evidence of long-closed cases (cron this).
+
+    Deletes links, notes, hashes and reporter ids of dismissed and merged cases.
+    """
 
     async def work(application: App) -> PurgeResult:
         from datetime import UTC, datetime, timedelta
@@ -61,7 +64,7 @@ def forget(
     platform: Annotated[str, typer.Argument(help=", ".join(REPORTER_PLATFORMS) + ".")],
     user_id: Annotated[str, typer.Argument(help="The person's account id on that platform.")],
 ) -> None:
-    """Detach a person's account from all their reports (a deletion request)."""
+    """Detach an account from all its reports (a deletion request)."""
     from core.model import ReporterRef
 
     platform = platform.strip().lower()

@@ -32,7 +32,10 @@ def report(
     anonymous: Annotated[bool, typer.Option(help="Hide the reporter from moderators.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Report links and pictures; each is committed before it is acknowledged."""
+    """Report links and pictures.
+
+    Each is committed before it is acknowledged; bad links write nothing.
+    """
     from core.errors import InvalidLink, MediaError
     from core.model import Attachment
     from core.urls import canonicalize, default_registry
@@ -135,7 +138,7 @@ def url(
     urls: Annotated[list[str], typer.Argument(help="Links, or - to read one per line from stdin.")],
     as_json: JsonOption = False,
 ) -> None:
-    """Show the canonical form, dedupe key and platform of links (no database)."""
+    """Show links' canonical form, dedupe key and platform (no database)."""
     from core.errors import InvalidLink
     from core.urls import canonicalize, default_registry
 

@@ -18,7 +18,10 @@ ADAPTERS = ("discord", "telegram")
 def chat(
     creator: Annotated[str | None, typer.Option(help="Creator to report for.")] = None,
 ) -> None:
-    """Chat with the bot in this terminal (the embedded SQLite database by default)."""
+    """Chat with the bot in this terminal.
+
+    Uses the configured database (the embedded SQLite file by default).
+    """
 
     async def work(application: App) -> None:
         from bots.console import ConsoleChat

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import pty
 import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -164,3 +168,42 @@ async def test_no_fetch_turns_fetching_off_for_the_import_only(
     assert asked == []
     await run(no_fetch=False, prefix="fetched")
     assert sorted(asked) == ["/0.jpg", "/1.jpg", "/2.jpg"]
+
+
+def test_a_progress_bar_only_on_a_terminal(tmp_path: Path, sqlite_url: str) -> None:
+    links = tmp_path / "links.txt"
+    links.write_text("".join(f"https://example.com/{n}\n" for n in range(2000)))
+    environment = {
+        **os.environ,
+        "LEAKDESK_DATABASE_URL": sqlite_url,
+        "LEAKDESK_FETCH_MEDIA": "false",
+        "TERM": "xterm",
+        "COLUMNS": "100",
+    }
+    terminal, stderr_side = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bots.cli", "import", str(links)],
+        stdout=subprocess.PIPE,
+        stderr=stderr_side,
+        env=environment,
+        cwd=tmp_path,
+    )
+    os.close(stderr_side)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # the process closed its end
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    out, _ = process.communicate(timeout=120)
+    os.close(terminal)
+    assert process.returncode == 0
+    assert _counts(out.decode())["new"] == 2000
+    screen = drawn.decode(errors="replace")
+    assert "importing" in screen and "links" in screen and "%" in screen
+
+    piped = leakdesk("import", str(links), db=sqlite_url, cwd=tmp_path)
+    assert piped.returncode == 0 and piped.stderr == ""  # not a terminal: no bar
