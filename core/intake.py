@@ -101,6 +101,11 @@ class IntakeService:
         self._registry = registry or default_registry()
         self._media = media
 
+    @property
+    def registry(self) -> Registry:
+        """The platform registry links are canonicalized with (and its allowed networks)."""
+        return self._registry
+
     def _canonical_links(
         self, report: IncomingReport
     ) -> tuple[list[CanonicalLink], list[Rejected], dict[str, list[str]]]:

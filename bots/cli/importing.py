@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bots.cli.common import EXIT_BAD_INPUT, say_error, settings, whoami, with_app
+from bots.cli.common import EXIT_BAD_INPUT, say_error, whoami, with_app
 from bots.cli.import_file import ImportLine, ImportReader
 
 if TYPE_CHECKING:
     from bots.bootstrap import App
     from core.model import ReporterRef, ReportOutcome
-    from core.settings import Settings
 
 #: Reports in flight at once; the writer commits them in batches (``writer_max_batch``).
 CONCURRENT_SUBMISSIONS = 128
@@ -72,13 +71,14 @@ class ImportTally:
         )
 
 
-def submission_id(creator: str, reporter: ReporterRef, key: str) -> str:
-    """The same link (any disguise) from the same reporter for the same creator: the same id.
+def submission_id(run: str, creator: str, reporter: ReporterRef, key: str) -> str:
+    """One import run's id for a link (any disguise) from a reporter for a creator.
 
-    Re-importing a link is then a redelivery, whatever file or line it came from.
+    A link the same reporter imported before, in another run and from whatever file, is
+    then a new submission of a known link: recorded once, counted as already imported.
     """
     digest = hashlib.sha256(f"{creator}\n{reporter}\n{key}".encode()).hexdigest()
-    return f"import:{digest[:32]}"
+    return f"import:{run}:{digest[:32]}"
 
 
 def _progress(reader: ImportReader) -> tuple[AbstractContextManager[Any], Any]:
@@ -99,30 +99,42 @@ def _progress(reader: ImportReader) -> tuple[AbstractContextManager[Any], Any]:
 
 
 async def import_links(
-    application: App, reader: ImportReader, creator: str, reporter: ReporterRef
+    application: App,
+    reader: ImportReader,
+    creator: str,
+    reporter: ReporterRef,
+    *,
+    fetch_pictures: bool = True,
 ) -> ImportTally:
-    """Submit every link of ``reader`` as its own report, many at once; returns the tally."""
+    """Submit every link of ``reader`` as its own report, many at once; returns the tally.
+
+    The pictures behind new links are queued for the bots' picture pool, never fetched
+    here; ``fetch_pictures=False`` (``--no-fetch``) marks them never to be fetched.
+    """
     import asyncio
+    import uuid
 
     from core.errors import InvalidLink
     from core.model import IncomingReport, Origin
-    from core.urls import canonicalize, default_registry
+    from core.urls import canonicalize
 
-    registry = default_registry(application.settings.platforms_file)
+    registry = application.intake.registry
     tally = ImportTally()
     queue: asyncio.Queue[ImportLine | None] = asyncio.Queue(maxsize=CONCURRENT_SUBMISSIONS * 2)
     bar, show = _progress(reader)
 
     seen: set[str] = set()  # this file's links so far: a repeat is not submitted again
+    run = uuid.uuid4().hex[:12]
+    new_keys: list[str] = []
 
     async def submit(line: ImportLine) -> None:
         try:
             link = canonicalize(line.url, registry)
-            submission = submission_id(creator, reporter, link.key)
-            if submission in seen:
+            if link.key in seen:
                 tally.already_imported += 1
                 return
-            seen.add(submission)
+            seen.add(link.key)
+            submission = submission_id(run, creator, reporter, link.key)
             result = await application.intake.submit(
                 IncomingReport(
                     reporter=reporter,
@@ -137,6 +149,8 @@ async def import_links(
             return
         for outcome in result.outcomes:
             tally.count(outcome)
+            if outcome.new_case and outcome.link_key:
+                new_keys.append(outcome.link_key)
         if show is not None:
             show(tally.links)
 
@@ -155,12 +169,10 @@ async def import_links(
                     await queue.put(None)
         except ExceptionGroup as failed:  # the first real error, e.g. the database went away
             raise failed.exceptions[0] from None
+    if not fetch_pictures:
+        for start in range(0, len(new_keys), 500):
+            await application.pictures.store.skip(creator, new_keys[start : start + 500])
     return tally
-
-
-def import_settings(no_fetch: bool) -> Settings:
-    """The settings of an import; ``--no-fetch`` turns picture fetching off for its app only."""
-    return settings(fetch_media=False) if no_fetch else settings()
 
 
 def import_(
@@ -170,7 +182,8 @@ def import_(
         str | None, typer.Option(help="Reporter id (default: your user); keep it for re-imports.")
     ] = None,
     no_fetch: Annotated[
-        bool, typer.Option("--no-fetch", help="Do not fetch the pictures behind the links.")
+        bool,
+        typer.Option("--no-fetch", help="Never fetch the pictures behind these links."),
     ] = False,
 ) -> None:
     """Import links from a file: a URL a line, or CSV with a url column.
@@ -184,15 +197,14 @@ def import_(
     except OSError as err:
         say_error(f"cannot read {file}: {err.strerror or 'not a readable file'}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    config = import_settings(no_fetch)
     reader = ImportReader(file)
     who = ReporterRef("cli", reporter or whoami())
 
     async def work(application: App) -> ImportTally:
         chosen = creator or application.settings.default_creator
-        return await import_links(application, reader, chosen, who)
+        return await import_links(application, reader, chosen, who, fetch_pictures=not no_fetch)
 
-    tally = with_app(work, config=config)
+    tally = with_app(work)
     typer.echo(tally.summary())
     if tally.invalid:
         say_error(f"{tally.invalid_summary()} skipped")

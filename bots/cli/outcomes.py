@@ -27,6 +27,7 @@ class OutcomeRow:
     already_reported: bool
     duplicate_of: str | None
     reopened: bool
+    possible_duplicate_of: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The row as a JSON object."""
@@ -60,6 +61,7 @@ def _row(outcome: ReportOutcome, url: str | None, duplicate_of: str | None = Non
         already_reported=outcome.already_reported,
         duplicate_of=outcome.duplicate_of or duplicate_of,
         reopened=outcome.reopened,
+        possible_duplicate_of=outcome.possible_duplicate_of,
     )
 
 

@@ -20,6 +20,36 @@ CreatorOption = Annotated[str | None, typer.Option(help="Creator the leak depict
 ReporterOption = Annotated[str | None, typer.Option(help="Reporter id (default: your user).")]
 
 
+async def settle_pictures(application: App, result: IntakeResult, creator: str) -> IntakeResult:
+    """The result once the pictures behind its new links were fetched and matched."""
+    from dataclasses import replace
+
+    from core.intake import IntakeResult
+
+    new = [o for o in result.outcomes if o.new_case and o.link_key]
+    if not new or not application.pictures.enabled:
+        return result
+    jobs = await application.pictures.settle(creator, [o.link_key for o in new if o.link_key])
+    outcomes = []
+    for outcome in result.outcomes:
+        job = jobs.get(outcome.link_key or "") if outcome in new else None
+        if job is not None and job.state in ("done", "failed"):
+            joined = job.case_code != outcome.case_code
+            outcome = replace(
+                outcome,
+                case_code=job.case_code,
+                new_case=not joined,
+                matched_by=job.matched_by if joined else None,
+                distance=job.distance if job.matched_by else None,
+                media_error=job.error,
+                possible_duplicate_of=None
+                if joined or not job.matched_by
+                else job.matched_case_code,
+            )
+        outcomes.append(outcome)
+    return IntakeResult(outcomes, result.rejected)
+
+
 def report(
     urls: Annotated[list[str] | None, typer.Argument(help="Links to report.")] = None,
     files: Annotated[
@@ -31,10 +61,16 @@ def report(
     note: Annotated[str, typer.Option(help="A note for the moderators.")] = "",
     anonymous: Annotated[bool, typer.Option(help="Hide the reporter from moderators.")] = False,
     as_json: JsonOption = False,
+    no_wait: Annotated[
+        bool,
+        typer.Option("--no-wait", help="Queue the pictures behind new links; do not wait."),
+    ] = False,
 ) -> None:
     """Report links and pictures.
 
-    Each is committed before it is acknowledged; bad links write nothing.
+    Each is committed before it is acknowledged; bad links write nothing. The picture
+    behind a new link is then fetched and matched, and the command waits for it (its
+    ``matched_by``, ``distance`` and ``media_error``) unless ``--no-wait``.
     """
     from core.errors import InvalidLink, MediaError
     from core.model import Attachment
@@ -44,7 +80,7 @@ def report(
     if not urls and not files:
         raise fail("give at least one link or --file")
     config = settings()
-    registry = default_registry(config.platforms_file)
+    registry = default_registry(config.platforms_file, config.fetch_allow_networks)
     for url in urls:  # validate everything first: bad input writes nothing
         try:
             canonicalize(url, registry)
@@ -71,7 +107,10 @@ def report(
                 creator=creator or application.settings.default_creator,
             )
             try:
-                return await application.intake.submit(incoming)
+                result = await application.intake.submit(incoming)
+                if no_wait:
+                    return result
+                return await settle_pictures(application, result, incoming.creator)
             except MediaError as err:  # every picture refused (and no link): say which, why
                 if urls:
                     raise
@@ -142,7 +181,8 @@ def url(
     from core.errors import InvalidLink
     from core.urls import canonicalize, default_registry
 
-    registry = default_registry(settings().platforms_file)
+    config = settings()
+    registry = default_registry(config.platforms_file, config.fetch_allow_networks)
     inputs = (line.rstrip("\r\n") for line in sys.stdin) if urls == ["-"] else iter(urls)
     failed = False
     for raw in inputs:

@@ -26,6 +26,7 @@ def chat(
     async def work(application: App) -> None:
         from bots.console import ConsoleChat
 
+        application.start_background()  # pictures behind links are matched while you chat
         await ConsoleChat(application, creator=creator).run()
 
     with_app(work, rate_limited=True)

@@ -52,7 +52,9 @@ class LeakdeskBot(commands.AutoShardedBot):
         self.settings = settings
         self._app = app
         self._owns_app = app is None
-        self.registry: Registry = default_registry(settings.platforms_file)
+        self.registry: Registry = default_registry(
+            settings.platforms_file, settings.fetch_allow_networks
+        )
         self.alerts = AdminAlerts(self)
         self.announcer = Announcer(self)
 

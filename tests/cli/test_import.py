@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from bots.bootstrap import build_app
+from bots.cli.common import settings
 from bots.cli.import_file import ImportLine, ImportReader
-from bots.cli.importing import import_links, import_settings, submission_id
+from bots.cli.importing import import_links, submission_id
 from core.model import ReporterRef
 from tests.cli.runner import leakdesk
 
@@ -51,9 +52,11 @@ def test_the_reader_takes_the_url_column_of_a_csv(tmp_path: Path) -> None:
 def test_the_submission_id_follows_the_link_not_the_file() -> None:
     ann, bob = ReporterRef("cli", "ann"), ReporterRef("cli", "bob")
     key = "k" * 64
-    assert submission_id("default", ann, key) == submission_id("default", ann, key)
-    assert submission_id("default", ann, key) != submission_id("default", bob, key)
-    assert submission_id("default", ann, key) != submission_id("other", ann, key)
+    assert submission_id("r1", "default", ann, key) == submission_id("r1", "default", ann, key)
+    assert submission_id("r1", "default", ann, key) != submission_id("r1", "default", bob, key)
+    assert submission_id("r1", "default", ann, key) != submission_id("r1", "other", ann, key)
+    # another run is another submission: the store then says "already reported"
+    assert submission_id("r1", "default", ann, key) != submission_id("r2", "default", ann, key)
 
 
 def _reports(tmp_path: Path, db: str) -> int:
@@ -135,39 +138,39 @@ async def loopback_resolver(host: str, port: int) -> list[str]:
     return ["127.0.0.1"]
 
 
-async def test_no_fetch_turns_fetching_off_for_the_import_only(
+async def test_an_import_queues_pictures_for_the_bots_and_no_fetch_skips_them(
     tmp_path: Path,
     sqlite_url: str,
     counting_server: tuple[int, list[str]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The import never waits for other people's web servers: it commits the links, and
+    a bot's picture pool fetches them later, except those imported with --no-fetch."""
     port, asked = counting_server
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LEAKDESK_DATABASE_URL", sqlite_url)
     monkeypatch.setenv("LEAKDESK_FETCH_MEDIA", "true")
     monkeypatch.setenv("LEAKDESK_FETCH_ALLOW_NETWORKS", "127.0.0.1/32")
     who = ReporterRef("cli", "ops")
-
-    async def run(no_fetch: bool, prefix: str) -> None:
-        links = tmp_path / f"{prefix}.txt"
-        links.write_text("".join(f"http://{prefix}.example:{port}/{n}.jpg\n" for n in range(3)))
-        config = import_settings(no_fetch)
-        assert config.fetch_media is (not no_fetch)
-        app = await build_app(config, rate_limited=False, resolver=loopback_resolver)
-        try:
-            tally = await import_links(app, ImportReader(links), "default", who)
+    app = await build_app(settings(), rate_limited=False, resolver=loopback_resolver)
+    try:
+        for prefix, fetch in (("quiet", False), ("fetched", True)):
+            links = tmp_path / f"{prefix}.txt"
+            links.write_text("".join(f"http://{prefix}.example:{port}/{n}.jpg\n" for n in range(3)))
+            tally = await import_links(
+                app, ImportReader(links), "default", who, fetch_pictures=fetch
+            )
             assert tally.new_cases == 3
-            for _ in range(100):  # fetches may run after the commit: wait for them
-                if no_fetch or len(asked) >= 3:
-                    break
-                await asyncio.sleep(0.05)
-        finally:
-            await app.close()
-
-    await run(no_fetch=True, prefix="quiet")
-    assert asked == []
-    await run(no_fetch=False, prefix="fetched")
-    assert sorted(asked) == ["/0.jpg", "/1.jpg", "/2.jpg"]
+        assert asked == []  # the import itself fetched nothing
+        app.start_background()  # what a running bot does
+        for _ in range(200):
+            if len(asked) >= 3:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
+    finally:
+        await app.close()
+    assert sorted(asked) == ["/0.jpg", "/1.jpg", "/2.jpg"]  # only the links without --no-fetch
 
 
 def test_a_progress_bar_only_on_a_terminal(tmp_path: Path, sqlite_url: str) -> None:
