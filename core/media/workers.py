@@ -136,11 +136,13 @@ class MediaWorkers:
         runs out of time or dies is replaced and the item fails with a
         :class:`MediaError`; cancelling the caller kills the worker running the item.
         """
+        if self._closed:
+            raise MediaError("media processing is shutting down")
         if self.workers == 0:
             return await asyncio.to_thread(task, *args, **kwargs)
         loop = asyncio.get_running_loop()
         future_pool = self._pool
-        if future_pool is None or self._closed:
+        if future_pool is None:
             future_pool = await loop.run_in_executor(self._waiters, self._start_pool)
         future = future_pool.schedule(task, args=args, kwargs=kwargs, timeout=self.timeout)
         try:
