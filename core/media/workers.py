@@ -27,6 +27,7 @@ import multiprocessing
 import resource
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
@@ -40,6 +41,7 @@ T = TypeVar("T")
 DEFAULT_WORKERS = 2
 DEFAULT_TIMEOUT = 20.0
 DEFAULT_MEMORY_MB = 1024
+_WAITER_THREADS = 64  # items awaited at once; idle threads only wait on a condition
 _MAX_TASKS_PER_WORKER = 500  # recycle workers now and then: no slow growth from fragmentation
 _PRELOAD = ["core.media.hashing", "core.media.html"]
 
@@ -71,9 +73,18 @@ def _mapped_bytes() -> int:
         return 0
 
 
-def _caller_cancelled() -> bool:
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
+def _ready() -> bool:
+    """A no-op task: answered once a worker is up."""
+    return True
+
+
+def _result(future: concurrent.futures.Future[T]) -> T:
+    """Wait for a pool future in a waiter thread; a future cancelled by the pool's stop is a
+    :class:`MediaError`, not a cancellation of the caller."""
+    try:
+        return future.result()
+    except concurrent.futures.CancelledError:
+        raise MediaError("media processing is shutting down") from None
 
 
 class MediaWorkers:
@@ -87,26 +98,35 @@ class MediaWorkers:
         memory_mb: int = DEFAULT_MEMORY_MB,
     ) -> None:
         """``workers`` processes at most; ``timeout`` seconds and ``memory_mb`` MB of address
-        space (beyond a fresh worker's) per item (0 for no memory cap)."""
-        self.workers = max(1, workers)
+        space (beyond a fresh worker's) per item (0 for no memory cap).
+
+        ``workers=0`` runs items on a thread of this process instead, without isolation or
+        budgets: only for test harnesses that cannot host child processes (simcord's
+        virtual clock stops multiprocessing's waits), never for a bot facing the public."""
+        self.workers = max(0, workers)
         self.timeout = timeout
         self.memory_bytes = max(0, memory_mb) * 1024 * 1024
         self._pool: ProcessPool | None = None
+        self._waiters = ThreadPoolExecutor(_WAITER_THREADS, thread_name_prefix="media-wait")
         self._lock = threading.Lock()
         self._closed = False
 
-    def _get_pool(self) -> ProcessPool:
+    def _start_pool(self) -> ProcessPool:
+        """The running pool, started here if needed: called in a waiter thread, because
+        starting the forkserver and the workers blocks (about a second the first time)."""
         with self._lock:
             if self._closed:
                 raise MediaError("media processing is shutting down")
             if self._pool is None:
-                self._pool = ProcessPool(
+                pool = ProcessPool(
                     max_workers=self.workers,
                     max_tasks=_MAX_TASKS_PER_WORKER,
                     initializer=_limit_worker,
                     initargs=(self.memory_bytes,),
                     context=_start_context(),
                 )
+                pool.schedule(_ready).result()  # the workers are up
+                self._pool = pool
             return self._pool
 
     async def run(self, task: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -116,14 +136,21 @@ class MediaWorkers:
         runs out of time or dies is replaced and the item fails with a
         :class:`MediaError`; cancelling the caller kills the worker running the item.
         """
-        future_pool = self._get_pool()
+        if self._closed:
+            raise MediaError("media processing is shutting down")
+        if self.workers == 0:
+            return await asyncio.to_thread(task, *args, **kwargs)
+        loop = asyncio.get_running_loop()
+        future_pool = self._pool
+        if future_pool is None:
+            future_pool = await loop.run_in_executor(self._waiters, self._start_pool)
         future = future_pool.schedule(task, args=args, kwargs=kwargs, timeout=self.timeout)
         try:
-            return await asyncio.wrap_future(future)
+            # Awaited through an executor rather than asyncio.wrap_future, so that tools
+            # tracking a loop's outstanding work (simcord's settlement) see it as such.
+            return await loop.run_in_executor(self._waiters, _result, future)
         except asyncio.CancelledError:
-            if future.cancelled() and not _caller_cancelled():  # the pool was stopped
-                raise MediaError("media processing is shutting down") from None
-            future.cancel()
+            future.cancel()  # stops the worker running it; frees the waiting thread
             raise
         except concurrent.futures.TimeoutError:
             log.warning("a media item took more than %.0f s; its worker was stopped", self.timeout)
@@ -148,6 +175,7 @@ class MediaWorkers:
         if pool is not None:
             pool.stop()
             await asyncio.to_thread(pool.join, 10)
+        self._waiters.shutdown(wait=False)
 
     @property
     def started(self) -> bool:

@@ -46,7 +46,9 @@ def db_url(request: pytest.FixtureRequest) -> str:
 async def app(db_url: str, request: pytest.FixtureRequest) -> AsyncIterator[App]:
     """A wired application on a fresh database (settings from ``leakdesk_settings``)."""
     marker = request.node.get_closest_marker("leakdesk_settings")
-    overrides = {"fetch_media": False, **(marker.kwargs if marker else {})}  # never the network
+    # never the network; pictures hashed on a thread (simcord's virtual clock stops
+    # multiprocessing's waits, so no worker processes here)
+    overrides = {"fetch_media": False, "media_workers": 0, **(marker.kwargs if marker else {})}
     application = await start_app(make_settings(db_url, **overrides))
     yield application
     await application.close()

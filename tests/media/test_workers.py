@@ -134,3 +134,24 @@ async def test_the_matcher_hashes_attachments_in_its_pool() -> None:
     finally:
         await matcher.close()
     assert pool_processes() == []
+
+
+async def test_the_app_hashes_attachments_in_its_pool_and_stops_it_on_close(
+    sqlite_url: str,
+) -> None:
+    from bots.bootstrap import build_app
+    from core.model import Attachment, IncomingReport, ReporterRef
+    from tests.conftest import make_settings
+
+    app = await build_app(make_settings(sqlite_url, media_workers=1, media_timeout=15.0))
+    try:
+        assert app.media.workers.workers == 1 and app.media.workers.timeout == 15.0
+        report = IncomingReport(
+            ReporterRef("test", "1"), [], attachments=[Attachment(photo_jpeg("coins"), "a.jpg")]
+        )
+        outcome = (await app.intake.submit(report)).outcomes[0]
+        assert outcome.new_case and outcome.media_error is None
+        assert len(pool_processes()) == 1
+    finally:
+        await app.close()
+    assert pool_processes() == []
