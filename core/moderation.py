@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.errors import CaseNotFound, InvalidLink, NotPermitted
+from core.codes import normalize_case_code
+from core.errors import CaseNotFound, InvalidLink, InvalidTransition, NotPermitted
 from core.events import CaseChanged, EventBus
 from core.model import Actor, CaseStatus, CaseView
 from core.ports import CaseStore
 
 S = CaseStatus
 QUEUE_STATUSES = (S.OPEN, S.CLAIMED, S.CONFIRMED)
+ALL_STATUSES = tuple(CaseStatus)
 
 #: action -> (states it is allowed from, resulting state)
 TRANSITIONS: dict[str, tuple[tuple[CaseStatus, ...], CaseStatus]] = {
@@ -58,6 +60,8 @@ class ModerationService:
         if action == "dismiss" and not (reason and reason.strip()):
             raise InvalidLink("a dismissal needs a reason")
         allowed, to = TRANSITIONS[action]
+        if action == "reopen" and await self._merged_into_itself(code):
+            allowed = (*allowed, S.MERGED)  # repair what an old bug left behind
         view = await self._cases.transition(
             code,
             actor=actor.label,
@@ -70,11 +74,26 @@ class ModerationService:
         self._events.publish(CaseChanged(view.id, view.code, view.creator))
         return view
 
+    async def _merged_into_itself(self, code: str) -> bool:
+        view = await self._cases.get_case(code)
+        return view is not None and view.status == S.MERGED and view.merged_into == view.code
+
     async def merge(self, actor: Actor, source: str, target: str) -> CaseView:
-        """Fold case ``source`` into ``target``; the source's reporters join the target."""
+        """Fold case ``source`` into ``target``; the source's reporters join the target.
+
+        Codes are compared after normalisation (``ld-vq3jk7`` is ``LD-VQ3JK7``).  A target that
+        was itself merged resolves to the case it ended up in; a dismissed target is refused
+        (the store enforces both, and refuses a case merged into itself, atomically).
+        """
         self._require_moderator(actor)
-        if source == target:
-            raise InvalidLink("a case cannot be merged into itself")
-        view = await self._cases.merge(source, target, actor=actor.label, creator=actor.creator)
+        src, dst = normalize_case_code(source), normalize_case_code(target)
+        if src is None or dst is None:
+            raise InvalidLink("case codes look like LD-7KQ2MX")
+        if src == dst:
+            raise InvalidTransition("a case cannot be merged into itself")
+        view = await self._cases.merge(src, dst, actor=actor.label, creator=actor.creator)
         self._events.publish(CaseChanged(view.id, view.code, view.creator))
+        merged = await self._cases.get_case(src)
+        if merged is not None:  # its card now says where it went
+            self._events.publish(CaseChanged(merged.id, merged.code, merged.creator))
         return view

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import aliased
 
 from core.codes import normalize_case_code
 from core.errors import CaseNotFound, InvalidTransition
-from core.model import CaseStatus, CaseView, LinkView, ReporterRef
+from core.model import CaseStatus, CaseView, LinkView, NoteView, ReporterRef
 from db.notify import CASES_CHANNEL, notify
+from db.retention import FORGOTTEN_PLATFORM
 from db.tables import (
     actions_t,
     case_reporters_t,
@@ -27,6 +28,11 @@ from db.upsert import insert_ignore
 
 _merged = aliased(cases_t, name="merged")
 _dup = aliased(cases_t, name="dup")
+
+#: notes kept in a case view (the newest); older ones stay in the database
+MAX_NOTES = 20
+#: how many merges a target may have gone through before a merge into it is refused
+MAX_MERGE_HOPS = 32
 
 _CASE_COLUMNS = (
     cases_t.c.id,
@@ -59,7 +65,11 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _view(row: Row, links: Sequence[LinkView] = ()) -> CaseView:  # type: ignore[type-arg]
+def _view(
+    row: Row,  # type: ignore[type-arg]
+    links: Sequence[LinkView] = (),
+    notes: Sequence[NoteView] = (),
+) -> CaseView:
     return CaseView(
         id=row.id,
         code=row.code,
@@ -76,6 +86,7 @@ def _view(row: Row, links: Sequence[LinkView] = ()) -> CaseView:  # type: ignore
         reason=row.reason,
         merged_into=row.merged_code,
         possible_duplicate_of=row.dup_code,
+        notes=tuple(notes),
     )
 
 
@@ -97,6 +108,117 @@ async def _links(conn: AsyncConnection, case_ids: Sequence[int]) -> dict[int, li
     for case_id, url, canonical, host, platform in rows:
         result[case_id].append(LinkView(url, canonical, host, platform))
     return result
+
+
+async def _notes(conn: AsyncConnection, case_ids: Sequence[int]) -> dict[int, list[NoteView]]:
+    """The newest :data:`MAX_NOTES` distinct notes of each case, oldest first.
+
+    A note is shown once per reporter however many links of one report carried it; the
+    reporter is left out for anonymous reports (and for people who asked to be forgotten).
+    Deduplication and the per-case limit run in the database, so a case with thousands of
+    reports costs no more to show than one with twenty.
+    """
+    result: dict[int, list[NoteView]] = {cid: [] for cid in case_ids}
+    if not case_ids:
+        return result
+    r = reports_t.c
+    distinct = (
+        select(
+            r.case_id,
+            r.reporter_id,
+            r.note,
+            r.anonymous,
+            func.max(r.id).label("last_id"),
+            func.max(r.created_at).label("at"),
+        )
+        .where(r.case_id.in_(case_ids), r.note != "")
+        .group_by(r.case_id, r.reporter_id, r.note, r.anonymous)
+        .subquery()
+    )
+    newest = func.row_number().over(
+        partition_by=distinct.c.case_id, order_by=distinct.c.last_id.desc()
+    )
+    ranked = select(distinct, newest.label("rank")).subquery()
+    rows = await conn.execute(
+        select(
+            ranked.c.case_id,
+            ranked.c.note,
+            ranked.c.at,
+            ranked.c.anonymous,
+            reporters_t.c.platform,
+            reporters_t.c.platform_user_id,
+        )
+        .join(reporters_t, reporters_t.c.id == ranked.c.reporter_id)
+        .where(ranked.c.rank <= MAX_NOTES)
+        .order_by(ranked.c.case_id, ranked.c.last_id)
+    )
+    for case_id, text, at, anonymous, platform, user_id in rows:
+        shown = not anonymous and platform != FORGOTTEN_PLATFORM
+        reporter = f"{platform}:{user_id}" if shown else None
+        result[case_id].append(NoteView(text, _aware(at), reporter))
+    return result
+
+
+async def _details(
+    conn: AsyncConnection, case_ids: Sequence[int]
+) -> tuple[dict[int, list[LinkView]], dict[int, list[NoteView]]]:
+    return await _links(conn, case_ids), await _notes(conn, case_ids)
+
+
+async def _full_view(conn: AsyncConnection, row: Row) -> CaseView:  # type: ignore[type-arg]
+    links, notes = await _details(conn, [row.id])
+    return _view(row, links[row.id], notes[row.id])
+
+
+async def _lock(conn: AsyncConnection, where: ColumnElement[bool]) -> Row | None:  # type: ignore[type-arg]
+    """The case matching ``where``, locked for the transaction on PostgreSQL."""
+    query = (
+        select(
+            cases_t.c.id,
+            cases_t.c.code,
+            cases_t.c.status,
+            cases_t.c.claimed_by,
+            cases_t.c.merged_into_id,
+            creators_t.c.slug,
+        )
+        .join(creators_t, creators_t.c.id == cases_t.c.creator_id)
+        .where(where)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=cases_t)
+    return (await conn.execute(query)).first()
+
+
+async def _final_target(conn: AsyncConnection, case: Row) -> Row:  # type: ignore[type-arg]
+    """The case ``case`` ended up in after its merges (``case`` itself when not merged)."""
+    seen = {case.id}
+    while case.status == CaseStatus.MERGED.value and case.merged_into_id not in seen:
+        if len(seen) > MAX_MERGE_HOPS:
+            raise InvalidTransition(f"{case.code} went through too many merges")
+        following = await _lock(conn, cases_t.c.id == case.merged_into_id)
+        if following is None:
+            break
+        seen.add(following.id)
+        case = following
+    return case
+
+
+def _check_merge(src: Row, dst: Row, asked: str) -> None:  # type: ignore[type-arg]
+    """Refuse merges that would hide a case from the queue or fold it into itself."""
+    if src.id == dst.id:
+        if asked != src.code:
+            raise InvalidTransition(f"{asked} is already merged into {src.code}")
+        raise InvalidTransition(f"{src.code} cannot be merged into itself")
+    if src.slug != dst.slug:
+        raise InvalidTransition("cases of different creators cannot be merged")
+    if src.status == CaseStatus.MERGED.value:
+        raise InvalidTransition(f"{src.code} is already merged")
+    if dst.status == CaseStatus.MERGED.value:  # a loop left by an old bug
+        raise InvalidTransition(f"{dst.code} is merged into itself; /reopen it first")
+    if dst.status == CaseStatus.DISMISSED.value:
+        raise InvalidTransition(
+            f"{dst.code} is dismissed; /reopen it first, or merge it into {src.code}"
+        )
 
 
 class SqlCaseStore:
@@ -128,15 +250,11 @@ class SqlCaseStore:
         """The case with database id ``case_id``, with its links."""
         async with self._engine.connect() as conn:
             row = (await conn.execute(_case_query().where(cases_t.c.id == case_id))).first()
-            if row is None:
-                return None
-            return _view(row, (await _links(conn, [row.id]))[row.id])
+            return None if row is None else await _full_view(conn, row)
 
     async def _load(self, conn: AsyncConnection, code: str) -> CaseView | None:
         row = (await conn.execute(_case_query().where(cases_t.c.code == code))).first()
-        if row is None:
-            return None
-        return _view(row, (await _links(conn, [row.id]))[row.id])
+        return None if row is None else await _full_view(conn, row)
 
     async def list_cases(
         self, creator: str | None, statuses: Sequence[CaseStatus], limit: int = 50
@@ -148,8 +266,8 @@ class SqlCaseStore:
         query = query.order_by(cases_t.c.reporter_count.desc(), cases_t.c.first_seen).limit(limit)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-            links = await _links(conn, [r.id for r in rows])
-        return [_view(r, links[r.id]) for r in rows]
+            links, notes = await _details(conn, [r.id for r in rows])
+        return [_view(r, links[r.id], notes[r.id]) for r in rows]
 
     async def count_cases(self, creator: str | None = None) -> dict[str, int]:
         """Number of cases per status."""
@@ -161,16 +279,11 @@ class SqlCaseStore:
         async with self._engine.connect() as conn:
             return dict((await conn.execute(query)).all())
 
-    async def _locked_case(self, conn: AsyncConnection, code: str, creator: str | None) -> Row:  # type: ignore[type-arg]
+    async def _locked_case(
+        self, conn: AsyncConnection, code: str, creator: str | None
+    ) -> Row:  # type: ignore[type-arg]
         normalized = normalize_case_code(code)
-        query = (
-            select(cases_t.c.id, cases_t.c.status, cases_t.c.claimed_by, creators_t.c.slug)
-            .join(creators_t, creators_t.c.id == cases_t.c.creator_id)
-            .where(cases_t.c.code == normalized)
-        )
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update(of=cases_t)
-        row = (await conn.execute(query)).first() if normalized else None
+        row = await _lock(conn, cases_t.c.code == normalized) if normalized else None
         if row is None or (creator is not None and row.slug != creator):
             raise CaseNotFound(f"no case {code.strip()[:20]}")
         return row
@@ -199,6 +312,8 @@ class SqlCaseStore:
                 values["claimed_by"] = actor
             if action in ("dismiss", "reopen"):
                 values["reason"] = reason
+            if action == "reopen":
+                values["merged_into_id"] = None  # a case merged into itself, repaired
             await conn.execute(update(cases_t).where(cases_t.c.id == row.id).values(**values))
             await conn.execute(
                 insert(actions_t).values(
@@ -221,12 +336,18 @@ class SqlCaseStore:
     ) -> CaseView:
         """Fold ``source`` into ``target``: links, reports and distinct reporters move over."""
         async with self._engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # both rows in id order: no deadlock
+                codes = [normalize_case_code(source), normalize_case_code(target)]
+                await conn.execute(
+                    select(cases_t.c.id)
+                    .where(cases_t.c.code.in_([c for c in codes if c]))
+                    .order_by(cases_t.c.id)
+                    .with_for_update()
+                )
             src = await self._locked_case(conn, source, creator)
-            dst = await self._locked_case(conn, target, creator)
-            if CaseStatus(src.status) == CaseStatus.MERGED:
-                raise InvalidTransition("the source case is already merged")
-            if CaseStatus(dst.status) == CaseStatus.MERGED:
-                raise InvalidTransition("the target case is merged into another case")
+            asked = await self._locked_case(conn, target, creator)
+            dst = await _final_target(conn, asked)
+            _check_merge(src, dst, asked.code)
             await conn.execute(
                 update(links_t).where(links_t.c.case_id == src.id).values(case_id=dst.id)
             )
@@ -274,7 +395,7 @@ class SqlCaseStore:
                         "action": "merge",
                         "from_status": src.status,
                         "to_status": "merged",
-                        "reason": f"merged into {normalize_case_code(target)}",
+                        "reason": f"merged into {dst.code}",
                         "created_at": now,
                     },
                     {
@@ -283,14 +404,16 @@ class SqlCaseStore:
                         "action": "merge_in",
                         "from_status": dst.status,
                         "to_status": dst.status,
-                        "reason": f"absorbed {normalize_case_code(source)}",
+                        "reason": f"absorbed {src.code}",
                         "created_at": now,
                     },
                 ],
             )
-            view = await self._load(conn, normalize_case_code(target) or target)
-            assert view is not None
+            view = await self._load(conn, dst.code)
+            merged = await self._load(conn, src.code)
+            assert view is not None and merged is not None
             await self._announce(conn, view)
+            await self._announce(conn, merged)  # other processes update its card too
         return view
 
     async def case_reporters(self, code: str, include_anonymous: bool = False) -> list[ReporterRef]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.model import CaseStatus, ReporterRef
@@ -19,6 +19,12 @@ from db.tables import (
     reporters_t,
     reports_t,
 )
+
+#: the platform name a forgotten reporter's row is renamed to
+FORGOTTEN_PLATFORM = "forgotten"
+
+#: tables whose rows of a closed case are deleted by a purge
+_EVIDENCE_TABLES = (reports_t, links_t, media_t, posts_t, case_reporters_t)
 
 #: Closed states whose evidence is purged once old enough (the audit log and case row stay).
 PURGED_STATES = (CaseStatus.DISMISSED.value, CaseStatus.MERGED.value)
@@ -34,20 +40,40 @@ class PurgeResult:
     reporters: int
 
 
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 class SqlRetention:
     """Deletes what leakdesk no longer needs to keep."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
+    async def purge_older_than(self, days: int, *, now: datetime | None = None) -> PurgeResult:
+        """Purge cases dismissed or merged more than ``days`` days ago (see :meth:`purge_closed`).
+
+        Raises :class:`ValueError` when ``days`` is negative.
+        """
+        if days < 0:
+            raise ValueError("days must be 0 or more")
+        return await self.purge_closed((now or datetime.now(UTC)) - timedelta(days=days))
+
     async def purge_closed(self, before: datetime) -> PurgeResult:
         """Delete links, reports, hashes and posts of cases closed before ``before``.
 
         The case row (code, state, counts) and the moderators' audit log stay; reporters
-        left without any report are deleted.
+        left without any report are deleted.  Only what this run deleted is counted: a case
+        purged by an earlier run is not counted again.  Raises :class:`ValueError` when
+        ``before`` lies in the future (it would purge cases closed a moment ago).
         """
+        if _aware(before) > datetime.now(UTC):
+            raise ValueError("the purge cut-off lies in the future")
+        has_evidence = or_(
+            *(exists().where(table.c.case_id == cases_t.c.id) for table in _EVIDENCE_TABLES)
+        )
         closed = select(cases_t.c.id).where(
-            cases_t.c.status.in_(PURGED_STATES), cases_t.c.updated_at < before
+            cases_t.c.status.in_(PURGED_STATES), cases_t.c.updated_at < before, has_evidence
         )
         async with self._engine.begin() as conn:
             case_ids = list((await conn.execute(closed)).scalars())
@@ -89,6 +115,6 @@ class SqlRetention:
             await conn.execute(
                 update(reporters_t)
                 .where(reporters_t.c.id == rid)
-                .values(platform="forgotten", platform_user_id=uuid.uuid4().hex)
+                .values(platform=FORGOTTEN_PLATFORM, platform_user_id=uuid.uuid4().hex)
             )
         return count

@@ -18,7 +18,7 @@ from core.errors import (
 )
 from core.intake import IntakeService
 from core.model import PUBLIC_STATUS, Actor, CaseStatus, IncomingReport
-from core.moderation import QUEUE_STATUSES, ModerationService
+from core.moderation import ALL_STATUSES, QUEUE_STATUSES, ModerationService
 from core.ports import CaseStore, PrivacyStore
 from core.urls import extract_links
 from handlers.messages import (
@@ -136,14 +136,17 @@ class Handlers:
 
     @replies_on_error
     async def queue(self, actor: Actor, status: str | None = None) -> ReplyType:
-        """Moderators: the queue, optionally one status only."""
+        """Moderators: the queue, optionally one status only, or ``all``."""
         statuses = QUEUE_STATUSES
+        if status and status.strip().lower() == "all":
+            cases = await self.moderation.queue(actor, ALL_STATUSES)
+            return QueueListing(cases, "all")
         if status:
             try:
-                statuses = (CaseStatus(status.lower()),)
+                statuses = (CaseStatus(status.strip().lower()),)
             except ValueError:
                 return Problem(
-                    f"unknown status; use one of {', '.join(s.value for s in CaseStatus)}"
+                    f"unknown status; use one of {', '.join(s.value for s in CaseStatus)} or all"
                 )
         cases = await self.moderation.queue(actor, statuses)
         return QueueListing(cases, ", ".join(s.value for s in statuses))
@@ -158,7 +161,8 @@ class Handlers:
     @replies_on_error
     async def merge(self, actor: Actor, source: str, target: str) -> ReplyType:
         """Moderators: fold case ``source`` into ``target``."""
-        return CaseUpdated(await self.moderation.merge(actor, source, target), "merge")
+        view = await self.moderation.merge(actor, source, target)
+        return CaseUpdated(view, "merge", source=normalize_case_code(source))
 
     @replies_on_error
     async def show(self, actor: Actor, code: str) -> ReplyType:

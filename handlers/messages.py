@@ -70,6 +70,8 @@ class CaseUpdated:
 
     case: CaseView
     action: str
+    #: for a merge: the code of the case that was folded into ``case``
+    source: str | None = None
 
 
 @dataclass(frozen=True)

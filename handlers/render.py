@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import singledispatch
 
-from core.model import CaseView
+from core.model import CaseView, NoteView
 from core.urls import extract_links
 from handlers.messages import (
     CaseStatusReply,
@@ -30,8 +31,8 @@ If it is you in the images: StopNCII.org (adults) and NCMEC's Take It Down (unde
 
 MOD_HELP = """\
 Moderator commands:
-• /queue [status]: open, claimed and confirmed cases, most reported first
-• /show LD-…: one case with its links
+• /queue [status|all]: open, claimed and confirmed cases, most reported first
+• /show LD-…: one case with its links and notes
 • /claim LD-…, /confirm LD-…, /dismiss LD-… <reason>, /reopen LD-…
 • /merge LD-source LD-target: fold duplicates into one case"""
 
@@ -111,17 +112,60 @@ def _(reply: CaseStatusReply) -> str:
     return f"Case {reply.code}: {reply.status_text} ({reply.reporters} reporter(s))."
 
 
+#: a note in a case's details, and in a one-line listing
+NOTE_CHARS = 300
+LISTING_NOTE_CHARS = 80
+#: notes shown in a case's details (the newest)
+SHOWN_NOTES = 10
+
+
+def one_line(text: str, limit: int) -> str:
+    """Untrusted text as one safe line of at most ``limit`` characters.
+
+    Control and invisible formatting characters (bidi overrides, zero-width marks) are
+    dropped, so a note cannot fake extra lines or reorder what a moderator reads; runs of
+    whitespace become one space; a longer text is cut with "…".
+    """
+    kept = "".join(
+        " " if ch.isspace() else ch
+        for ch in text
+        if ch.isspace() or unicodedata.category(ch)[0] != "C"
+    )
+    folded = " ".join(kept.split())
+    return folded if len(folded) <= limit else folded[: limit - 1].rstrip() + "…"
+
+
+def note_line(note: NoteView, limit: int = NOTE_CHARS) -> str:
+    """``note from <reporter>: "<text>"``; an anonymous note names nobody."""
+    return f'note from {note.reporter or "an anonymous reporter"}: "{one_line(note.text, limit)}"'
+
+
+def evidence(case: CaseView) -> str:
+    """The case's first link, or what stands in for it when it has none."""
+    if case.links:
+        return case.links[0].url
+    if case.merged_into:
+        return f"merged into {case.merged_into}"
+    if case.host:  # a link case whose links were purged
+        return "(links purged)"
+    return "(picture only)"
+
+
 def case_line(case: CaseView) -> str:
     """One line for a case in a moderator listing (includes the link: moderators only)."""
-    link = case.links[0].url if case.links else "(picture only)"
     extra = f" +{len(case.links) - 1} more link(s)" if len(case.links) > 1 else ""
+    merged = f" merged into {case.merged_into}" if case.merged_into and case.links else ""
     dup = (
         f" possible duplicate of {case.possible_duplicate_of}" if case.possible_duplicate_of else ""
     )
     claimed = f" claimed by {case.claimed_by}" if case.claimed_by else ""
+    notes = ""
+    if case.notes:
+        more = f" (+{len(case.notes) - 1} more)" if len(case.notes) > 1 else ""
+        notes = f' · note: "{one_line(case.notes[-1].text, LISTING_NOTE_CHARS)}"{more}'
     return (
         f"{case.code} [{case.status.value}] {case.reporters} reporter(s) "
-        f"{case.platform or case.host or '-'}: {link}{extra}{claimed}{dup}"
+        f"{case.platform or case.host or '-'}: {evidence(case)}{extra}{merged}{claimed}{dup}{notes}"
     )
 
 
@@ -132,6 +176,18 @@ def _(reply: QueueListing) -> str:
     return "\n".join([f"Queue ({reply.status_filter}):", *(case_line(c) for c in reply.cases)])
 
 
+def case_details(case: CaseView) -> list[str]:
+    """The indented lines under a case's line: its other links, reason and notes."""
+    lines = [f"  link: {link.url}" for link in case.links[1:]]
+    if case.reason:
+        lines.append(f"  reason: {case.reason}")
+    shown = case.notes[-SHOWN_NOTES:]
+    if len(case.notes) > len(shown):
+        lines.append(f"  ({len(case.notes) - len(shown)} older note(s) not shown)")
+    lines += [f"  {note_line(note)}" for note in shown]
+    return lines
+
+
 @render_text.register
 def _(reply: CaseUpdated) -> str:
     case = reply.case
@@ -140,14 +196,10 @@ def _(reply: CaseUpdated) -> str:
         "confirm": "confirmed",
         "dismiss": "dismissed",
         "reopen": "reopened",
-        "merge": "merged",
+        "merge": f"merged {reply.source} into" if reply.source else "merged",
         "show": "case",
     }.get(reply.action, reply.action)
-    lines = [f"{verb}: {case_line(case)}"]
-    lines += [f"  link: {link.url}" for link in case.links[1:]]
-    if case.reason:
-        lines.append(f"  reason: {case.reason}")
-    return "\n".join(lines)
+    return "\n".join([f"{verb}: {case_line(case)}", *case_details(case)])
 
 
 @render_text.register

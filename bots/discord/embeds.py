@@ -6,9 +6,13 @@ import discord
 
 from core.model import CaseStatus, CaseView
 from handlers import QueueListing
-from handlers.render import case_line
+from handlers.render import case_line, evidence, one_line
 
 MAX_DESCRIPTION = 3800  # Discord allows 4096; keep room for the "more" line
+MAX_FIELD = 1024  # Discord's limit for one field value
+MAX_REASON = 500  # with the description and the notes, the card stays under Discord's 6,000
+MAX_NOTES = 1000
+NOTE_CHARS = 200
 COLOURS = {
     CaseStatus.OPEN: discord.Colour.blurple(),
     CaseStatus.CLAIMED: discord.Colour.gold(),
@@ -39,9 +43,23 @@ def _fit(lines: list[str], limit: int = MAX_DESCRIPTION) -> str:
     return "\n".join(kept)
 
 
+def escaped(text: str, limit: int) -> str:
+    """Untrusted text as one line for an embed: no markdown, no mentions, at most ``limit``."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(one_line(text, limit)))
+
+
+def notes_field(case: CaseView) -> str:
+    """The newest notes that fit in one field, newest first; anonymous ones name nobody."""
+    lines = []
+    for note in reversed(case.notes):
+        who = actor_mention(note.reporter) if note.reporter else "anonymous"
+        lines.append(f"{who}: {escaped(note.text, NOTE_CHARS)}")
+    return _fit(lines, MAX_NOTES)
+
+
 def case_embed(case: CaseView) -> discord.Embed:
     """The case card in the moderator channel: no image preview, links in the text only."""
-    links = [f"{n}. {link.url}" for n, link in enumerate(case.links, 1)] or ["(picture only)"]
+    links = [f"{n}. {link.url}" for n, link in enumerate(case.links, 1)] or [evidence(case)]
     embed = discord.Embed(
         title=f"Case {case.code}: {case.status.value}",
         description=_fit(["**Reported links**", *links]),
@@ -59,7 +77,9 @@ def case_embed(case: CaseView) -> discord.Embed:
     if case.merged_into:
         embed.add_field(name="Merged into", value=case.merged_into)
     if case.reason:
-        embed.add_field(name="Reason", value=case.reason[:1024], inline=False)
+        embed.add_field(name="Reason", value=case.reason[:MAX_REASON], inline=False)
+    if case.notes:
+        embed.add_field(name=f"Notes ({len(case.notes)})", value=notes_field(case), inline=False)
     embed.set_footer(text=FOOTER)
     return embed
 

@@ -8,12 +8,16 @@ from collections.abc import Iterator, Sequence
 
 from core.model import CaseView
 from handlers import HelpText, Problem, ReplyType, ReportReceived, render_text
+from handlers.render import note_line
 
 #: Telegram's limit for one message is 4096 characters; stay a little below it.
 MESSAGE_LIMIT = 4000
 #: links listed in a moderator post; the rest are behind /show
 POST_LINKS = 5
 LINK_CHARS = 400
+#: notes in a moderator post (the newest), each at most NOTE_CHARS; the rest are behind /show
+POST_NOTES = 3
+NOTE_CHARS = 200
 
 _STATUS_MARK = {
     "open": "🆕",
@@ -100,7 +104,7 @@ def announcement_text(case: CaseView) -> str:
     mark = _STATUS_MARK.get(case.status.value, "•")
     reporters = f"{case.reporters} reporter{'s' if case.reporters != 1 else ''}"
     lines = [f"{mark} {case.code} · {case.status.value} · {reporters} · {case.reports} report(s)"]
-    where = case.platform or case.host or "picture only"
+    where = case.platform or case.host or ("merged" if case.merged_into else "picture only")
     lines.append(f"where: {where}" + (f" ({case.host})" if case.host and case.platform else ""))
     lines += [f"link: {_shorten(link.url)}" for link in case.links[:POST_LINKS]]
     if len(case.links) > POST_LINKS:
@@ -113,6 +117,9 @@ def announcement_text(case: CaseView) -> str:
         lines.append(f"merged into {case.merged_into}")
     if case.possible_duplicate_of:
         lines.append(f"possible duplicate of {case.possible_duplicate_of}")
+    lines += [note_line(note, NOTE_CHARS) for note in case.notes[-POST_NOTES:]]
+    if len(case.notes) > POST_NOTES:
+        lines.append(f"+{len(case.notes) - POST_NOTES} more note(s): /show {case.code}")
     return "\n".join(lines)[:MESSAGE_LIMIT]
 
 

@@ -48,7 +48,16 @@ def test_file_url_is_derived_from_the_api_url():
     assert file_url_for("http://h/bot{token}") == "http://h/file/bot{token}"
 
 
-async def test_webhook_mode_records_a_redelivered_update_once(fake, sqlite_app):
+async def test_webhook_mode_records_a_redelivered_update_once(fake, sqlite_app, monkeypatch):
+    # PTB calls setWebhook *before* its webhook server listens, so "setWebhook was called"
+    # does not mean "updates can be posted": this test once posted in between (on a loaded
+    # machine) and got a refused connection.  A slow answer makes that window wide every
+    # time; the test waits for the command menu, which is set only once the server listens.
+    async def slow_set_webhook(params: dict[str, object]) -> bool:
+        await asyncio.sleep(0.3)
+        return True
+
+    monkeypatch.setattr(fake, "_api_setWebhook", slow_set_webhook, raising=False)
     port = free_port()
     settings = sqlite_app.settings.model_copy(update={
         "telegram_token": fake.token, "telegram_api_url": fake.api_url,
@@ -59,6 +68,7 @@ async def test_webhook_mode_records_a_redelivered_update_once(fake, sqlite_app):
     task = asyncio.create_task(serve(settings, sqlite_app, stop=stop))
     try:
         hook = (await fake.wait_call("setWebhook"))[0]
+        await fake.wait_call("setMyCommands", count=2)  # listening: start_webhook returned
         assert hook["url"] == settings.telegram_webhook_url
         assert hook["secret_token"] == webhook_secret(fake.token)
         update = {"update_id": 777, **dm(FAN, "https://leak.example/w/1")}
