@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bots.discord.embeds import queue_embed
-from bots.discord.escalation import OTHER, platform_preview
+from bots.discord.escalation import send_preview
 from bots.discord.replies import answer, reply_text
 from bots.discord.translate import resolve_caller
 from core.model import CaseStatus
@@ -22,7 +22,7 @@ STATUS_CHOICES = [app_commands.Choice(name=s.value, value=s.value) for s in Case
 
 
 class ModeratorCommands(commands.Cog):
-    """The queue and escalation previews; the core refuses anyone who is not a moderator."""
+    """The queue and escalation; the core refuses anyone who is not a moderator."""
 
     def __init__(self, bot: LeakdeskBot) -> None:
         self.bot = bot
@@ -43,21 +43,18 @@ class ModeratorCommands(commands.Cog):
             await answer(interaction, reply_text(reply))
 
     @app_commands.command(
-        name="escalate", description="Moderators: what would be escalated to a platform"
+        name="escalate", description="Moderators: send removal requests for confirmed cases"
     )
-    @app_commands.describe(platform="The platform, e.g. x, reddit, google (or 'other')")
+    @app_commands.describe(platform="Only this platform's recipients, e.g. x, reddit, google")
     @app_commands.guild_only()
     async def escalate(
-        self, interaction: discord.Interaction, platform: app_commands.Range[str, 1, 40]
+        self,
+        interaction: discord.Interaction,
+        platform: app_commands.Range[str, 1, 40] | None = None,
     ) -> None:
-        """``/escalate platform:<p>``: the confirmed cases of this creator on that platform."""
+        """``/escalate [platform]``: a private preview of recipients and URLs, then Confirm."""
         caller = await resolve_caller(self.bot, interaction)
-        reply = await self.bot.app.handlers.queue(caller.actor, CaseStatus.CONFIRMED.value)
-        if isinstance(reply, QueueListing):
-            text = platform_preview(reply.cases, platform.strip().lower(), self.bot.registry)
-            await answer(interaction, text)
-        else:
-            await answer(interaction, reply_text(reply))
+        await send_preview(self.bot, interaction, caller, platform)
 
     @escalate.autocomplete("platform")
     async def platform_choices(
@@ -70,6 +67,4 @@ class ModeratorCommands(commands.Cog):
             for p in self.bot.registry.platforms
             if typed in p.id or typed in p.name.lower()
         ]
-        if typed in OTHER:
-            found.append(app_commands.Choice(name="Other hosts", value=OTHER))
         return found[:25]
