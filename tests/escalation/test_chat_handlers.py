@@ -1,0 +1,99 @@
+"""The neutral escalation handlers the chat adapters use, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bots.bootstrap import App
+from core.escalation.agent import AgentOfRecord
+from core.model import Actor, IncomingReport, ReporterRef
+from handlers import Problem, Reply, render_text
+from handlers.escalation import (
+    EscalationBlocked,
+    EscalationDone,
+    EscalationHandlers,
+    EscalationPreview,
+    MarkedSent,
+    chunks,
+    packets_folder,
+)
+
+MODERATOR = Actor(ReporterRef("test", "mod"), is_moderator=True, creator="default")
+OTHER_MODERATOR = Actor(ReporterRef("test", "bob-mod"), is_moderator=True, creator="bob")
+FAN = Actor(ReporterRef("test", "fan"), creator="default")
+LINK = "https://x.com/leaker/status/1"
+
+
+def handlers_for(app: App, tmp_path: Path) -> EscalationHandlers:
+    return EscalationHandlers(
+        app.escalation,
+        app.escalations,
+        app.tracker,
+        {"x", "google", "reddit", "telegram"},
+        packets_dir=tmp_path / "packets",
+    )
+
+
+async def confirm(app: App, url: str) -> str:
+    result = await app.intake.submit(IncomingReport(ReporterRef("test", "fan"), [url]))
+    code = result.outcomes[0].case_code
+    await app.moderation.act(MODERATOR, "confirm", code)
+    return code
+
+
+async def test_preview_escalate_and_mark_sent_stay_within_the_creator(
+    app: App, tmp_path: Path
+) -> None:
+    handlers = handlers_for(app, tmp_path)
+    code = await confirm(app, LINK)
+
+    blocked = await handlers.preview(MODERATOR)
+    assert isinstance(blocked, EscalationBlocked) and "agent of record" in blocked.missing[0]
+    assert isinstance(await handlers.escalate(FAN), Problem)
+    unknown = await handlers.preview(MODERATOR, "nowhere")
+    assert isinstance(unknown, Problem) and "no recipient known for nowhere" in unknown.text
+
+    await app.escalations.set_agent(
+        AgentOfRecord("default", signer="Ava", email="ava@example.org", jurisdiction="US")
+    )
+    preview = await handlers.preview(MODERATOR, "X")
+    assert isinstance(preview, EscalationPreview)
+    assert [(r.id, r.urls, r.requests) for r in preview.recipients] == [("x-take-it-down", 1, 1)]
+    assert LINK not in render_text(preview)
+    assert await app.tracker.list("default") == []
+
+    done = await handlers.escalate(MODERATOR, "x")
+    assert isinstance(done, EscalationDone) and done.requests == 1 and done.sent is None
+    [form] = done.forms
+    assert Path(done.folder).parent == tmp_path / "packets" / "default"
+    assert dict(form.values)["URLs"] == LINK and form.case_codes == (code,)
+    again = await handlers.escalate(MODERATOR, "x")
+    assert isinstance(again, Reply) and "no new confirmed cases" in again.text
+
+    other = await handlers.mark_sent(OTHER_MODERATOR, form.request_key)
+    assert isinstance(other, Reply) and "already marked" in other.text
+    assert isinstance(await handlers.mark_sent(FAN, form.request_key), Problem)
+    [still] = await app.tracker.list("default")
+    assert still.status == "drafted"
+
+    marked = await handlers.mark_sent(MODERATOR, form.request_key)
+    assert isinstance(marked, MarkedSent) and marked.case_codes == (code,)
+    [sent] = await app.tracker.list("default")
+    assert sent.status == "sent" and sent.deadline_at is not None
+    twice = await handlers.mark_sent(MODERATOR, form.request_key)
+    assert isinstance(twice, Reply) and "already marked" in twice.text
+
+
+def test_packets_folder_is_per_creator_and_safe() -> None:
+    at = datetime(2026, 11, 28, 18, 0, 1, 5, tzinfo=UTC)
+    assert packets_folder("out", "alice", at) == Path("out/alice/20261128T180001000005Z")
+    assert packets_folder("out", "../etc", at).parent == Path("out/.._etc")
+
+
+def test_chunks_cut_at_line_ends_and_keep_everything() -> None:
+    text = "\n".join(f"line {n} " + "x" * 30 for n in range(50))
+    pieces = chunks(text, 200)
+    assert all(len(p) <= 200 for p in pieces)
+    assert "\n".join(pieces) == text
+    assert chunks("y" * 450, 200) == ["y" * 200, "y" * 200, "y" * 50]
