@@ -153,6 +153,7 @@ class EscalationButtons:
                 user.id,
                 render_text(form),
                 reply_markup=mark_sent_keyboard(form, group),
+                protect_content=True,  # holds the links: no forwarding or saving
             )
             if sent is None:
                 break

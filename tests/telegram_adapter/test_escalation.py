@@ -112,7 +112,7 @@ async def test_escalate_sends_mail_and_dms_forms_until_marked_sent(
         assert ON_X not in call["text"] and ON_TELEGRAM not in call["text"]
 
     forms = [c for c in fake.calls_to("sendMessage", chat_id=ADMIN) if "Mark sent" in buttons(c)]
-    assert len(forms) == 2
+    assert len(forms) == 2 and all(c["protect_content"] for c in forms)
     x_form = next(c for c in forms if c["text"].startswith("X: report"))
     assert "open https://help.x.com/forms/safety-and-sensitive-content/take-it-down" in (
         x_form["text"]
