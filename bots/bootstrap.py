@@ -33,6 +33,7 @@ from db.outbox import SqlOutbox
 from db.retention import SqlRetention
 from db.user_settings import SqlUserSettingsStore
 from handlers import Handlers
+from handlers.agent import AgentHandlers
 from handlers.escalation import EscalationHandlers
 
 
@@ -58,6 +59,7 @@ class App:
     outbox: SqlOutbox
     tracker: SqlEscalationTracker
     escalation_handlers: EscalationHandlers
+    agent_handlers: AgentHandlers
     listener: PgListener | None = None
 
     def mail_sender(self) -> OutboxSender | None:
@@ -213,6 +215,7 @@ async def build_app(
             {c.platform for c in channels},
             packets_dir=settings.packets_dir,
         ),
+        agent_handlers=AgentHandlers(escalations),
         listener=listener,
     )
     app.escalation_handlers.use_mail_sender(app.mail_sender)

@@ -32,9 +32,9 @@ log = logging.getLogger(__name__)
 BY_HAND = ("form", "in_app")
 #: how the agent of record is set (shown with what is missing)
 HOW_TO_SET = (
-    "The operator sets it with: leakdesk creator set {creator} --signer NAME --email EMAIL "
-    "[--address A] [--phone P] [--jurisdiction US|EU|UK|…] [--agent-of NAME --authority TEXT] "
-    "[--owns-content]"
+    "A moderator sets it with /agent (signer, email, jurisdiction, …), or the operator with: "
+    "leakdesk creator set {creator} --signer NAME --email EMAIL [--address A] [--phone P] "
+    "[--jurisdiction US|EU|UK|…] [--agent-of NAME --authority TEXT] [--owns-content]"
 )
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 

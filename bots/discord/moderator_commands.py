@@ -56,6 +56,53 @@ class ModeratorCommands(commands.Cog):
         caller = await resolve_caller(self.bot, interaction)
         await send_preview(self.bot, interaction, caller, platform)
 
+    @app_commands.command(
+        name="agent", description="Moderators: show or set who signs this creator's notices"
+    )
+    @app_commands.describe(
+        signer="Who signs (the creator, or an agent they authorised)",
+        email="Where platforms answer",
+        address="Postal address (DMCA needs it)",
+        phone="Phone (DMCA needs it)",
+        jurisdiction="US, EU, UK, DE, … (the signer's)",
+        agent_of="The depicted person's name when an agent signs",
+        authority="The agent's statement of authority",
+        owns_content="The creator owns the copyright (DMCA notices apply only then)",
+    )
+    @app_commands.guild_only()
+    async def agent(
+        self,
+        interaction: discord.Interaction,
+        signer: app_commands.Range[str, 1, 200] | None = None,
+        email: app_commands.Range[str, 3, 254] | None = None,
+        address: app_commands.Range[str, 1, 500] | None = None,
+        phone: app_commands.Range[str, 1, 50] | None = None,
+        jurisdiction: app_commands.Range[str, 2, 8] | None = None,
+        agent_of: app_commands.Range[str, 1, 200] | None = None,
+        authority: app_commands.Range[str, 1, 1000] | None = None,
+        owns_content: bool | None = None,
+    ) -> None:
+        """``/agent``: the agent of record; with options, change those fields."""
+        caller = await resolve_caller(self.bot, interaction)
+        values = {
+            name: value
+            for name, value in (
+                ("signer", signer),
+                ("email", email),
+                ("address", address),
+                ("phone", phone),
+                ("jurisdiction", jurisdiction),
+                ("agent_of", agent_of),
+                ("authority", authority),
+            )
+            if value is not None
+        }
+        if owns_content is not None:
+            values["owns_content"] = "yes" if owns_content else "no"
+        agents = self.bot.app.agent_handlers
+        reply = await (agents.set(caller.actor, values) if values else agents.show(caller.actor))
+        await answer(interaction, reply_text(reply))
+
     @escalate.autocomplete("platform")
     async def platform_choices(
         self, interaction: discord.Interaction, current: str

@@ -1,9 +1,10 @@
 """Moderator group commands: /bind, /queue, /show, /claim, /confirm, /dismiss, /reopen,
-/merge and /escalate.  Only the group's admins act as moderators."""
+/merge, /escalate and /agent.  Only the group's admins act as moderators."""
 
 from __future__ import annotations
 
 import logging
+import shlex
 
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
@@ -17,7 +18,8 @@ from bots.telegram.render import reply_text
 from bots.telegram.translate import PLATFORM, valid_creator
 from core.model import Actor, Origin
 from db.venues import VenueConfig
-from handlers import CaseUpdated, IncomingMessage
+from handlers import CaseUpdated, IncomingMessage, Problem, ReplyType
+from handlers.agent import USAGE, parse_pairs
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ class ModeratorHandlers:
         return [
             CommandHandler("bind", self.bind, filters=NEW),
             CommandHandler("escalate", self.escalate, filters=NEW),
+            CommandHandler("agent", self.agent, filters=NEW),
             CommandHandler(DISPATCHED, self.command, filters=NEW),
         ]
 
@@ -84,6 +87,28 @@ class ModeratorHandlers:
             return
         platform = context.args[0] if context.args else None
         await post_preview(self._deps, context, chat.id, actor, platform)
+
+    async def agent(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/agent: show the agent of record; /agent signer=… email=… …: set it."""
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None or update.effective_user is None:
+            return
+        actor = await self._actor(update, context)
+        if actor is None:
+            return
+        try:
+            words = shlex.split((message.text or "").partition(" ")[2])
+        except ValueError:
+            words = None
+        values = parse_pairs(words) if words is not None else None
+        agents = self._deps.app.agent_handlers
+        if values is None:
+            reply: ReplyType = Problem(USAGE)
+        elif not values:
+            reply = await agents.show(actor)
+        else:
+            reply = await agents.set(actor, values)
+        await send(context.bot, chat.id, reply_text(reply))
 
     async def bind(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/bind <creator>: make this group the creator's moderator group (group admins).

@@ -44,6 +44,7 @@ In this moderator group:
 • Dismiss asks for a reason: reply to my prompt, or use /dismiss LD-… <reason>
 • /escalate [platform]: recipients and URL counts, then Confirm writes the removal requests
   (mails are sent); each form to file by hand comes to you in a DM, with Mark sent
+• /agent: who signs the notices; /agent signer="…" email=… jurisdiction=US sets it
 • /bind <creator>: make a group a creator's moderator group (group admins)"""
 
 DISMISS_PROMPT = "Dismiss {code}: reply to this message with the reason (moderators only see it)."

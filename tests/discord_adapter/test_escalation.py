@@ -148,3 +148,34 @@ async def test_escalate_without_an_agent_lists_what_is_missing(
     assert refused.response is not None and "moderators" in refused.response.content
     assert not (tmp_path / "packets").exists()
     assert await app.tracker.list(CREATOR) == []
+
+
+async def test_moderators_set_the_agent_with_agent_then_escalate(
+    env: simcord.Env, app: App
+) -> None:
+    s = await server(env)
+    await confirmed_case(s, env)
+
+    refused = await s.fan.slash(s.general, "agent", signer="Mallory", email="m@example.org")
+    empty = await s.mod.slash(s.general, "agent")
+    bad = await s.mod.slash(s.general, "agent", signer="Alice", email="not-an-address")
+    agent_without_authority = await s.mod.slash(
+        s.general, "agent", signer="Ed Agent", email="ed@example.org", agent_of="Alice"
+    )
+    assert await app.escalations.agent(CREATOR) is None
+    saved = await s.mod.slash(
+        s.general, "agent", signer="Alice Example", email="alice@example.org", jurisdiction="us"
+    )
+    shown = await s.mod.slash(s.general, "agent")
+    preview = await s.mod.slash(s.general, "escalate")
+
+    assert refused.response is not None and "moderators" in refused.response.content
+    assert empty.response is not None and "no agent of record yet" in empty.response.content
+    assert bad.response is not None and "not an email address" in bad.response.content
+    assert agent_without_authority.response is not None
+    assert "authority" in agent_without_authority.response.content
+    assert saved.ephemeral and saved.response is not None and "Saved." in saved.response.content
+    assert shown.response is not None and "• jurisdiction: US" in shown.response.content
+    agent = await app.escalations.agent(CREATOR)
+    assert agent is not None and (agent.signer, agent.jurisdiction) == ("Alice Example", "US")
+    assert preview.response is not None and "Confirm" in buttons(preview.response)

@@ -173,3 +173,23 @@ async def test_cancel_writes_nothing_and_the_case_button_previews_its_platform(
 
     assert await sqlite_app.tracker.list(CREATOR) == []
     assert not (tmp_path / "packets").exists()
+
+
+async def test_agent_command_sets_the_agent_of_record(
+    fake: FakeBotApi, bot: Any, sqlite_app: App
+) -> None:
+    await bind_mod_group(sqlite_app, fake)
+
+    await fake.push(in_mod_group(OUTSIDER, "/agent signer=Mallory email=m@example.org"))
+    await said(fake, MOD, "⚠")
+    await fake.push(in_mod_group(ADMIN, '/agent signer="Dee Fault" email=dee@example.org '
+                                        "jurisdiction=us owns_content=yes"))  # fmt: skip
+    [saved] = await said(fake, MOD, "Saved. Agent of record of default")
+    await fake.push(in_mod_group(ADMIN, "/agent signer"))
+    [usage] = await said(fake, MOD, "⚠ usage: /agent")
+
+    assert "• signer: Dee Fault" in saved["text"] and "• jurisdiction: US" in saved["text"]
+    assert "owns_content: True" in saved["text"] and usage
+    agent = await sqlite_app.escalations.agent(CREATOR)
+    assert agent is not None
+    assert (agent.signer, agent.email, agent.owns_content) == ("Dee Fault", "dee@example.org", True)
