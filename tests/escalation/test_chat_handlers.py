@@ -9,6 +9,7 @@ from bots.bootstrap import App
 from core.escalation.agent import AgentOfRecord
 from core.model import Actor, IncomingReport, ReporterRef
 from handlers import Problem, Reply, render_text
+from handlers.agent import AgentHandlers, parse_pairs
 from handlers.escalation import (
     EscalationBlocked,
     EscalationDone,
@@ -97,3 +98,31 @@ def test_chunks_cut_at_line_ends_and_keep_everything() -> None:
     assert all(len(p) <= 200 for p in pieces)
     assert "\n".join(pieces) == text
     assert chunks("y" * 450, 200) == ["y" * 200, "y" * 200, "y" * 50]
+
+
+async def test_agent_is_set_field_by_field_with_the_clis_checks(app: App) -> None:
+    agents = AgentHandlers(app.escalations)
+
+    assert isinstance(await agents.set(FAN, {"signer": "M", "email": "m@x.org"}), Problem)
+    assert isinstance(await agents.set(MODERATOR, {"signer": "Ava"}), Problem)  # no email yet
+    unknown = await agents.set(MODERATOR, {"signer": "Ava", "email": "a@x.org", "ssn": "1"})
+    assert isinstance(unknown, Problem) and "ssn" in unknown.text
+    first = await agents.set(MODERATOR, {"signer": "Ava", "email": "a@x.org", "jurisdiction": "de"})
+    assert isinstance(first, Reply) and first.text.startswith("Saved.")
+    await agents.set(MODERATOR, {"phone": "+49 30 1234", "owns_content": "yes"})
+    no_authority = await agents.set(MODERATOR, {"agent_of": "Bea"})
+    assert isinstance(no_authority, Problem) and "authority" in no_authority.text
+
+    agent = await app.escalations.agent("default")
+    assert agent == AgentOfRecord(
+        "default", signer="Ava", email="a@x.org", phone="+49 30 1234", jurisdiction="DE",
+        owns_content=True,
+    )  # fmt: skip
+    assert await app.escalations.agent("bob") is None
+    shown = await agents.show(MODERATOR)
+    assert isinstance(shown, Reply) and "• phone: +49 30 1234" in shown.text
+    assert parse_pairs(["signer=Ann Lee", "Agent-Of=Bea"]) == {
+        "signer": "Ann Lee",
+        "agent_of": "Bea",
+    }
+    assert parse_pairs(["signer"]) is None
