@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 #: channel kinds a moderator files by hand (the bot cannot: captchas, accounts)
 BY_HAND = ("form", "in_app")
+#: forms handed out in the chat after one Confirm (the rest stay in the packets: form.txt);
+#: one X request per URL would otherwise flood the moderator after a large leak
+FORMS_IN_CHAT = 20
 #: how the agent of record is set (shown with what is missing)
 HOW_TO_SET = (
     "A moderator sets it with /agent (signer, email, jurisdiction, …), or the operator with: "
@@ -136,6 +139,8 @@ class EscalationDone:
     sent: DrainResult | None = None
     held: int = 0
     forms: tuple[FormRequest, ...] = field(default=())
+    #: form requests beyond :data:`FORMS_IN_CHAT`, only in the packets
+    more_forms: int = 0
 
 
 @dataclass(frozen=True)
@@ -268,8 +273,12 @@ class EscalationHandlers:
         assert agent is not None  # escalate() raised MissingFields otherwise
         forms = []
         entries: list[dict[str, object]] = summary["requests"]  # type: ignore[assignment]
+        by_hand = 0
         for request, entry in zip(plan.requests, entries, strict=True):
             if request.channel.kind in BY_HAND:
+                by_hand += 1
+                if by_hand > FORMS_IN_CHAT:
+                    continue
                 notice = (folder / str(entry["folder"]) / "notice.txt").read_text("utf-8")
                 forms.append(_form(request, notice, agent))
         log.info(
@@ -289,6 +298,7 @@ class EscalationHandlers:
             sent,
             held,
             tuple(forms),
+            by_hand - len(forms),
         )
 
     @replies_on_error
@@ -363,6 +373,11 @@ def _(reply: EscalationDone) -> str:
         lines.append(
             f"{len(reply.forms)} form(s) to file by hand: the values come to you privately, "
             "each with Mark sent."
+        )
+    if reply.more_forms:
+        lines.append(
+            f"{reply.more_forms} more form(s) are only in the packets (form.txt in each "
+            "request's folder); mark them with: leakdesk escalations mark ID… --sent"
         )
     return "\n".join(lines)
 

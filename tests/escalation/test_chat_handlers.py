@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
+import handlers.escalation as escalation_module
 from bots.bootstrap import App
 from core.escalation.agent import AgentOfRecord
 from core.model import Actor, IncomingReport, ReporterRef
@@ -126,3 +129,21 @@ async def test_agent_is_set_field_by_field_with_the_clis_checks(app: App) -> Non
         "agent_of": "Bea",
     }
     assert parse_pairs(["signer"]) is None
+
+
+async def test_a_large_escalation_hands_out_only_so_many_forms_in_the_chat(
+    app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(escalation_module, "FORMS_IN_CHAT", 2)
+    await app.escalations.set_agent(
+        AgentOfRecord("default", signer="Ava", email="ava@example.org", jurisdiction="US")
+    )
+    for n in range(3):
+        await confirm(app, f"https://x.com/leaker/status/{n + 10}")
+
+    done = await handlers_for(app, tmp_path).escalate(MODERATOR)
+
+    assert isinstance(done, EscalationDone)
+    assert done.requests == 4  # one X form per URL, one Google form for all three
+    assert len(done.forms) == 2 and done.more_forms == 2
+    assert "2 more form(s) are only in the packets" in render_text(done)
