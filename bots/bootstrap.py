@@ -34,6 +34,8 @@ from db.outbox import SqlOutbox
 from db.retention import SqlRetention
 from db.user_settings import SqlUserSettingsStore
 from handlers import Handlers
+from handlers.agent import AgentHandlers
+from handlers.escalation import EscalationHandlers
 
 
 @dataclass
@@ -57,6 +59,8 @@ class App:
     escalations: SqlEscalationStore
     outbox: SqlOutbox
     tracker: SqlEscalationTracker
+    escalation_handlers: EscalationHandlers
+    agent_handlers: AgentHandlers
     listener: PgListener | None = None
 
     def mail_sender(self) -> OutboxSender | None:
@@ -184,15 +188,19 @@ async def build_app(
     retention = SqlRetention(engine)
     user_settings = SqlUserSettingsStore(engine)
     escalations = SqlEscalationStore(engine)
+    channels = load_channels(settings.platforms_file)
     escalation = EscalationService(
         cases,
         escalations,
-        load_channels(settings.platforms_file),
+        channels,
         NoticeWriter(settings.notice_templates_dir),
         sender=settings.smtp_from,
         approvals=settings.escalation_approvals,
     )
-    return App(
+    tracker = SqlEscalationTracker(
+        engine, default_deadline_hours=settings.escalation_deadline_hours
+    )
+    app = App(
         settings=settings,
         engine=engine,
         events=events,
@@ -211,8 +219,16 @@ async def build_app(
         escalation=escalation,
         escalations=escalations,
         outbox=SqlOutbox(engine, default_deadline_hours=settings.escalation_deadline_hours),
-        tracker=SqlEscalationTracker(
-            engine, default_deadline_hours=settings.escalation_deadline_hours
+        tracker=tracker,
+        escalation_handlers=EscalationHandlers(
+            escalation,
+            escalations,
+            tracker,
+            {c.platform for c in channels},
+            packets_dir=settings.packets_dir,
         ),
+        agent_handlers=AgentHandlers(escalations),
         listener=listener,
     )
+    app.escalation_handlers.use_mail_sender(app.mail_sender)
+    return app

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     escalation_deadline_hours: float = 168.0
     # 2: every bulk send waits for a second moderator's approval (the audit log names both)
     escalation_approvals: int = 1
+    # where /escalate in the chat adapters writes its packets: <packets_dir>/<creator>/<time>
+    packets_dir: str = "packets"
 
     # group-commit writer
     writer_max_batch: int = 256

@@ -79,6 +79,22 @@ class SqlEscalationTracker:
             for r in rows
         ]
 
+    async def request_ids(
+        self, creator: str, request_key: str, *, statuses: Sequence[str] = ()
+    ) -> list[int]:
+        """Ids of the escalations of one request (its ``request_key``) of ``creator``."""
+        query = (
+            select(escalations_t.c.id)
+            .join(cases_t, cases_t.c.id == escalations_t.c.case_id)
+            .join(creators_t, creators_t.c.id == cases_t.c.creator_id)
+            .where(creators_t.c.slug == creator, escalations_t.c.request_key == request_key)
+            .order_by(escalations_t.c.id)
+        )
+        if statuses:
+            query = query.where(escalations_t.c.status.in_(list(statuses)))
+        async with self._engine.connect() as conn:
+            return list((await conn.execute(query)).scalars())
+
     async def closed_at(self, creator: str | None = None) -> dict[int, datetime]:
         """When each closed escalation (of ``creator``) was closed."""
         query = select(escalations_t.c.id, escalations_t.c.closed_at).where(

@@ -13,6 +13,7 @@ from bots.bootstrap import App, build_app
 from bots.discord.alerts import AdminAlerts
 from bots.discord.announcer import Announcer
 from bots.discord.dm import handle_dm
+from bots.discord.escalation import MarkSentButton
 from bots.discord.fan_commands import FanCommands
 from bots.discord.moderator_commands import ModeratorCommands
 from bots.discord.replies import SOMETHING_WENT_WRONG
@@ -73,7 +74,7 @@ class LeakdeskBot(commands.AutoShardedBot):
         await self.add_cog(FanCommands(self))
         await self.add_cog(ModeratorCommands(self))
         self.tree.add_command(LeakdeskGroup(self))
-        self.add_dynamic_items(CaseButton)
+        self.add_dynamic_items(CaseButton, MarkSentButton)
         self.app.events.subscribe(self.announcer.on_case_changed)
         await self.tree.sync()
 

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bots.discord.embeds import queue_embed
-from bots.discord.escalation import OTHER, platform_preview
+from bots.discord.escalation import send_preview
 from bots.discord.replies import answer, reply_text
 from bots.discord.translate import resolve_caller
 from core.model import CaseStatus
@@ -22,7 +22,7 @@ STATUS_CHOICES = [app_commands.Choice(name=s.value, value=s.value) for s in Case
 
 
 class ModeratorCommands(commands.Cog):
-    """The queue and escalation previews; the core refuses anyone who is not a moderator."""
+    """The queue and escalation; the core refuses anyone who is not a moderator."""
 
     def __init__(self, bot: LeakdeskBot) -> None:
         self.bot = bot
@@ -43,21 +43,65 @@ class ModeratorCommands(commands.Cog):
             await answer(interaction, reply_text(reply))
 
     @app_commands.command(
-        name="escalate", description="Moderators: what would be escalated to a platform"
+        name="escalate", description="Moderators: send removal requests for confirmed cases"
     )
-    @app_commands.describe(platform="The platform, e.g. x, reddit, google (or 'other')")
+    @app_commands.describe(platform="Only this platform's recipients, e.g. x, reddit, google")
     @app_commands.guild_only()
     async def escalate(
-        self, interaction: discord.Interaction, platform: app_commands.Range[str, 1, 40]
+        self,
+        interaction: discord.Interaction,
+        platform: app_commands.Range[str, 1, 40] | None = None,
     ) -> None:
-        """``/escalate platform:<p>``: the confirmed cases of this creator on that platform."""
+        """``/escalate [platform]``: a private preview of recipients and URLs, then Confirm."""
         caller = await resolve_caller(self.bot, interaction)
-        reply = await self.bot.app.handlers.queue(caller.actor, CaseStatus.CONFIRMED.value)
-        if isinstance(reply, QueueListing):
-            text = platform_preview(reply.cases, platform.strip().lower(), self.bot.registry)
-            await answer(interaction, text)
-        else:
-            await answer(interaction, reply_text(reply))
+        await send_preview(self.bot, interaction, caller, platform)
+
+    @app_commands.command(
+        name="agent", description="Moderators: show or set who signs this creator's notices"
+    )
+    @app_commands.describe(
+        signer="Who signs (the creator, or an agent they authorised)",
+        email="Where platforms answer",
+        address="Postal address (DMCA needs it)",
+        phone="Phone (DMCA needs it)",
+        jurisdiction="US, EU, UK, DE, … (the signer's)",
+        agent_of="The depicted person's name when an agent signs",
+        authority="The agent's statement of authority",
+        owns_content="The creator owns the copyright (DMCA notices apply only then)",
+    )
+    @app_commands.guild_only()
+    async def agent(
+        self,
+        interaction: discord.Interaction,
+        signer: app_commands.Range[str, 1, 200] | None = None,
+        email: app_commands.Range[str, 3, 254] | None = None,
+        address: app_commands.Range[str, 1, 500] | None = None,
+        phone: app_commands.Range[str, 1, 50] | None = None,
+        jurisdiction: app_commands.Range[str, 2, 8] | None = None,
+        agent_of: app_commands.Range[str, 1, 200] | None = None,
+        authority: app_commands.Range[str, 1, 1000] | None = None,
+        owns_content: bool | None = None,
+    ) -> None:
+        """``/agent``: the agent of record; with options, change those fields."""
+        caller = await resolve_caller(self.bot, interaction)
+        values = {
+            name: value
+            for name, value in (
+                ("signer", signer),
+                ("email", email),
+                ("address", address),
+                ("phone", phone),
+                ("jurisdiction", jurisdiction),
+                ("agent_of", agent_of),
+                ("authority", authority),
+            )
+            if value is not None
+        }
+        if owns_content is not None:
+            values["owns_content"] = "yes" if owns_content else "no"
+        agents = self.bot.app.agent_handlers
+        reply = await (agents.set(caller.actor, values) if values else agents.show(caller.actor))
+        await answer(interaction, reply_text(reply))
 
     @escalate.autocomplete("platform")
     async def platform_choices(
@@ -70,6 +114,4 @@ class ModeratorCommands(commands.Cog):
             for p in self.bot.registry.platforms
             if typed in p.id or typed in p.name.lower()
         ]
-        if typed in OTHER:
-            found.append(app_commands.Choice(name="Other hosts", value=OTHER))
         return found[:25]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bots.discord.embeds import case_embed
-from bots.discord.escalation import ESCALATABLE, case_preview
+from bots.discord.escalation import send_preview
 from bots.discord.replies import (
     NOT_MODERATOR,
     SOMETHING_WENT_WRONG,
@@ -18,6 +18,7 @@ from bots.discord.replies import (
     reply_text,
 )
 from bots.discord.translate import Caller, resolve_caller
+from core.escalation.service import ESCALATABLE
 from core.model import CaseStatus, CaseView
 from core.moderation import TRANSITIONS
 from handlers import CaseUpdated
@@ -129,11 +130,10 @@ async def press(
         await interaction.response.send_modal(DismissModal(caller, case))
         return
     if action == "escalate":
-        reply = await bot.app.handlers.show(caller.actor, case.code)
-        if isinstance(reply, CaseUpdated):
-            await answer(interaction, case_preview(reply.case, bot.registry))
-        else:
-            await answer(interaction, reply_text(reply))
+        if case.status not in ESCALATABLE:
+            await answer(interaction, f"Case {case.code} is {case.status.value}: not escalated.")
+            return
+        await send_preview(bot, interaction, caller, case.platform)
         return
     reply = await bot.app.handlers.act(caller.actor, action, case.code)
     if isinstance(reply, CaseUpdated):

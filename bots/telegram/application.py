@@ -26,6 +26,7 @@ from bots.telegram.announcer import Announcer
 from bots.telegram.buttons import ButtonHandlers
 from bots.telegram.deps import DEPS_KEY, Deps, PTBApplication, deps_of
 from bots.telegram.errors import on_error
+from bots.telegram.escalation import EscalationButtons
 from bots.telegram.fan_handlers import FanHandlers
 from bots.telegram.group_handlers import GroupHandlers
 from bots.telegram.moderator_handlers import ModeratorHandlers
@@ -80,7 +81,13 @@ def create_application(settings: Settings, app: App) -> PTBApplication:
     application.bot_data[DEPS_KEY] = deps
     app.events.subscribe(announcer.on_case_changed)
     fans = FanHandlers(deps)
-    for group in (fans, GroupHandlers(deps), ModeratorHandlers(deps), ButtonHandlers(deps)):
+    for group in (
+        fans,
+        GroupHandlers(deps),
+        ModeratorHandlers(deps),
+        ButtonHandlers(deps),
+        EscalationButtons(deps),
+    ):
         application.add_handlers(group.handlers())
     application.add_handler(fans.fallback())
     application.add_error_handler(on_error)

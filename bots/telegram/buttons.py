@@ -16,11 +16,12 @@ from telegram.ext import (
 from bots.telegram.callbacks import NAMESPACE, decode
 from bots.telegram.chats import moderator
 from bots.telegram.deps import Deps
+from bots.telegram.escalation import post_preview
 from bots.telegram.messaging import answer, delete, send
-from bots.telegram.moderator_handlers import escalation_preview
 from bots.telegram.render import dismiss_prompt, prompted_code, reply_text
+from core.escalation.service import ESCALATABLE
 from core.model import Actor
-from handlers import CaseUpdated, Problem, ReplyType
+from handlers import CaseUpdated
 
 log = logging.getLogger(__name__)
 
@@ -97,20 +98,15 @@ class ButtonHandlers:
         query: CallbackQuery,
     ) -> None:
         shown = await self._deps.app.handlers.show(actor, code)
-        reply: ReplyType
-        if isinstance(shown, CaseUpdated):
-            platform = shown.case.platform or shown.case.host
-            reply = (
-                await escalation_preview(self._deps.app, actor, platform)
-                if platform
-                else Problem("a picture-only case has no platform to escalate to")
-            )
-        else:
-            reply = shown
-        if isinstance(reply, Problem):
-            await answer(query, reply_text(reply), alert=True)
+        if not isinstance(shown, CaseUpdated):
+            await answer(query, reply_text(shown), alert=True)
             return
-        await send(context.bot, chat_id, reply_text(reply))
+        if shown.case.status not in ESCALATABLE:
+            await answer(
+                query, f"{code} is {shown.case.status.value}: confirm it first.", alert=True
+            )
+            return
+        await post_preview(self._deps, context, chat_id, actor, shown.case.platform)
         await answer(query, "Escalation preview posted below.")
 
     async def reason(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,23 +1,25 @@
 """Moderator group commands: /bind, /queue, /show, /claim, /confirm, /dismiss, /reopen,
-/merge and /escalate.  Only the group's admins act as moderators."""
+/merge, /escalate and /agent.  Only the group's admins act as moderators."""
 
 from __future__ import annotations
 
 import logging
+import shlex
 
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
-from bots.bootstrap import App
 from bots.telegram.chats import moderator, sender_is_admin
 from bots.telegram.deps import Deps
+from bots.telegram.escalation import post_preview
 from bots.telegram.group_handlers import deep_link
 from bots.telegram.messaging import is_chat_admin, send
-from bots.telegram.render import escalation_preview_text, reply_text
+from bots.telegram.render import reply_text
 from bots.telegram.translate import PLATFORM, valid_creator
-from core.model import Actor, CaseStatus, Origin
+from core.model import Actor, Origin
 from db.venues import VenueConfig
-from handlers import CaseUpdated, IncomingMessage, Problem, Reply, ReplyType, replies_on_error
+from handlers import CaseUpdated, IncomingMessage, Problem, ReplyType
+from handlers.agent import USAGE, parse_pairs
 
 log = logging.getLogger(__name__)
 
@@ -27,19 +29,6 @@ DISPATCHED = ("queue", "show", "claim", "confirm", "dismiss", "reopen", "merge")
 NOT_A_MOD_GROUP = (
     "Moderator commands work in a moderator group; a group admin can make one with /bind <creator>."
 )
-#: how many confirmed cases an escalation preview looks at
-ESCALATION_SCAN_LIMIT = 1000
-
-
-@replies_on_error
-async def escalation_preview(app: App, actor: Actor, platform: str) -> ReplyType:
-    """What escalating to ``platform`` would include: the creator's confirmed cases there."""
-    wanted = platform.strip().lower()
-    cases = await app.moderation.queue(actor, (CaseStatus.CONFIRMED,), ESCALATION_SCAN_LIMIT)
-    codes = [
-        c.code for c in cases if wanted in ((c.platform or "").lower(), (c.host or "").lower())
-    ]
-    return Reply(escalation_preview_text(actor.creator, wanted, codes))
 
 
 class ModeratorHandlers:
@@ -53,6 +42,7 @@ class ModeratorHandlers:
         return [
             CommandHandler("bind", self.bind, filters=NEW),
             CommandHandler("escalate", self.escalate, filters=NEW),
+            CommandHandler("agent", self.agent, filters=NEW),
             CommandHandler(DISPATCHED, self.command, filters=NEW),
         ]
 
@@ -88,17 +78,36 @@ class ModeratorHandlers:
             await self._deps.announcer.refresh_code(args[0])
 
     async def escalate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/escalate <platform>: report what would be escalated (packets come later)."""
+        """/escalate [platform]: recipients and URL counts, then Confirm (see escalation.py)."""
         chat = update.effective_chat
         if chat is None or update.effective_user is None:
             return
         actor = await self._actor(update, context)
         if actor is None:
             return
-        if not context.args:
-            reply: ReplyType = Problem("usage: /escalate <platform>, e.g. /escalate reddit")
+        platform = context.args[0] if context.args else None
+        await post_preview(self._deps, context, chat.id, actor, platform)
+
+    async def agent(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/agent: show the agent of record; /agent signer=… email=… …: set it."""
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None or update.effective_user is None:
+            return
+        actor = await self._actor(update, context)
+        if actor is None:
+            return
+        try:
+            words = shlex.split((message.text or "").partition(" ")[2])
+        except ValueError:
+            words = None
+        values = parse_pairs(words) if words is not None else None
+        agents = self._deps.app.agent_handlers
+        if values is None:
+            reply: ReplyType = Problem(USAGE)
+        elif not values:
+            reply = await agents.show(actor)
         else:
-            reply = await escalation_preview(self._deps.app, actor, context.args[0])
+            reply = await agents.set(actor, values)
         await send(context.bot, chat.id, reply_text(reply))
 
     async def bind(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

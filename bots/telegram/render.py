@@ -42,7 +42,9 @@ MOD_TELEGRAM_HELP = """\
 In this moderator group:
 • each new case is posted here once, with buttons Claim / Confirm / Dismiss / Escalate
 • Dismiss asks for a reason: reply to my prompt, or use /dismiss LD-… <reason>
-• /escalate <platform>: what would be sent to that platform (x, reddit, telegram, …)
+• /escalate [platform]: recipients and URL counts, then Confirm writes the removal requests
+  (mails are sent); each form to file by hand comes to you in a DM, with Mark sent
+• /agent: who signs the notices; /agent signer="…" email=… jurisdiction=US sets it
 • /bind <creator>: make a group a creator's moderator group (group admins)"""
 
 DISMISS_PROMPT = "Dismiss {code}: reply to this message with the reason (moderators only see it)."
@@ -121,17 +123,6 @@ def announcement_text(case: CaseView) -> str:
     if len(case.notes) > POST_NOTES:
         lines.append(f"+{len(case.notes) - POST_NOTES} more note(s): /show {case.code}")
     return "\n".join(lines)[:MESSAGE_LIMIT]
-
-
-def escalation_preview_text(creator: str, platform: str, codes: Sequence[str]) -> str:
-    """What an escalation to ``platform`` would contain (packets come later)."""
-    if not codes:
-        return f"Nothing to escalate: no confirmed cases of {creator} on {platform}."
-    shown = ", ".join(codes[:60]) + (f" and {len(codes) - 60} more" if len(codes) > 60 else "")
-    return (
-        f"Escalation to {platform} would include {len(codes)} confirmed case(s) of {creator}: "
-        f"{shown}.\nRemoval requests are not sent from Telegram yet; nothing was sent."
-    )
 
 
 def dismiss_prompt(code: str) -> str:

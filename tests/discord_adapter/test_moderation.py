@@ -1,4 +1,4 @@
-"""Moderators: the case card, its buttons (also after a restart), /queue and /escalate."""
+"""Moderators: the case card, its buttons (also after a restart), /queue."""
 
 from __future__ import annotations
 
@@ -145,35 +145,3 @@ async def test_queue_lists_cases_with_links_for_moderators_only(env: simcord.Env
     assert not refused.response.embeds
     assert confirmed_only.response is not None
     assert code not in (confirmed_only.response.embeds[0].description or "")
-
-
-async def test_escalate_reports_what_it_would_send(env: simcord.Env, app: App) -> None:
-    s = await server(env)
-    confirmed = await report(s)
-    still_open = await report(s, "https://x.com/other/status/777")
-    on_reddit = await report(s, "https://www.reddit.com/r/x/comments/abc123/t")
-    for code in (confirmed, on_reddit):
-        [card] = case_posts(s, env, code)
-        await s.mod.click(card, label="Confirm")
-
-    preview = await s.mod.slash(s.general, "escalate", platform="x")
-    nothing = await s.mod.slash(s.general, "escalate", platform="mega")
-    refused = await s.fan.slash(s.general, "escalate", platform="x")
-    choices = await s.mod.autocomplete(s.general, "escalate", "platform", "red")
-
-    assert preview.ephemeral and preview.response is not None
-    text = preview.response.content
-    assert "Would escalate 1 confirmed case(s) on X / Twitter" in text
-    assert confirmed in text and still_open not in text and on_reddit not in text
-    assert nothing.response is not None and "nothing to escalate" in nothing.response.content
-    assert refused.response is not None and "moderators" in refused.response.content
-    assert {"name": "Reddit", "value": "reddit"} in [
-        {"name": c["name"], "value": c["value"]} for c in choices
-    ]
-
-    [card] = case_posts(s, env, confirmed)
-    pressed = await s.mod.click(card, label="Escalate")
-    assert pressed.ephemeral and pressed.response is not None
-    assert f"Would escalate case {confirmed}" in pressed.response.content
-    view = await app.cases.get_case(confirmed)
-    assert view is not None and view.status is CaseStatus.CONFIRMED  # nothing was sent

@@ -1,10 +1,12 @@
-"""The moderator group: /bind, case posts (once, edited in place), buttons, dismiss, escalate."""
+"""The moderator group: /bind, case posts (once, edited in place), buttons, dismiss, escalate
+previews (the whole escalation flow: test_escalation.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bots.bootstrap import build_app
+from core.escalation.agent import AgentOfRecord
 from core.model import Actor, CaseStatus, Origin, ReporterRef
 from handlers import IncomingMessage, ReportReceived
 from tests.telegram_adapter.conftest import (
@@ -205,10 +207,11 @@ async def test_dismiss_command_needs_a_reason(fake, bot, sqlite_app):
     assert case.reason == "reposted meme"
 
 
-async def test_escalate_reports_what_would_be_escalated_and_queue_shows_links(
-    fake, bot, sqlite_app
-):
+async def test_escalate_previews_the_platform_and_queue_shows_links(fake, bot, sqlite_app):
     await bind_mod_group(sqlite_app, fake)
+    await sqlite_app.escalations.set_agent(
+        AgentOfRecord("default", signer="Dee", email="dee@example.org", jurisdiction="US")
+    )
     reddit_a, _ = await report_and_get_post(fake, FAN, "https://www.reddit.com/r/x/comments/abc1/t/")
     reddit_b, _ = await report_and_get_post(fake, FAN, "https://redd.it/abc2")
     x_case, _ = await report_and_get_post(fake, FAN, "https://x.com/u/status/99")
@@ -219,17 +222,17 @@ async def test_escalate_reports_what_would_be_escalated_and_queue_shows_links(
                                      if c["text"].startswith("confirmed:")]) == 3)
 
     await fake.push(in_mod_group(ADMIN, "/escalate reddit"))
+    start = "Escalating 2 confirmed case(s) of default on reddit"
     preview = await fake.wait_for(lambda: [c for c in fake.calls_to("sendMessage", chat_id=MOD)
-                                           if c["text"].startswith("Escalation to reddit")])
+                                           if c["text"].startswith(start)])
     text = preview[0]["text"]
-    assert "2 confirmed case(s)" in text and reddit_a in text and reddit_b in text
-    assert x_case not in text and open_reddit not in text and "nothing was sent" in text
+    assert "Reddit: report non-consensual intimate media (Rule 3) (form): 2 URL(s)" in text
+    assert "X:" not in text and "reddit.com" not in text and "redd.it" not in text
+    assert not await sqlite_app.tracker.list("default")  # a preview writes nothing
 
     await fake.push(callback(user(ADMIN), post.result, buttons(post)["Escalate"]))
-    await fake.wait_call("answerCallbackQuery")
-    previews = [c for c in fake.calls_to("sendMessage", chat_id=MOD)
-                if c["text"].startswith("Escalation to reddit")]
-    assert len(previews) == 2 and "2 confirmed case(s)" in previews[1]["text"]
+    refused = (await fake.wait_call("answerCallbackQuery"))[0]
+    assert open_reddit in refused["text"] and "confirm it first" in refused["text"]
 
     await fake.push(in_mod_group(ADMIN, "/queue confirmed"))
     queue = await fake.wait_for(lambda: [c for c in fake.calls_to("sendMessage", chat_id=MOD)

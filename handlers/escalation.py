@@ -1,0 +1,439 @@
+"""Escalation from a chat: preview, confirm, the form values a moderator pastes, Mark sent.
+
+Neutral requests in, neutral replies out; the Discord and Telegram adapters only translate.
+Links appear only in :class:`FormRequest`, which adapters deliver privately to the moderator.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from core.errors import MissingFields, NotPermitted
+from core.escalation.agent import AgentOfRecord
+from core.escalation.fields import form_values
+from core.escalation.outbox import DrainResult
+from core.escalation.packets import Plan, Request
+from core.escalation.service import EscalationService
+from core.escalation.tracking import EscalationView
+from core.model import Actor
+from handlers.handlers import replies_on_error
+from handlers.messages import Problem, Reply
+from handlers.render import render_text
+
+log = logging.getLogger(__name__)
+
+#: channel kinds a moderator files by hand (the bot cannot: captchas, accounts)
+BY_HAND = ("form", "in_app")
+#: forms handed out in the chat after one Confirm (the rest stay in the packets: form.txt);
+#: one X request per URL would otherwise flood the moderator after a large leak
+FORMS_IN_CHAT = 20
+#: how the agent of record is set (shown with what is missing)
+HOW_TO_SET = (
+    "A moderator sets it with /agent (signer, email, jurisdiction, …), or the operator with: "
+    "leakdesk creator set {creator} --signer NAME --email EMAIL [--address A] [--phone P] "
+    "[--jurisdiction US|EU|UK|…] [--agent-of NAME --authority TEXT] [--owns-content]"
+)
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+class MailSender(Protocol):
+    """Drains the outbox of notice mails."""
+
+    async def drain(self, limit: int = 1000) -> DrainResult:
+        """Send every due mail once."""
+        ...
+
+
+class Agents(Protocol):
+    """Where agents of record are kept."""
+
+    async def agent(self, creator: str) -> AgentOfRecord | None:
+        """The creator's agent of record, if set."""
+        ...
+
+
+class Tracker(Protocol):
+    """Where escalations are followed (see :class:`db.escalation_tracking.SqlEscalationTracker`)."""
+
+    async def request_ids(
+        self, creator: str, request_key: str, *, statuses: Sequence[str] = ()
+    ) -> list[int]:
+        """Ids of the escalations of one request of ``creator``."""
+        ...
+
+    async def mark(
+        self, ids: Sequence[int], status: str, *, actor: str, note: str | None = None
+    ) -> list[EscalationView]:
+        """Move escalations to ``status``."""
+        ...
+
+
+@dataclass(frozen=True)
+class RecipientLine:
+    """One recipient in a preview: who, how, and how many URLs in how many requests."""
+
+    id: str
+    name: str
+    kind: str
+    urls: int
+    requests: int
+
+
+@dataclass(frozen=True)
+class EscalationPreview:
+    """What confirming would produce (nothing is written yet). No links."""
+
+    creator: str
+    platform: str | None
+    recipients: tuple[RecipientLine, ...]
+    cases: int
+    skipped: int
+    unrouted: int
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to escalate."""
+        return not self.recipients
+
+
+@dataclass(frozen=True)
+class EscalationBlocked:
+    """The agent of record is unset or lacks fields: nothing was written."""
+
+    creator: str
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FormRequest:
+    """A request the moderator files by hand: the form's URL and the values in its order.
+
+    Holds links: adapters deliver it privately (Discord ephemeral, Telegram DM).
+    """
+
+    request_key: str
+    recipient: str
+    url: str
+    values: tuple[tuple[str, str], ...]
+    case_codes: tuple[str, ...]
+    note: str = ""
+    verified: bool = True
+
+
+@dataclass(frozen=True)
+class EscalationDone:
+    """Packets were written and recorded; mails queued (and sent, when SMTP is set)."""
+
+    creator: str
+    folder: str
+    requests: int
+    cases: int
+    skipped: int
+    emails: int
+    sent: DrainResult | None = None
+    held: int = 0
+    forms: tuple[FormRequest, ...] = field(default=())
+    #: form requests beyond :data:`FORMS_IN_CHAT`, only in the packets
+    more_forms: int = 0
+
+
+@dataclass(frozen=True)
+class MarkedSent:
+    """A moderator filed a form request: its escalations are now sent."""
+
+    recipient: str
+    escalations: int
+    case_codes: tuple[str, ...]
+
+
+EscalationReply = (
+    EscalationPreview | EscalationBlocked | EscalationDone | MarkedSent | Reply | Problem
+)
+
+
+def packets_folder(base: str | Path, creator: str, now: datetime | None = None) -> Path:
+    """``<base>/<creator>/<UTC timestamp>``: one folder per escalation."""
+    moment = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
+    return Path(base) / (_UNSAFE.sub("_", creator) or "_") / moment
+
+
+def _recipients(plan: Plan) -> tuple[RecipientLine, ...]:
+    lines: dict[str, RecipientLine] = {}
+    for request in plan.requests:
+        channel = request.channel
+        old = lines.get(channel.id)
+        lines[channel.id] = RecipientLine(
+            channel.id,
+            channel.name,
+            channel.kind,
+            (old.urls if old else 0) + len(request.items),
+            (old.requests if old else 0) + 1,
+        )
+    return tuple(lines.values())
+
+
+def _form(request: Request, notice: str, agent: AgentOfRecord) -> FormRequest:
+    channel = request.channel
+    return FormRequest(
+        request.key,
+        channel.name,
+        channel.url or "",
+        tuple(form_values(channel.fields, request, notice, agent)),
+        request.case_codes,
+        channel.note,
+        channel.verified,
+    )
+
+
+class EscalationHandlers:
+    """Moderators escalate their creator's confirmed cases from a chat."""
+
+    def __init__(
+        self,
+        service: EscalationService,
+        agents: Agents,
+        tracker: Tracker,
+        platforms: Collection[str],
+        *,
+        packets_dir: str | Path = "packets",
+        mail_sender: Callable[[], MailSender | None] = lambda: None,
+    ) -> None:
+        self._service = service
+        self._agents = agents
+        self._tracker = tracker
+        self._platforms = frozenset(platforms)
+        self._packets_dir = packets_dir
+        self._mail_sender = mail_sender
+
+    def use_mail_sender(self, mail_sender: Callable[[], MailSender | None]) -> None:
+        """Send mails through what ``mail_sender`` returns (None: only write them)."""
+        self._mail_sender = mail_sender
+
+    def _platform(self, platform: str | None) -> str | None:
+        wanted = (platform or "").strip().lower()
+        if wanted in ("", "all", "*"):
+            return None
+        return wanted
+
+    def _check(self, actor: Actor, platform: str | None) -> str | None:
+        if not actor.is_moderator:
+            raise NotPermitted("only the creator's moderators can escalate")
+        wanted = self._platform(platform)
+        if wanted is not None and wanted not in self._platforms:
+            known = ", ".join(sorted(self._platforms))
+            raise MissingPlatform(f"no recipient known for {wanted}; use one of: {known}")
+        return wanted
+
+    @replies_on_error
+    async def preview(self, actor: Actor, platform: str | None = None) -> EscalationReply:
+        """Who would get what if the moderator confirmed (recipients and URL counts)."""
+        try:
+            wanted = self._check(actor, platform)
+        except MissingPlatform as err:
+            return Problem(str(err))
+        agent, plan = await self._service.plan(actor.creator, platform=wanted)
+        if plan.missing or agent is None:
+            return EscalationBlocked(actor.creator, tuple(plan.missing))
+        return EscalationPreview(
+            actor.creator,
+            wanted,
+            _recipients(plan),
+            plan.cases,
+            plan.skipped,
+            len(plan.unrouted),
+        )
+
+    @replies_on_error
+    async def escalate(self, actor: Actor, platform: str | None = None) -> EscalationReply:
+        """Write the packets, record them, queue (and send) the mails; return the forms."""
+        try:
+            wanted = self._check(actor, platform)
+        except MissingPlatform as err:
+            return Problem(str(err))
+        folder = packets_folder(self._packets_dir, actor.creator)
+        sender = self._mail_sender()
+        try:
+            plan, summary = await self._service.escalate(
+                actor.creator, folder, platform=wanted, send=sender is not None, actor=actor.label
+            )
+        except MissingFields as err:
+            return EscalationBlocked(actor.creator, tuple(err.fields))
+        if not plan.requests:
+            return Reply(f"Nothing to escalate for {actor.creator}: no new confirmed cases.")
+        assert summary is not None
+        held = int(summary.get("held_for_approval", 0))  # type: ignore[call-overload]
+        sent = await sender.drain() if sender is not None and not held else None
+        agent = await self._agents.agent(actor.creator)
+        assert agent is not None  # escalate() raised MissingFields otherwise
+        forms = []
+        entries: list[dict[str, object]] = summary["requests"]  # type: ignore[assignment]
+        by_hand = 0
+        for request, entry in zip(plan.requests, entries, strict=True):
+            if request.channel.kind in BY_HAND:
+                by_hand += 1
+                if by_hand > FORMS_IN_CHAT:
+                    continue
+                notice = (folder / str(entry["folder"]) / "notice.txt").read_text("utf-8")
+                forms.append(_form(request, notice, agent))
+        log.info(
+            "escalation of %s by %s: %d request(s) under %s",
+            actor.creator,
+            actor.label,
+            len(plan.requests),
+            folder,
+        )
+        return EscalationDone(
+            actor.creator,
+            str(folder),
+            len(plan.requests),
+            plan.cases,
+            plan.skipped,
+            sum(r.channel.kind == "email" for r in plan.requests),
+            sent,
+            held,
+            tuple(forms),
+            by_hand - len(forms),
+        )
+
+    @replies_on_error
+    async def mark_sent(
+        self, actor: Actor, request_key: str, recipient: str = ""
+    ) -> EscalationReply:
+        """The moderator filed a form: mark that request's escalations sent."""
+        if not actor.is_moderator:
+            raise NotPermitted("only the creator's moderators can mark requests")
+        ids = await self._tracker.request_ids(actor.creator, request_key, statuses=("drafted",))
+        if not ids:
+            return Reply("That request is already marked sent (or no longer exists).")
+        views = await self._tracker.mark(ids, "sent", actor=actor.label)
+        codes = tuple(dict.fromkeys(v.case_code for v in views))
+        name = recipient or (views[0].recipient if views else "")
+        log.info(
+            "request %s marked sent by %s (%d escalation(s))", request_key, actor.label, len(ids)
+        )
+        return MarkedSent(name, len(ids), codes)
+
+
+class MissingPlatform(Exception):
+    """The moderator named a platform no recipient belongs to."""
+
+
+@render_text.register
+def _(reply: EscalationPreview) -> str:
+    where = f" on {reply.platform}" if reply.platform else ""
+    if reply.empty:
+        done = f" ({reply.skipped} already escalated)" if reply.skipped else ""
+        return f"Nothing to escalate{where}: no new confirmed cases of {reply.creator}{done}."
+    lines = [
+        f"Escalating {reply.cases} confirmed case(s) of {reply.creator}{where} would send:",
+        *(
+            f"• {r.name} ({r.kind}): {r.urls} URL(s) in {r.requests} request(s)"
+            for r in reply.recipients
+        ),
+    ]
+    if reply.skipped:
+        lines.append(f"{reply.skipped} case(s) already escalated are left out.")
+    if reply.unrouted:
+        lines.append(f"{reply.unrouted} link(s) are on hosts without a known channel.")
+    lines.append("Press Confirm to write the requests (forms come to you privately).")
+    return "\n".join(lines)
+
+
+@render_text.register
+def _(reply: EscalationBlocked) -> str:
+    missing = "\n".join(f"• {name}" for name in reply.missing)
+    return (
+        f"Cannot escalate yet: {reply.creator}'s agent of record (who signs the notices) "
+        f"is missing:\n{missing}\n" + HOW_TO_SET.format(creator=reply.creator)
+    )
+
+
+@render_text.register
+def _(reply: EscalationDone) -> str:
+    lines = [
+        f"Escalated {reply.cases} case(s) of {reply.creator}: {reply.requests} request(s) "
+        f"written under {reply.folder}."
+    ]
+    if reply.held:
+        lines.append(f"{reply.held} mail(s) wait for a second moderator's approval.")
+    elif reply.sent is not None:
+        lines.append(
+            f"Mail: {reply.sent.sent} sent, {reply.sent.retrying} to retry, "
+            f"{reply.sent.failed} refused."
+        )
+    elif reply.emails:
+        lines.append(f"{reply.emails} mail(s) are in the packets, not sent (no mail server set).")
+    if reply.forms:
+        lines.append(
+            f"{len(reply.forms)} form(s) to file by hand: the values come to you privately, "
+            "each with Mark sent."
+        )
+    if reply.more_forms:
+        lines.append(
+            f"{reply.more_forms} more form(s) are only in the packets (form.txt in each "
+            "request's folder); mark them with: leakdesk escalations mark ID… --sent"
+        )
+    return "\n".join(lines)
+
+
+@render_text.register
+def _(reply: FormRequest) -> str:
+    lines = [f"{reply.recipient}: open {reply.url}"]
+    if not reply.verified:
+        lines.append("(unverified channel: check the page before use)")
+    lines.append(f"Cases: {', '.join(reply.case_codes)}. Paste in this order:")
+    for label, value in reply.values:
+        lines += [f"— {label} —", value]
+    if reply.note:
+        lines.append(f"Note: {reply.note}")
+    lines.append("Press Mark sent once you have submitted the form.")
+    return "\n".join(lines)
+
+
+@render_text.register
+def _(reply: MarkedSent) -> str:
+    return (
+        f"Marked sent: {reply.escalations} escalation(s) to {reply.recipient} "
+        f"(cases {', '.join(reply.case_codes)}). The deadline clock runs from now."
+    )
+
+
+def chunks(text: str, limit: int) -> list[str]:
+    """``text`` cut at line ends into pieces of at most ``limit`` characters."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.splitlines():
+        while len(line) > limit:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        pieces.append(current)
+    return pieces or [""]
+
+
+__all__ = [
+    "EscalationBlocked",
+    "EscalationDone",
+    "EscalationHandlers",
+    "EscalationPreview",
+    "EscalationReply",
+    "FormRequest",
+    "MarkedSent",
+    "chunks",
+    "packets_folder",
+]
