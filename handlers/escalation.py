@@ -272,15 +272,13 @@ class EscalationHandlers:
         agent = await self._agents.agent(actor.creator)
         assert agent is not None  # escalate() raised MissingFields otherwise
         forms = []
-        entries: list[dict[str, object]] = summary["requests"]  # type: ignore[assignment]
         by_hand = 0
-        for request, entry in zip(plan.requests, entries, strict=True):
+        for request in plan.requests:
             if request.channel.kind in BY_HAND:
                 by_hand += 1
                 if by_hand > FORMS_IN_CHAT:
                     continue
-                notice = (folder / str(entry["folder"]) / "notice.txt").read_text("utf-8")
-                forms.append(_form(request, notice, agent))
+                forms.append(_form(request, self._service.notice_text(request, agent), agent))
         log.info(
             "escalation of %s by %s: %d request(s) under %s",
             actor.creator,
@@ -377,7 +375,7 @@ def _(reply: EscalationDone) -> str:
     if reply.more_forms:
         lines.append(
             f"{reply.more_forms} more form(s) are only in the packets (form.txt in each "
-            "request's folder); mark them with: leakdesk escalations mark ID… --sent"
+            "recipient's folder); mark them with: leakdesk escalations mark ID… --sent"
         )
     return "\n".join(lines)
 

@@ -18,7 +18,10 @@ from handlers import QueueListing
 if TYPE_CHECKING:
     from bots.discord.bot import LeakdeskBot
 
-STATUS_CHOICES = [app_commands.Choice(name=s.value, value=s.value) for s in CaseStatus]
+STATUS_CHOICES = [
+    *(app_commands.Choice(name=s.value, value=s.value) for s in CaseStatus),
+    app_commands.Choice(name="all", value="all"),
+]
 
 
 class ModeratorCommands(commands.Cog):

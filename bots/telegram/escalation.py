@@ -31,7 +31,7 @@ ONLY_MODERATORS = "Only this creator's moderators (the group's admins) can escal
 STALE = "This button is no longer valid."
 NO_DM = (
     "I could not message {name} privately, so the {count} form(s) to file by hand are only in "
-    "the packets folder (form.txt of each request). Open a private chat with me and press "
+    "the packets folder (form.txt of each recipient). Open a private chat with me and press "
     "Start so that the next escalation's forms reach you."
 )
 

@@ -73,6 +73,18 @@ class EscalationService:
         self._writer = writer
         self._sender = sender
 
+    def notice_text(self, request: Request, agent: AgentOfRecord, today: date | None = None) -> str:
+        """The notice of ``request`` exactly as the packets hold it (for forms sent in a chat)."""
+        return self._writer.render(
+            request.notice,
+            agent=agent,
+            channel=request.channel,
+            items=request.items,
+            other_copies=request.other_copies,
+            synthetic=request.synthetic,
+            today=today,
+        )
+
     async def plan(
         self, creator: str, *, platform: str | None = None, again: bool = False, round: str = ""
     ) -> tuple[AgentOfRecord | None, Plan]:

@@ -69,7 +69,7 @@ async def test_escalate_from_preview_to_mark_sent(
     assert "1 form(s) to file by hand" in summary
     [folder] = (tmp_path / "packets" / CREATOR).iterdir()
     assert (folder / "summary.json").is_file()
-    assert (folder / "0001-x-take-it-down" / "form.txt").is_file()
+    assert (folder / "x-take-it-down" / "form.txt").is_file()
     form_messages = confirmed.followups
     assert form_messages and all(m.ephemeral for m in form_messages)
     form_text = "\n".join(m.content for m in form_messages)

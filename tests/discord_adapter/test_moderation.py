@@ -145,3 +145,5 @@ async def test_queue_lists_cases_with_links_for_moderators_only(env: simcord.Env
     assert not refused.response.embeds
     assert confirmed_only.response is not None
     assert code not in (confirmed_only.response.embeds[0].description or "")
+    every = await s.mod.slash(s.general, "queue", status="all")
+    assert every.response is not None and code in (every.response.embeds[0].description or "")
