@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: a case in one of these may absorb a new case whose picture matches it
 ACTIVE = (CaseStatus.OPEN, CaseStatus.CLAIMED, CaseStatus.CONFIRMED, CaseStatus.ESCALATED)
+#: seconds between two claims of the background pool (each claim is a short write transaction)
+CLAIM_INTERVAL = 0.25
 #: the moderators' account name for merges made by a picture match
 PICTURE_MATCH_ACTOR = "leakdesk:picture-match"
 
@@ -113,10 +115,12 @@ class PictureJobs:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+            else:  # claims are write transactions: leave the report writer room between them
+                await asyncio.sleep(CLAIM_INTERVAL)
 
     async def _take_jobs(self) -> int:
         free = self._concurrency - len(self._in_flight)
-        if free <= 0:
+        if free < max(1, self._concurrency // 4) and self._in_flight:  # claim in batches
             await asyncio.wait(list(self._in_flight), return_when=asyncio.FIRST_COMPLETED)
             return 1
         jobs = await self._store.claim(free, lease_seconds=self._lease)
