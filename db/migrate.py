@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from pathlib import Path
 
 from alembic import command
@@ -15,6 +16,18 @@ from db.engine import DatabaseUnavailable, create_engine, describe_database_erro
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: PostgreSQL advisory lock key: processes starting together on one database migrate in turn
 MIGRATION_LOCK = 0x1EAD_DE5C
+#: Alembic's ``op`` and ``context`` are process globals: one upgrade at a time per event loop
+_IN_PROCESS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _in_process_lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _IN_PROCESS.get(loop)
+    if lock is None:
+        lock = _IN_PROCESS[loop] = asyncio.Lock()
+    return lock
 
 
 def alembic_config(url: str) -> Config:
@@ -30,7 +43,14 @@ async def upgrade(url: str, revision: str = "head") -> tuple[str | None, str | N
 
     Returns the schema revision before and after (before is None for a new database).
     Raises :class:`DatabaseUnavailable` when the URL is unusable or the database unreachable.
+    Processes starting together migrate in turn (PostgreSQL advisory lock, SQLite's write
+    lock); so do upgrades within one process, which would otherwise share Alembic's globals.
     """
+    async with _in_process_lock():
+        return await _upgrade_locked(url, revision)
+
+
+async def _upgrade_locked(url: str, revision: str) -> tuple[str | None, str | None]:
     config = alembic_config(url)
     engine = create_engine(url)
     revisions: list[str | None] = []

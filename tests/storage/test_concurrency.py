@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event, select, text
@@ -234,15 +238,37 @@ def test_backoff_grows_to_its_cap_with_jitter() -> None:
     assert len(set(taken)) == len(taken)
 
 
-async def test_processes_starting_together_on_a_fresh_database_migrate_in_turn(
+async def test_upgrades_started_together_in_one_process_migrate_in_turn(
     database_url: str,
 ) -> None:
     from db.migrate import upgrade
 
-    await asyncio.gather(*(upgrade(database_url) for _ in range(3)))
+    revisions = await asyncio.gather(*(upgrade(database_url) for _ in range(3)))
+    assert [before for before, _after in revisions].count(None) == 1
+    assert len({after for _before, after in revisions}) == 1
     app = await build_app(make_settings(database_url), migrate=False)
     try:
         result = await app.intake.submit(IncomingReport(ReporterRef("t", "1"), [LINK]))
         assert result.outcomes[0].new_case
     finally:
         await app.close()
+
+
+def test_processes_starting_together_on_a_fresh_database_migrate_in_turn(
+    database_url: str, tmp_path: Path
+) -> None:
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bots.cli", "db", "upgrade"],
+            env={**os.environ, "LEAKDESK_DATABASE_URL": database_url},
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [process.communicate(timeout=120) for process in started]
+    assert [process.returncode for process in started] == [0, 0, 0], outputs
+    created = [out for out, _err in outputs if out.startswith("created the database schema")]
+    assert len(created) == 1, outputs
