@@ -11,7 +11,8 @@ from typing import TextIO
 from bots.bootstrap import App
 from core.events import CaseChanged
 from core.model import Actor, Origin, ReporterRef
-from handlers import IncomingMessage, render_text
+from handlers import IncomingMessage, ReportReceived, render_text
+from handlers.render import sent_to_line
 
 BANNER = """\
 leakdesk console: paste a leak link to report it, or type /help.
@@ -74,7 +75,11 @@ class ConsoleChat:
             self._actor(), text, origin=Origin.CONSOLE, anonymous=self.anonymous
         )
         reply = await self.app.handlers.dispatch(message)
-        self.say(render_text(reply))
+        text = render_text(reply)
+        if isinstance(reply, ReportReceived):
+            name = await self.app.creators.display_name(self.creator)
+            text = f"{text}\n{sent_to_line(name)}"
+        self.say(text)
         return True
 
     async def run(self) -> None:

@@ -39,6 +39,7 @@ def test_fan_reports_and_moderator_works_the_queue(tmp_path: Path) -> None:
     assert LINK not in fan and "x.com" not in fan  # a fan's replies never repeat the link
     assert "private address" in fan
     assert "never the pictures" in fan
+    assert "Sent to the moderators of default." in fan  # the receipt names the creator
 
     other = chat(
         ["/anon", "https://twitter.com/x/status/1234567890", f"/status {code.lower()}"],
