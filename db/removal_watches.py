@@ -152,9 +152,7 @@ async def queue_removal_notices(
     """In the caller's transaction: queue "it's down" for each open request on ``case_id``,
     close the requests and drop their ids. Returns how many notices were queued."""
     now = now or utcnow()
-    code = (
-        await conn.execute(select(cases_t.c.code).where(cases_t.c.id == case_id))
-    ).scalar_one()
+    code = (await conn.execute(select(cases_t.c.code).where(cases_t.c.id == case_id))).scalar_one()
     # requests on cases merged into this one follow it
     merged_in = select(cases_t.c.id).where(cases_t.c.merged_into_id == case_id)
     watches = (

@@ -48,9 +48,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("sent_at", sa.DateTime(), nullable=True),
     )
-    op.create_index(
-        "ix_chat_notices_due", "chat_notices", ["platform", "state", "not_before"]
-    )
+    op.create_index("ix_chat_notices_due", "chat_notices", ["platform", "state", "not_before"])
     op.create_table(
         "periodic_sends",
         sa.Column("id", sa.Integer(), primary_key=True),
