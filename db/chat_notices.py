@@ -19,8 +19,11 @@ class SqlChatNotices:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def claim(self, platform: str, limit: int, *, lease_seconds: float) -> list[QueuedNotice]:
-        """Lease up to ``limit`` due messages of ``platform`` (pending, or a lapsed lease)."""
+    async def claim(
+        self, platform: str, limit: int, *, lease_seconds: float, user_id: str | None = None
+    ) -> list[QueuedNotice]:
+        """Lease up to ``limit`` due messages of ``platform`` (pending, or a lapsed lease);
+        only ``user_id``'s when given (a console serves one person)."""
         now = time.time()
         token = uuid.uuid4().hex
         t = chat_notices_t.c
@@ -31,6 +34,8 @@ class SqlChatNotices:
                 and_(t.state == "sending", t.lease_until < now),
             ),
         )
+        if user_id is not None:
+            due = and_(due, t.user_id == user_id)
         async with self._engine.begin() as conn:
             ids = select(t.id).where(due).order_by(t.id).limit(limit)
             if conn.dialect.name == "postgresql":

@@ -33,8 +33,10 @@ class Undeliverable(Exception):
 class ChatNoticeStore(Protocol):
     """The durable outbox of chat messages."""
 
-    async def claim(self, platform: str, limit: int, *, lease_seconds: float) -> list[QueuedNotice]:
-        """Lease up to ``limit`` due messages of ``platform``."""
+    async def claim(
+        self, platform: str, limit: int, *, lease_seconds: float, user_id: str | None = None
+    ) -> list[QueuedNotice]:
+        """Lease up to ``limit`` due messages of ``platform`` (only ``user_id``'s, if given)."""
         ...
 
     async def delivered(self, notice: QueuedNotice) -> None:
@@ -73,6 +75,7 @@ class ChatNoticeSender:
         max_attempts: int = 6,
         retry_base: float = 30.0,
         lease_seconds: float = 120.0,
+        only_user: str | None = None,
     ) -> None:
         self._store = store
         self.platform = platform
@@ -80,11 +83,15 @@ class ChatNoticeSender:
         self._max_attempts = max_attempts
         self._retry_base = retry_base
         self._lease = lease_seconds
+        self._only_user = only_user
 
     async def drain(self, limit: int = 100) -> NoticeDrain:
         """Deliver every due message (up to ``limit``) once."""
         result = NoticeDrain()
-        for notice in await self._store.claim(self.platform, limit, lease_seconds=self._lease):
+        claimed = await self._store.claim(
+            self.platform, limit, lease_seconds=self._lease, user_id=self._only_user
+        )
+        for notice in claimed:
             try:
                 await self._deliver(notice.user_id, notice.text)
             except Undeliverable as err:
