@@ -19,6 +19,7 @@ from core.media.workers import MediaWorkers
 from core.media_matching import MediaMatcher
 from core.model import ReporterRef
 from core.moderation import ModerationService
+from core.notify.moderator_alerts import ModeratorAlerts
 from core.picture_jobs import PictureJobs
 from core.ratelimit import ReporterRateLimit
 from core.settings import Settings
@@ -32,6 +33,7 @@ from db.media import SqlMediaStore, signal_from_payload
 from db.media_jobs import SqlPictureJobStore
 from db.notify import CASES_CHANNEL, MEDIA_CHANNEL, PgListener, new_sender_token
 from db.outbox import SqlOutbox
+from db.periodic_sends import SqlPeriodicSends
 from db.removal_watches import SqlRemovalWatches
 from db.retention import SqlRetention
 from db.user_settings import SqlUserSettingsStore
@@ -68,6 +70,8 @@ class App:
     watches: SqlRemovalWatches
     chat_notices: SqlChatNotices
     watch_handlers: WatchHandlers
+    # overdue escalations and the daily digest for moderator places, sent once per period
+    moderator_alerts: ModeratorAlerts
     listener: PgListener | None = None
 
     def mail_sender(self) -> OutboxSender | None:
@@ -178,9 +182,7 @@ async def build_app(
         reports,
         events=events,
         rate_limit=(
-            ReporterRateLimit(
-                settings.report_rate, settings.rate_limit_storage, settings.link_rate
-            )
+            ReporterRateLimit(settings.report_rate, settings.rate_limit_storage, settings.link_rate)
             if rate_limited
             else None
         ),
@@ -243,6 +245,7 @@ async def build_app(
         watches=watches,
         chat_notices=SqlChatNotices(engine),
         watch_handlers=WatchHandlers(watches),
+        moderator_alerts=ModeratorAlerts(tracker, SqlPeriodicSends(engine)),
         listener=listener,
     )
     app.escalation_handlers.use_mail_sender(app.mail_sender)

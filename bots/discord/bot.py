@@ -15,6 +15,7 @@ from bots.discord.announcer import Announcer
 from bots.discord.dm import handle_dm
 from bots.discord.escalation import MarkSentButton
 from bots.discord.fan_commands import FanCommands
+from bots.discord.moderator_alerts import ModeratorAlertLoop
 from bots.discord.moderator_commands import ModeratorCommands
 from bots.discord.replies import SOMETHING_WENT_WRONG
 from bots.discord.setup_command import LeakdeskGroup
@@ -60,6 +61,7 @@ class LeakdeskBot(commands.AutoShardedBot):
         self.alerts = AdminAlerts(self)
         self.announcer = Announcer(self)
         self.notices = NoticeDelivery(self)
+        self.moderator_alerts = ModeratorAlertLoop(self)
 
     @property
     def app(self) -> App:
@@ -80,6 +82,7 @@ class LeakdeskBot(commands.AutoShardedBot):
         self.app.events.subscribe(self.announcer.on_case_changed)
         await self.tree.sync()
         self.notices.start()  # reporters' removal notices (issue 10)
+        self.moderator_alerts.start()  # overdue escalations, daily digest (issue 10)
 
     async def on_ready(self) -> None:
         """Log the connection (ids only)."""
@@ -101,6 +104,7 @@ class LeakdeskBot(commands.AutoShardedBot):
         """Stop announcing, disconnect, and close the app if this bot built it."""
         self.announcer.stop()
         self.notices.stop()
+        self.moderator_alerts.stop()
         await super().close()
         if self._owns_app and self._app is not None:
             await self._app.close()

@@ -24,9 +24,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: how often a running bot sends queued removal notices
-DRAIN_SECONDS = 30.0
-
 
 class WatchButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
@@ -80,11 +77,11 @@ def with_offer(bot: LeakdeskBot, reply: ReplyType, text: str) -> tuple[str, disc
 
 
 class NoticeDelivery:
-    """Sends this platform's queued removal notices by DM, every :data:`DRAIN_SECONDS`."""
+    """Sends this platform's queued removal notices by DM, every ``chat_notice_seconds``."""
 
     def __init__(self, bot: LeakdeskBot) -> None:
         self._bot = bot
-        self._loop = tasks.loop(seconds=DRAIN_SECONDS)(self.drain_once)
+        self._loop = tasks.loop(seconds=bot.settings.chat_notice_seconds)(self.drain_once)
 
     def sender(self) -> ChatNoticeSender:
         """The outbox sender that delivers through this bot."""

@@ -11,9 +11,18 @@ log = logging.getLogger(__name__)
 
 
 class Periodic:
-    """Calls ``job`` now and then every ``seconds`` until :meth:`stop`."""
+    """Calls ``job`` every ``seconds`` (the first time at once, or after one period when
+    ``delay_first``) until :meth:`stop`."""
 
-    def __init__(self, seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
+    def __init__(
+        self,
+        seconds: float,
+        job: Callable[[], Awaitable[object]],
+        name: str,
+        *,
+        delay_first: bool = False,
+    ) -> None:
+        self._delay_first = delay_first
         self._seconds = seconds
         self._job = job
         self._name = name
@@ -30,6 +39,8 @@ class Periodic:
             self._task = asyncio.create_task(self._run(), name=self._name)
 
     async def _run(self) -> None:
+        if self._delay_first:
+            await asyncio.sleep(self._seconds)
         while True:
             try:
                 await self._job()

@@ -11,7 +11,6 @@ import simcord
 
 from bots.bootstrap import App
 from bots.discord import create_bot
-from bots.discord.watch import DRAIN_SECONDS
 from core.escalation.agent import AgentOfRecord
 from core.model import Actor, ReporterRef
 from tests.discord_adapter.conftest import CREATOR, LINK, server, start_app
@@ -55,11 +54,11 @@ async def test_button_survives_a_restart_and_the_notice_is_sent_once(
         assert f"I'll tell you here when {code} is down" in pressed.response.content
 
         await take_down(app2, code, tmp_path)
-        await env.advance_time(DRAIN_SECONDS + 1)
+        await env.advance_time(app.settings.chat_notice_seconds + 1)
         [notice] = s.fan.user.dm_channel.history()
         assert code in notice.content and "down" in notice.content
         assert LINK not in notice.content and "x.com" not in notice.content
-        await env.advance_time(DRAIN_SECONDS * 3)
+        await env.advance_time(app.settings.chat_notice_seconds * 3)
         assert len(list(s.fan.user.dm_channel.history())) == 1  # sent once
         assert await app2.chat_notices.states() == {"sent": 1}
     finally:
