@@ -25,6 +25,7 @@ from core.ratelimit import ReporterRateLimit
 from core.settings import Settings
 from core.urls import default_registry
 from db import SqlCaseStore, SqlReportStore, SqlVenueStore, create_engine, is_sqlite, upgrade
+from db.approvals import SqlBatches
 from db.chat_notices import SqlChatNotices
 from db.creators import SqlCreatorDirectory
 from db.escalation_tracking import SqlEscalationTracker
@@ -39,6 +40,7 @@ from db.retention import SqlRetention
 from db.user_settings import SqlUserSettingsStore
 from handlers import Handlers
 from handlers.agent import AgentHandlers
+from handlers.approval import ApprovalHandlers
 from handlers.escalation import EscalationHandlers
 from handlers.watch import WatchHandlers
 
@@ -72,6 +74,8 @@ class App:
     watch_handlers: WatchHandlers
     # overdue escalations and the daily digest for moderator places, sent once per period
     moderator_alerts: ModeratorAlerts
+    # a second moderator approves a held bulk send from a chat
+    approval_handlers: ApprovalHandlers
     listener: PgListener | None = None
 
     def mail_sender(self) -> OutboxSender | None:
@@ -246,7 +250,9 @@ async def build_app(
         chat_notices=SqlChatNotices(engine),
         watch_handlers=WatchHandlers(watches),
         moderator_alerts=ModeratorAlerts(tracker, SqlPeriodicSends(engine)),
+        approval_handlers=ApprovalHandlers(escalations, SqlBatches(engine)),
         listener=listener,
     )
     app.escalation_handlers.use_mail_sender(app.mail_sender)
+    app.approval_handlers.use_mail_sender(app.mail_sender)
     return app
