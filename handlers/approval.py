@@ -79,7 +79,12 @@ class ApprovalHandlers:
             return Problem("That send is no longer waiting for approval.", "not_found")
         if creators != {actor.creator}:
             raise NotPermitted("this send belongs to another creator")
-        count = await self._approvals.approve(batch, actor.label)
+        try:
+            count = await self._approvals.approve(batch, actor.label)
+        except NotPermitted:
+            return Problem(
+                "You asked for this send: a second moderator must approve it.", "conflict"
+            )
         sender = self._mail_sender()
         sent = await sender.drain() if sender is not None else None
         log.info("batch %s approved by %s (%d mail(s))", batch, actor.label, count)

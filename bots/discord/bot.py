@@ -12,8 +12,9 @@ from discord.ext import commands
 from bots.bootstrap import App, build_app
 from bots.discord.alerts import AdminAlerts
 from bots.discord.announcer import Announcer
+from bots.discord.approval import ApproveButton
 from bots.discord.dm import handle_dm
-from bots.discord.escalation import MarkSentButton
+from bots.discord.escalation import CancelButton, ConfirmButton, MarkSentButton
 from bots.discord.fan_commands import FanCommands
 from bots.discord.moderator_alerts import ModeratorAlertLoop
 from bots.discord.moderator_commands import ModeratorCommands
@@ -79,6 +80,7 @@ class LeakdeskBot(commands.AutoShardedBot):
         await self.add_cog(ModeratorCommands(self))
         self.tree.add_command(LeakdeskGroup(self))
         self.add_dynamic_items(CaseButton, MarkSentButton, WatchButton)
+        self.add_dynamic_items(ConfirmButton, CancelButton, ApproveButton)  # issue 10
         self.app.events.subscribe(self.announcer.on_case_changed)
         await self.tree.sync()
         self.notices.start()  # reporters' removal notices (issue 10)
