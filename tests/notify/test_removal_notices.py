@@ -142,3 +142,16 @@ async def test_forgetting_the_reporter_closes_their_requests(app: App) -> None:
     assert await app.handlers.erasure.forget_reporter(FAN) >= 1  # type: ignore[union-attr]
     [watch] = await rows(app, removal_watches_t)
     assert watch["state"] == "closed" and watch["user_id"] is None
+
+
+async def test_a_request_follows_its_case_into_a_merge(app: App, tmp_path: Path) -> None:
+    mine = await report(app, links=("https://x.com/a/status/1",))
+    await app.watch_handlers.opt_in(Actor(FAN), mine.outcomes[0].report_id)
+    other = await report(app, ReporterRef("telegram", "7"), links=(LINK,))
+    source, target = mine.outcomes[0].case_code, other.outcomes[0].case_code
+    await app.moderation.merge(MODERATOR, source, target)
+    await escalate_and_remove(app, target, tmp_path)
+    recorder = Recorder()
+    assert (await ChatNoticeSender(app.chat_notices, "telegram", recorder).drain()).sent == 1
+    [(user, text)] = recorder.sent
+    assert user == "4242" and target in text
