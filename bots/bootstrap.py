@@ -19,11 +19,14 @@ from core.media.workers import MediaWorkers
 from core.media_matching import MediaMatcher
 from core.model import ReporterRef
 from core.moderation import ModerationService
+from core.notify.moderator_alerts import ModeratorAlerts
 from core.picture_jobs import PictureJobs
 from core.ratelimit import ReporterRateLimit
 from core.settings import Settings
 from core.urls import default_registry
 from db import SqlCaseStore, SqlReportStore, SqlVenueStore, create_engine, is_sqlite, upgrade
+from db.approvals import SqlBatches
+from db.chat_notices import SqlChatNotices
 from db.creators import SqlCreatorDirectory
 from db.escalation_tracking import SqlEscalationTracker
 from db.escalations import SqlEscalationStore
@@ -31,11 +34,15 @@ from db.media import SqlMediaStore, signal_from_payload
 from db.media_jobs import SqlPictureJobStore
 from db.notify import CASES_CHANNEL, MEDIA_CHANNEL, PgListener, new_sender_token
 from db.outbox import SqlOutbox
+from db.periodic_sends import SqlPeriodicSends
+from db.removal_watches import SqlRemovalWatches
 from db.retention import SqlRetention
 from db.user_settings import SqlUserSettingsStore
 from handlers import Handlers
 from handlers.agent import AgentHandlers
+from handlers.approval import ApprovalHandlers
 from handlers.escalation import EscalationHandlers
+from handlers.watch import WatchHandlers
 
 
 @dataclass
@@ -61,6 +68,14 @@ class App:
     tracker: SqlEscalationTracker
     escalation_handlers: EscalationHandlers
     agent_handlers: AgentHandlers
+    # reporters' removal notices (issue 10): requests, the chat outbox, the opt-in
+    watches: SqlRemovalWatches
+    chat_notices: SqlChatNotices
+    watch_handlers: WatchHandlers
+    # overdue escalations and the daily digest for moderator places, sent once per period
+    moderator_alerts: ModeratorAlerts
+    # a second moderator approves a held bulk send from a chat
+    approval_handlers: ApprovalHandlers
     listener: PgListener | None = None
 
     def mail_sender(self) -> OutboxSender | None:
@@ -92,10 +107,12 @@ class ForgettingStore:
         retention: SqlRetention,
         reports: SqlReportStore,
         user_settings: SqlUserSettingsStore | None = None,
+        watches: SqlRemovalWatches | None = None,
     ) -> None:
         self._retention = retention
         self._reports = reports
         self._user_settings = user_settings
+        self._watches = watches
 
     async def forget_reporter(self, reporter: ReporterRef) -> int:
         """Unlink ``reporter`` from their reports (see :meth:`SqlRetention.forget_reporter`)."""
@@ -103,6 +120,8 @@ class ForgettingStore:
         self._reports.forget_cached(reporter)
         if self._user_settings is not None:
             await self._user_settings.forget(reporter)
+        if self._watches is not None:
+            await self._watches.forget(reporter)
         return count
 
 
@@ -167,9 +186,7 @@ async def build_app(
         reports,
         events=events,
         rate_limit=(
-            ReporterRateLimit(
-                settings.report_rate, settings.rate_limit_storage, settings.link_rate
-            )
+            ReporterRateLimit(settings.report_rate, settings.rate_limit_storage, settings.link_rate)
             if rate_limited
             else None
         ),
@@ -188,6 +205,7 @@ async def build_app(
     retention = SqlRetention(engine)
     user_settings = SqlUserSettingsStore(engine)
     escalations = SqlEscalationStore(engine)
+    watches = SqlRemovalWatches(engine)
     channels = load_channels(settings.platforms_file)
     escalation = EscalationService(
         cases,
@@ -210,7 +228,7 @@ async def build_app(
         intake=intake,
         moderation=moderation,
         handlers=Handlers(
-            intake, moderation, cases, ForgettingStore(retention, reports, user_settings)
+            intake, moderation, cases, ForgettingStore(retention, reports, user_settings, watches)
         ),
         media=media,
         pictures=pictures,
@@ -228,7 +246,13 @@ async def build_app(
             packets_dir=settings.packets_dir,
         ),
         agent_handlers=AgentHandlers(escalations),
+        watches=watches,
+        chat_notices=SqlChatNotices(engine),
+        watch_handlers=WatchHandlers(watches),
+        moderator_alerts=ModeratorAlerts(tracker, SqlPeriodicSends(engine)),
+        approval_handlers=ApprovalHandlers(escalations, SqlBatches(engine)),
         listener=listener,
     )
     app.escalation_handlers.use_mail_sender(app.mail_sender)
+    app.approval_handlers.use_mail_sender(app.mail_sender)
     return app

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     escalation_approvals: int = 1
     # where /escalate in the chat adapters writes its packets: <packets_dir>/<creator>/<time>
     packets_dir: str = "packets"
+    # how often a running bot sends queued chat notices (reporters' "it's down"), seconds
+    chat_notice_seconds: float = 30.0
+    # how often a running bot checks for overdue escalations and the daily digest, seconds
+    moderator_alert_seconds: float = 300.0
 
     # group-commit writer
     writer_max_batch: int = 256

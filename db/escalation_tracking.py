@@ -18,6 +18,7 @@ from core.escalation.tracking import (
     removal_stats,
 )
 from core.model import CaseStatus
+from db.removal_watches import queue_removal_notices
 from db.tables import actions_t, cases_t, creators_t, escalations_t, utcnow
 
 TAKE_IT_DOWN_HOURS = 48
@@ -199,3 +200,5 @@ async def follow_case(conn, case_id, actor, status, note, now) -> None:  # type:
             }
         ],
     )
+    if to == CaseStatus.REMOVED:  # reporters who asked are told, once (issue 10)
+        await queue_removal_notices(conn, case_id, now)

@@ -280,6 +280,63 @@ class UserSetting(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+# --- removal notices to reporters, moderator alerts and digests (revision 0010) ---
+
+
+class RemovalWatch(SQLModel, table=True):
+    """A reporter asked to be told when a case is down.
+
+    The platform user id is kept only while the request is open (never for an anonymous
+    report); closing the request drops it.
+    """
+
+    __tablename__ = "removal_watches"
+    __table_args__ = (Index("ix_removal_watches_case", "case_id", "state"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    #: the adapter the reporter used (discord, telegram, console)
+    platform: str = Field(max_length=32)
+    user_id: str | None = Field(default=None, max_length=128)
+    #: open, or closed (told, or the reporter was forgotten)
+    state: str = Field(default="open", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+
+
+class ChatNotice(SQLModel, table=True):
+    """A message to one chat user, committed with its cause and sent once by the running
+    adapter of its platform (an outbox; the user id is dropped once it is sent)."""
+
+    __tablename__ = "chat_notices"
+    __table_args__ = (Index("ix_chat_notices_due", "platform", "state", "not_before"),)
+    id: int | None = Field(default=None, primary_key=True)
+    #: what it is about, unique: e.g. ``removed:<watch id>`` (queued once)
+    key: str = Field(max_length=80, unique=True)
+    platform: str = Field(max_length=32)
+    user_id: str | None = Field(default=None, max_length=128)
+    text: str
+    #: pending, sending, sent, failed
+    state: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    not_before: float = 0.0
+    lease_until: float = 0.0
+    claim: str | None = Field(default=None, max_length=40)
+    error: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class PeriodicSend(SQLModel, table=True):
+    """One digest or overdue alert sent to one place: a row claims it, so several bot
+    processes send it once per period."""
+
+    __tablename__ = "periodic_sends"
+    id: int | None = Field(default=None, primary_key=True)
+    #: e.g. ``digest:discord:<channel>:2026-11-28`` or ``overdue:telegram:<chat>:<escalation>``
+    key: str = Field(max_length=160, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 metadata = SQLModel.metadata
 
 # Core tables, for the statements of db/ (SQLAlchemy Core on the hot paths)
@@ -298,3 +355,6 @@ posts_t = CasePost.__table__
 media_t = MediaSignal.__table__
 media_jobs_t = MediaJob.__table__
 user_settings_t = UserSetting.__table__
+removal_watches_t = RemovalWatch.__table__
+chat_notices_t = ChatNotice.__table__
+periodic_sends_t = PeriodicSend.__table__

@@ -141,6 +141,8 @@ class EscalationDone:
     forms: tuple[FormRequest, ...] = field(default=())
     #: form requests beyond :data:`FORMS_IN_CHAT`, only in the packets
     more_forms: int = 0
+    #: the batch a second moderator approves when mails are held (``held``)
+    batch: str = ""
 
 
 @dataclass(frozen=True)
@@ -297,6 +299,7 @@ class EscalationHandlers:
             held,
             tuple(forms),
             by_hand - len(forms),
+            str(summary.get("batch", "")),
         )
 
     @replies_on_error

@@ -11,8 +11,14 @@ from typing import TextIO
 from bots.bootstrap import App
 from core.events import CaseChanged
 from core.model import Actor, Origin, ReporterRef
+from core.notify.outbox import ChatNoticeSender
+from core.notify.texts import OFFER_CONSOLE
 from handlers import IncomingMessage, ReportReceived, render_text
 from handlers.render import sent_to_line
+from handlers.watch import WatchOffer
+
+YES = ("y", "yes")
+NO = ("n", "no")
 
 BANNER = """\
 leakdesk console: paste a leak link to report it, or type /help.
@@ -38,6 +44,7 @@ class ConsoleChat:
         self.anonymous = False
         self._read_line = read_line
         self._out = out
+        self._offer: WatchOffer | None = None
         app.events.subscribe(self._on_case_changed)
 
     def _actor(self) -> Actor:
@@ -51,10 +58,31 @@ class ConsoleChat:
         if self.moderator and event.created and event.creator == self.creator:
             self.say(f"[queue] new case {event.code}")
 
+    async def deliver_notices(self) -> int:
+        """Print this user's queued notices (a case they follow is down); how many."""
+
+        async def show(_user: str, text: str) -> None:
+            self.say(f"[notice] {text}")
+
+        sender = ChatNoticeSender(self.app.chat_notices, "console", show, only_user=self.user)
+        return (await sender.drain()).sent
+
+    async def _answer_offer(self, text: str) -> bool:
+        """The yes/no after a report; False when ``text`` is something else."""
+        offer, self._offer = self._offer, None
+        if offer is None or text.lower() not in YES + NO:
+            return False
+        if text.lower() in NO:
+            self.say("OK, I won't follow it.")
+            return True
+        self.say(render_text(await self.app.watch_handlers.opt_in(self._actor(), offer.report_id)))
+        return True
+
     async def handle(self, line: str) -> bool:
         """Handle one input line; returns False when the user wants to leave."""
+        await self.deliver_notices()
         text = line.strip()
-        if not text:
+        if not text or await self._answer_offer(text):
             return True
         command = text.split()[0].lower()
         if command in ("/quit", "/exit"):
@@ -80,11 +108,15 @@ class ConsoleChat:
             name = await self.app.creators.display_name(self.creator)
             text = f"{text}\n{sent_to_line(name)}"
         self.say(text)
+        self._offer = self.app.watch_handlers.offer(reply)
+        if self._offer is not None:
+            self.say(OFFER_CONSOLE)
         return True
 
     async def run(self) -> None:
         """Chat until ``/quit`` or end of input."""
         self.say(BANNER)
+        await self.deliver_notices()  # what happened while away
         while True:
             try:
                 line = await asyncio.to_thread(self._read_line)

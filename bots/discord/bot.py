@@ -12,14 +12,17 @@ from discord.ext import commands
 from bots.bootstrap import App, build_app
 from bots.discord.alerts import AdminAlerts
 from bots.discord.announcer import Announcer
+from bots.discord.approval import ApproveButton
 from bots.discord.dm import handle_dm
-from bots.discord.escalation import MarkSentButton
+from bots.discord.escalation import CancelButton, ConfirmButton, MarkSentButton
 from bots.discord.fan_commands import FanCommands
+from bots.discord.moderator_alerts import ModeratorAlertLoop
 from bots.discord.moderator_commands import ModeratorCommands
 from bots.discord.replies import SOMETHING_WENT_WRONG
 from bots.discord.setup_command import LeakdeskGroup
 from bots.discord.tree import LeakdeskTree
 from bots.discord.views import CaseButton
+from bots.discord.watch import NoticeDelivery, WatchButton
 from core.settings import Settings
 from core.urls import Registry, default_registry
 
@@ -58,6 +61,8 @@ class LeakdeskBot(commands.AutoShardedBot):
         )
         self.alerts = AdminAlerts(self)
         self.announcer = Announcer(self)
+        self.notices = NoticeDelivery(self)
+        self.moderator_alerts = ModeratorAlertLoop(self)
 
     @property
     def app(self) -> App:
@@ -74,9 +79,12 @@ class LeakdeskBot(commands.AutoShardedBot):
         await self.add_cog(FanCommands(self))
         await self.add_cog(ModeratorCommands(self))
         self.tree.add_command(LeakdeskGroup(self))
-        self.add_dynamic_items(CaseButton, MarkSentButton)
+        self.add_dynamic_items(CaseButton, MarkSentButton, WatchButton)
+        self.add_dynamic_items(ConfirmButton, CancelButton, ApproveButton)  # issue 10
         self.app.events.subscribe(self.announcer.on_case_changed)
         await self.tree.sync()
+        self.notices.start()  # reporters' removal notices (issue 10)
+        self.moderator_alerts.start()  # overdue escalations, daily digest (issue 10)
 
     async def on_ready(self) -> None:
         """Log the connection (ids only)."""
@@ -97,6 +105,8 @@ class LeakdeskBot(commands.AutoShardedBot):
     async def close(self) -> None:
         """Stop announcing, disconnect, and close the app if this bot built it."""
         self.announcer.stop()
+        self.notices.stop()
+        self.moderator_alerts.stop()
         await super().close()
         if self._owns_app and self._app is not None:
             await self._app.close()

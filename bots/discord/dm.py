@@ -9,6 +9,7 @@ import discord
 
 from bots.discord.replies import reply_text
 from bots.discord.translate import dm_actor, read_attachments, skipped_note, submission_id
+from bots.discord.watch import with_offer
 from core.model import Origin
 from handlers import IncomingMessage, ReportReceived
 
@@ -36,6 +37,9 @@ async def handle_dm(bot: LeakdeskBot, message: discord.Message) -> None:
         log.info("report via dm: %s", ", ".join(o.case_code for o in reply.outcomes))
         name = await bot.app.creators.display_name(incoming.actor.creator)
     try:
-        await message.channel.send(reply_text(reply, skipped_note(skipped), creator_name=name))
+        text, view = with_offer(
+            bot, reply, reply_text(reply, skipped_note(skipped), creator_name=name)
+        )
+        await message.channel.send(text, view=view or discord.utils.MISSING)
     except discord.HTTPException as err:
         log.warning("could not answer dm %s: %s", message.id, type(err).__name__)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
+from bots.discord.approval import request_approval
 from bots.discord.replies import (
     NOT_MODERATOR,
     SOMETHING_WENT_WRONG,
@@ -30,8 +31,8 @@ log = logging.getLogger(__name__)
 
 #: Discord's limit for a message's content is 2000 characters
 MESSAGE_LIMIT = 1900
-#: how long a preview's Confirm button works
-CONFIRM_SECONDS = 900
+#: the platform part of Confirm's id when the preview covers every platform
+ALL = "*"
 
 
 async def moderator_caller(interaction: discord.Interaction) -> Caller | None:
@@ -49,52 +50,91 @@ async def moderator_caller(interaction: discord.Interaction) -> Caller | None:
     return caller
 
 
-class ConfirmView(discord.ui.View):
-    """Confirm (or Cancel) under a preview; only moderators of the server may press."""
+class ConfirmButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"ld:esc:go:(?P<platform>[a-z0-9_.*-]{1,40})",
+):
+    """Confirm under a preview; the id carries the platform, so it survives restarts. Only
+    moderators may press (checked now: roles may have changed)."""
 
     def __init__(self, platform: str | None) -> None:
-        super().__init__(timeout=CONFIRM_SECONDS)
+        super().__init__(
+            discord.ui.Button(
+                label="Confirm",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"ld:esc:go:{platform or ALL}",
+            )
+        )
         self.platform = platform
         self.caller: Caller | None = None
 
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ConfirmButton:
+        """Rebuild the button from its id."""
+        return cls(None if match["platform"] == ALL else match["platform"])
+
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        """Refuse anyone who is not a moderator (now: roles may have changed)."""
+        """Refuse anyone who is not a moderator."""
         self.caller = await moderator_caller(interaction)
         return self.caller is not None
 
-    @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
-    async def confirm(
-        self, interaction: discord.Interaction, button: discord.ui.Button[ConfirmView]
-    ) -> None:
-        """Escalate for real, then hand out the forms privately."""
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Escalate for real, hand out the forms privately, and ask for a second moderator's
+        approval when mails are held."""
         assert self.caller is not None
-        self.stop()
         bot = cast("LeakdeskBot", interaction.client)
-        await interaction.response.defer()  # writing many packets may take a while
-        reply = await bot.app.escalation_handlers.escalate(self.caller.actor, self.platform)
-        await interaction.edit_original_response(content=reply_text(reply), view=None)
-        if isinstance(reply, EscalationDone):
-            for form in reply.forms:
-                await send_form(interaction, form)
+        try:
+            await interaction.response.defer()  # writing many packets may take a while
+            reply = await bot.app.escalation_handlers.escalate(self.caller.actor, self.platform)
+            await interaction.edit_original_response(content=reply_text(reply), view=None)
+            if isinstance(reply, EscalationDone):
+                for form in reply.forms:
+                    await send_form(interaction, form)
+                if reply.held and reply.batch:
+                    await request_approval(bot, self.caller, reply)
+        except Exception:
+            log.exception("escalation confirm failed")
+            await answer_safely(interaction, SOMETHING_WENT_WRONG)
 
-    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(
-        self, interaction: discord.Interaction, button: discord.ui.Button[ConfirmView]
-    ) -> None:
-        """Drop the preview: nothing is written."""
-        self.stop()
+
+class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ld:esc:no"):
+    """Cancel under a preview: nothing is written."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Cancel", style=discord.ButtonStyle.secondary, custom_id="ld:esc:no"
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> CancelButton:
+        """Rebuild the button."""
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Drop the preview."""
         await interaction.response.edit_message(content="Escalation cancelled.", view=None)
 
-    async def on_error(
-        self,
-        interaction: discord.Interaction,
-        error: Exception,
-        item: discord.ui.Item[Any],
-        /,
-    ) -> None:
-        """Log and apologise; never show a traceback."""
-        log.error("escalation confirm failed", exc_info=error)
-        await answer_safely(interaction, SOMETHING_WENT_WRONG)
+
+def confirm_view(platform: str | None) -> discord.ui.View:
+    """Confirm / Cancel under a preview (persistent: registered at start)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(ConfirmButton(platform))
+    view.add_item(CancelButton())
+    return view
 
 
 async def send_preview(
@@ -104,7 +144,7 @@ async def send_preview(
     something."""
     reply = await bot.app.escalation_handlers.preview(caller.actor, platform)
     if isinstance(reply, EscalationPreview) and not reply.empty:
-        view = ConfirmView(reply.platform)
+        view = confirm_view(reply.platform)
         await interaction.response.send_message(reply_text(reply), view=view, ephemeral=True)
         return
     await answer(interaction, reply_text(reply))

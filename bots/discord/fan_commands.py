@@ -32,6 +32,7 @@ from bots.discord.translate import (
     skipped_note,
     submission_id,
 )
+from bots.discord.watch import with_offer
 from core.model import Origin
 from handlers import IncomingMessage, ReplyType, ReportReceived
 
@@ -88,7 +89,8 @@ async def submit(
         codes = ", ".join(o.case_code for o in reply.outcomes)
         log.info("report via %s in guild %s: %s", origin.value, interaction.guild_id, codes)
         name = await bot.app.creators.display_name(caller.actor.creator)
-    await answer(interaction, reply_text(reply, skipped_note(skipped), creator_name=name))
+    text, view = with_offer(bot, reply, reply_text(reply, skipped_note(skipped), creator_name=name))
+    await answer(interaction, text, view=view)  # with "tell me when it's down"
     return Submitted(reply, skipped)
 
 

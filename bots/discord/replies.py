@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import discord
 
@@ -71,16 +72,18 @@ async def answer(
     content: str | None = None,
     *,
     embed: discord.Embed | None = None,
+    view: discord.ui.View | None = None,
 ) -> None:
     """Answer privately, whether or not the interaction was already deferred or answered."""
     embeds = [embed] if embed is not None else []
+    extra: dict[str, Any] = {"view": view} if view is not None else {}
     response = interaction.response
     if not response.is_done():
-        await response.send_message(content, embeds=embeds, ephemeral=True)
+        await response.send_message(content, embeds=embeds, ephemeral=True, **extra)
     elif response.type is discord.InteractionResponseType.deferred_channel_message:
-        await interaction.edit_original_response(content=content, embeds=embeds)
+        await interaction.edit_original_response(content=content, embeds=embeds, **extra)
     else:
-        await interaction.followup.send(content or "", embeds=embeds, ephemeral=True)
+        await interaction.followup.send(content or "", embeds=embeds, ephemeral=True, **extra)
 
 
 async def answer_safely(interaction: discord.Interaction, content: str) -> None:

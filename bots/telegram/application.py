@@ -29,10 +29,17 @@ from bots.telegram.errors import on_error
 from bots.telegram.escalation import EscalationButtons
 from bots.telegram.fan_handlers import FanHandlers
 from bots.telegram.group_handlers import GroupHandlers
+from bots.telegram.moderator_alerts import ModeratorAlertLoop
 from bots.telegram.moderator_handlers import ModeratorHandlers
+from bots.telegram.watch import NoticeDelivery, WatchButtons
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
+
+#: where the removal-notice delivery (issue 10) is kept in ``bot_data``
+NOTICES_KEY = "leakdesk_notices"
+#: where the overdue / digest loop (issue 10) is kept in ``bot_data``
+ALERTS_KEY = "leakdesk_alerts"
 
 PRIVATE_COMMANDS = [
     BotCommand("start", "how to report"),
@@ -87,10 +94,13 @@ def create_application(settings: Settings, app: App) -> PTBApplication:
         ModeratorHandlers(deps),
         ButtonHandlers(deps),
         EscalationButtons(deps),
+        WatchButtons(deps),
     ):
         application.add_handlers(group.handlers())
     application.add_handler(fans.fallback())
     application.add_error_handler(on_error)
+    application.bot_data[NOTICES_KEY] = NoticeDelivery(deps, application.bot)
+    application.bot_data[ALERTS_KEY] = ModeratorAlertLoop(deps, application.bot)
     return application
 
 
@@ -119,6 +129,8 @@ async def started(
     settings = deps.settings
     updater = application.updater
     assert updater is not None
+    notices: NoticeDelivery = application.bot_data[NOTICES_KEY]
+    alerts: ModeratorAlertLoop = application.bot_data[ALERTS_KEY]
     async with application:
         await application.start()
         deps.announcer.active = True
@@ -134,8 +146,12 @@ async def started(
             else:
                 await updater.start_polling(timeout=timedelta(seconds=poll_timeout))
             await _set_commands(application)
+            notices.start()
+            alerts.start()
             yield application
         finally:
+            await alerts.stop()
+            await notices.stop()
             if updater.running:
                 await updater.stop()
             if application.running:

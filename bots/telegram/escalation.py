@@ -10,7 +10,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update, User
+from telegram import (
+    Bot,
+    CallbackQuery,
+    Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+    User,
+)
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bots.telegram.chats import moderator
@@ -19,6 +27,7 @@ from bots.telegram.messaging import answer, edit, send
 from bots.telegram.render import reply_text
 from core.model import Actor
 from handlers import render_text
+from handlers.approval import SendApproved
 from handlers.escalation import EscalationDone, EscalationPreview, FormRequest
 
 log = logging.getLogger(__name__)
@@ -40,8 +49,8 @@ NO_DM = (
 class EscalationButton:
     """A pressed escalation button: confirm (with its platform), cancel, or mark sent."""
 
-    action: str  # go | no | sent
-    value: str = ""  # the platform (go), the request key (sent)
+    action: str  # go | no | sent | ok (approve a held send)
+    value: str = ""  # the platform (go), the request key (sent), the batch (ok)
     group: int = 0  # the moderator group the request belongs to (sent)
 
 
@@ -56,7 +65,7 @@ def encode(button: EscalationButton) -> str:
 def decode(data: str | None) -> EscalationButton | None:
     """The button behind ``data``, or None when it is not one of ours."""
     parts = (data or "").split(":")
-    if len(parts) != 4 or parts[0] != NAMESPACE or parts[1] not in ("go", "no", "sent"):
+    if len(parts) != 4 or parts[0] != NAMESPACE or parts[1] not in ("go", "no", "sent", "ok"):
         return None
     if not parts[3].lstrip("-").isdigit():
         return None
@@ -93,6 +102,21 @@ async def post_preview(deps: Deps, context: ContextTypes.DEFAULT_TYPE, chat_id: 
     await send(context.bot, chat_id, reply_text(reply), reply_markup=markup)
 
 
+def approval_keyboard(batch: str) -> InlineKeyboardMarkup:
+    """Approve under a held send's request (resolved from the database when pressed)."""
+    data = encode(EscalationButton("ok", batch))
+    return InlineKeyboardMarkup([[InlineKeyboardButton("Approve", callback_data=data)]])
+
+
+async def ask_approval(bot: Bot, group: int, user: User, done: EscalationDone) -> None:
+    """Post the request for a second moderator's approval in the moderator group (no links)."""
+    text = (
+        f"Approval needed: {user.full_name} escalated {done.creator}'s cases and {done.held} "
+        "notice mail(s) wait for a second moderator. Another admin presses Approve to send them."
+    )
+    await send(bot, group, text, reply_markup=approval_keyboard(done.batch))
+
+
 class EscalationButtons:
     """Confirm / Cancel under a preview, and Mark sent under a form in a moderator's DM."""
 
@@ -124,10 +148,24 @@ class EscalationButtons:
             await answer(query, "Cancelled.")
         elif button.action == "go":
             await self._confirm(context, query, chat.id, user, actor, button.value)
+        elif button.action == "ok":
+            await self._approve(context, query, actor, button.value)
         else:
             reply = await self._deps.app.escalation_handlers.mark_sent(actor, button.value)
             await answer(query, reply_text(reply), alert=True)
             await send(context.bot, chat.id, reply_text(reply))
+
+    async def _approve(
+        self, context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery, actor: Actor, batch: str
+    ) -> None:
+        """A second moderator approves a held send; the request then shows who did."""
+        reply = await self._deps.app.approval_handlers.approve(actor, batch)
+        if isinstance(reply, SendApproved) and query.message is not None:
+            before = getattr(query.message, "text", "") or ""
+            await self._close(context, query, f"{before}\n{reply_text(reply)}")
+            await answer(query, "Approved.")
+            return
+        await answer(query, reply_text(reply), alert=True)
 
     async def _close(
         self, context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery, text: str
@@ -144,6 +182,8 @@ class EscalationButtons:
             actor, None if platform == ALL else platform
         )
         await self._close(context, query, reply_text(reply))
+        if isinstance(reply, EscalationDone) and reply.held and reply.batch:
+            await ask_approval(context.bot, group, user, reply)
         if not isinstance(reply, EscalationDone) or not reply.forms:
             return
         delivered = 0

@@ -12,6 +12,7 @@ from bots.telegram.messaging import send
 from bots.telegram.render import help_text, reply_text
 from bots.telegram.reporting import has_reportable, submit
 from bots.telegram.translate import reporter_ref, valid_creator
+from bots.telegram.watch import with_offer
 from core.model import Actor, Origin
 from handlers import HelpText, Problem
 from handlers.render import creator_name
@@ -149,4 +150,5 @@ class FanHandlers:
             Origin.DM,
             anonymous=choices.anonymous,
         )
-        await send(context.bot, chat.id, result.text())
+        text, markup = with_offer(self._deps, result.reply, result.text())  # it's down?
+        await send(context.bot, chat.id, text, reply_markup=markup)

@@ -17,6 +17,7 @@ from bots.telegram.messaging import delete, send
 from bots.telegram.render import group_notice
 from bots.telegram.reporting import Submitted, submit
 from bots.telegram.translate import PLATFORM, reporter_ref, valid_creator
+from bots.telegram.watch import with_offer
 from core.model import Actor, Origin
 from db.venues import VenueConfig
 from handlers import Problem, ReportReceived
@@ -70,7 +71,8 @@ class GroupHandlers:
             )
             if where.venue is not None and where.venue.delete_reported:
                 await self._delete_evidence(bot, chat.id, target.message_id, result)
-        answered = await send(bot, user.id, result.text())
+        text, markup = with_offer(self._deps, result.reply, result.text())  # it's down?
+        answered = await send(bot, user.id, text, reply_markup=markup)
         if answered is None:
             link = deep_link(bot.username, where.creator)
             notice = group_notice(result.reply, link, result.links)

@@ -1,0 +1,116 @@
+"""Approval of a held bulk send in Discord: a request with Approve in the creator's moderator
+channels; a second moderator presses it (the id carries the batch: it survives restarts).
+
+Translation only: :mod:`handlers.approval` decides (the requester cannot approve).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+
+from bots.discord.replies import (
+    NOT_MODERATOR,
+    SOMETHING_WENT_WRONG,
+    answer,
+    answer_safely,
+    reply_text,
+)
+from bots.discord.translate import PLATFORM, Caller, resolve_caller
+from handlers.approval import SendApproved
+from handlers.escalation import EscalationDone
+
+if TYPE_CHECKING:
+    from bots.discord.bot import LeakdeskBot
+
+log = logging.getLogger(__name__)
+
+
+def approval_text(creator: str, requester: str, mails: int) -> str:
+    """The request moderators see (counts only)."""
+    return (
+        f"Approval needed: {requester} escalated {creator}'s cases and {mails} notice mail(s) "
+        "wait for a second moderator. Another moderator presses Approve to send them."
+    )
+
+
+class ApproveButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"ld:esc:ok:(?P<batch>[0-9a-f]{8,40})",
+):
+    """Approve a held send; only moderators may press, and not the one who asked."""
+
+    def __init__(self, batch: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Approve", style=discord.ButtonStyle.success, custom_id=f"ld:esc:ok:{batch}"
+            )
+        )
+        self.batch = batch
+        self.caller: Caller | None = None
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ApproveButton:
+        """Rebuild the button from its id."""
+        return cls(match["batch"])
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Only moderators of the server's creator."""
+        try:
+            self.caller = await resolve_caller(cast("LeakdeskBot", interaction.client), interaction)
+        except Exception:
+            log.exception("approve: could not identify the member")
+            await answer_safely(interaction, SOMETHING_WENT_WRONG)
+            return False
+        if not self.caller.actor.is_moderator:
+            await answer(interaction, NOT_MODERATOR)
+            return False
+        return True
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Approve; on success the request shows who approved, without its button."""
+        assert self.caller is not None
+        bot = cast("LeakdeskBot", interaction.client)
+        try:
+            reply = await bot.app.approval_handlers.approve(self.caller.actor, self.batch)
+            if isinstance(reply, SendApproved):
+                content = f"{interaction.message.content if interaction.message else ''}\n"
+                await interaction.response.edit_message(
+                    content=content + reply_text(reply), view=None
+                )
+                return
+            await answer(interaction, reply_text(reply))
+        except Exception:
+            log.exception("approve %s failed", self.batch)
+            await answer_safely(interaction, SOMETHING_WENT_WRONG)
+
+
+async def request_approval(bot: LeakdeskBot, caller: Caller, done: EscalationDone) -> int:
+    """Post the request with Approve in every moderator channel of the creator; how many."""
+    actor = caller.actor
+    text = approval_text(actor.creator, f"<@{actor.ref.user_id}>", done.held)
+    posted = 0
+    for venue in await bot.app.venues.moderator_venues(PLATFORM, actor.creator):
+        assert venue.mod_channel_id is not None
+        view = discord.ui.View(timeout=None)
+        view.add_item(ApproveButton(done.batch))
+        channel = bot.get_partial_messageable(
+            int(venue.mod_channel_id), guild_id=int(venue.venue_id), type=discord.ChannelType.text
+        )
+        try:
+            await channel.send(text, view=view)
+            posted += 1
+        except discord.HTTPException as err:
+            log.warning(
+                "could not ask for approval in %s: %s", venue.mod_channel_id, type(err).__name__
+            )
+    return posted

@@ -1,0 +1,57 @@
+"""A reporter's "tell me when it's down": the offer after a report, and the opt-in.
+
+Neutral: adapters show :class:`WatchOffer` as a button (Discord, Telegram) or a yes/no
+(console) and call :meth:`WatchHandlers.opt_in` with the report id it carries.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from core.model import Actor, ReporterRef
+from core.notify.texts import OFFER, watching_text
+from handlers.handlers import replies_on_error
+from handlers.messages import Problem, Reply, ReplyType, ReportReceived
+
+log = logging.getLogger(__name__)
+
+
+class Watches(Protocol):
+    """Where removal requests are kept (:class:`db.removal_watches.SqlRemovalWatches`)."""
+
+    async def watch_report(self, report_id: int, reporter: ReporterRef) -> list[str]:
+        """Watch the cases of a report's submission for its reporter; the codes watched."""
+        ...
+
+
+@dataclass(frozen=True)
+class WatchOffer:
+    """Ask the reporter, once, whether to tell them when the report's cases are down."""
+
+    report_id: int
+    text: str = OFFER
+
+
+class WatchHandlers:
+    """Offers and records reporters' removal requests."""
+
+    def __init__(self, watches: Watches) -> None:
+        self._watches = watches
+
+    @staticmethod
+    def offer(reply: ReplyType) -> WatchOffer | None:
+        """The question to ask after ``reply``: only for a recorded, non-anonymous report."""
+        if not isinstance(reply, ReportReceived) or reply.anonymous or not reply.outcomes:
+            return None
+        return WatchOffer(reply.outcomes[0].report_id)
+
+    @replies_on_error
+    async def opt_in(self, actor: Actor, report_id: int) -> ReplyType:
+        """The reporter said yes: keep their id until the report's cases are down."""
+        if report_id <= 0:
+            return Problem("That button is no longer valid.")
+        codes = await self._watches.watch_report(report_id, actor.ref)
+        log.info("removal notice requested for %d case(s)", len(codes))
+        return Reply(watching_text(codes))
