@@ -81,3 +81,10 @@ async def test_a_dm_report_asks_on_its_answer_and_a_stranger_cannot_follow_it(
     pressed = await fan.click(answer, label=ASK)
     assert pressed.response is not None and "I'll tell you here" in pressed.response.content
     assert await app.watches.open_watches(ReporterRef("discord", str(fan.id))) != []
+
+
+async def test_an_anonymous_report_is_not_asked(env: simcord.Env, app: App) -> None:
+    s = await server(env)
+    reported = await s.fan.slash(s.general, "report", link=LINK, anonymous=True)
+    assert reported.response is not None and CODE.search(reported.response.content)
+    assert labels(reported.response) == [] and "when it's down" not in reported.response.content
