@@ -59,6 +59,10 @@ async def confirmed(fake: FakeBotApi, link: str) -> str:
     await fake.push(update_message(message(private_chat(FAN), user(FAN), link)))
     reply = await fake.wait_call("sendMessage", count=before + 1, chat_id=FAN)
     (code,) = codes_in(reply[-1]["text"])
+    # the new-case card (with its link) reaches the group asynchronously: let it land first
+    await fake.wait_for(
+        lambda: [c for c in fake.calls_to("sendMessage", chat_id=MOD) if link in c["text"]]
+    )
     await fake.push(in_mod_group(ADMIN, f"/confirm {code}"))
     await said(fake, MOD, f"confirmed: {code}")
     return code
