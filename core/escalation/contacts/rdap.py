@@ -146,7 +146,7 @@ class RdapClient:
         try:
             _, url, _ = QueryBuilder(self._boot).build(query_type=kind, query_value=value)
         except WhoisItError as err:
-            raise RdapUnavailable(f"no RDAP service: {err}") from err
+            raise RdapUnavailable(f"no RDAP service knows {value}") from err
         return url
 
     async def _query(self, kind: str, value: str) -> tuple[Any, str]:
