@@ -11,7 +11,12 @@ from typing import Protocol
 from core.errors import MissingFields
 from core.escalation.agent import AgentOfRecord
 from core.escalation.channels import Channel
-from core.escalation.contacts import AbuseContactFinder, recipients_for, unknown_hosts
+from core.escalation.contacts import (
+    AbuseContactFinder,
+    contact_platforms,
+    recipients_for,
+    unknown_hosts,
+)
 from core.escalation.notices import NoticeWriter
 from core.escalation.outbox import OutgoingMail
 from core.escalation.packets import Plan, Request, plan_requests, write_packets
@@ -99,7 +104,8 @@ class EscalationService:
         # --- abuse contacts of unknown hosts: looked up in bulk before planning ---
         routed: dict[str, Channel] = {}
         notes: dict[str, str] = {}
-        if self._contacts is not None and (hosts := unknown_hosts(cases, self._channels)):
+        wanted = platform is None or platform in contact_platforms(self._channels)
+        if self._contacts and wanted and (hosts := unknown_hosts(cases, self._channels)):
             routed, notes = recipients_for(await self._contacts.find(hosts), self._channels)
         plan = plan_requests(
             cases,

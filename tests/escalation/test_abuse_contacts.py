@@ -17,6 +17,7 @@ from core.escalation.contacts import (
     builtin_cdns,
     cdn_for,
     contact_channel,
+    contact_platforms,
 )
 from core.escalation.contacts.cdn import parse_cdns
 from core.escalation.contacts.lookup import registered_domain
@@ -106,6 +107,10 @@ async def test_an_address_behind_cloudflare_goes_to_its_abuse_form_without_rdap(
         assert contact.cdn == "Cloudflare" and not contact.error
         channel = contact_channel(contact, CHANNELS)
         assert channel is not None and channel.id == "cloudflare-abuse"
+
+
+def test_only_rdap_and_cdn_platforms_need_lookups() -> None:
+    assert contact_platforms(list(CHANNELS.values())) == {"rdap", "cloudflare"}
 
 
 def test_cdn_ranges_match_v4_and_v6_and_nothing_else() -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from core.escalation.channels import Channel
+from core.escalation.contacts.cdn import builtin_cdns
 from core.escalation.contacts.model import AbuseContact
 from core.escalation.notices import DSA, GENERIC
 from core.escalation.packets import EU
@@ -49,6 +50,12 @@ def contact_channel(contact: AbuseContact, channels: Mapping[str, Channel]) -> C
         verified=False,
         note=f"Abuse address of the {via} of {contact.host}, from RDAP on {looked_up}.",
     )
+
+
+def contact_platforms(channels: Sequence[Channel]) -> set[str]:
+    """Platforms a looked-up contact may belong to (``--platform`` among them needs lookups)."""
+    cdn_channels = {cdn.channel for cdn in builtin_cdns()}
+    return {RDAP_PLATFORM} | {c.platform for c in channels if c.id in cdn_channels}
 
 
 def unknown_hosts(cases: Iterable[CaseView], channels: Sequence[Channel]) -> set[str]:
