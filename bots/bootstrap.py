@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.escalation.channels import load_channels
+from core.escalation.contacts import AbuseContactFinder, RdapClient
 from core.escalation.notices import NoticeWriter
 from core.escalation.outbox import OutboxSender
 from core.escalation.service import EscalationService
@@ -25,6 +26,7 @@ from core.ratelimit import ReporterRateLimit
 from core.settings import Settings
 from core.urls import default_registry
 from db import SqlCaseStore, SqlReportStore, SqlVenueStore, create_engine, is_sqlite, upgrade
+from db.abuse_contacts import SqlAbuseContactStore
 from db.approvals import SqlBatches
 from db.chat_notices import SqlChatNotices
 from db.creators import SqlCreatorDirectory
@@ -77,6 +79,7 @@ class App:
     # a second moderator approves a held bulk send from a chat
     approval_handlers: ApprovalHandlers
     listener: PgListener | None = None
+    rdap: RdapClient | None = None
 
     def mail_sender(self) -> OutboxSender | None:
         """The sender of notice mails, when ``LEAKDESK_SMTP_URL`` is set."""
@@ -96,6 +99,8 @@ class App:
         await self.reports.close()
         await self.events.drain()
         await self.media.close()
+        if self.rdap is not None:
+            await self.rdap.aclose()
         await self.engine.dispose()
 
 
@@ -207,6 +212,19 @@ async def build_app(
     escalations = SqlEscalationStore(engine)
     watches = SqlRemovalWatches(engine)
     channels = load_channels(settings.platforms_file)
+    rdap = contacts = None
+    if settings.rdap_lookups:
+        rdap = RdapClient(settings.rdap_base_url, timeout=settings.rdap_timeout)
+        contacts = AbuseContactFinder(
+            rdap,
+            SqlAbuseContactStore(engine),
+            resolver=resolver,
+            allow_networks=parse_networks(settings.fetch_allow_networks),
+            concurrency=settings.rdap_concurrency,
+            timeout=settings.rdap_timeout,
+            ttl=settings.rdap_cache_hours * 3600,
+            failure_ttl=settings.rdap_failure_cache_minutes * 60,
+        )
     escalation = EscalationService(
         cases,
         escalations,
@@ -214,6 +232,7 @@ async def build_app(
         NoticeWriter(settings.notice_templates_dir),
         sender=settings.smtp_from,
         approvals=settings.escalation_approvals,
+        contacts=contacts,
     )
     tracker = SqlEscalationTracker(
         engine, default_deadline_hours=settings.escalation_deadline_hours
@@ -252,6 +271,7 @@ async def build_app(
         moderator_alerts=ModeratorAlerts(tracker, SqlPeriodicSends(engine)),
         approval_handlers=ApprovalHandlers(escalations, SqlBatches(engine)),
         listener=listener,
+        rdap=rdap,
     )
     app.escalation_handlers.use_mail_sender(app.mail_sender)
     app.approval_handlers.use_mail_sender(app.mail_sender)

@@ -66,6 +66,17 @@ class Settings(BaseSettings):
     # how often a running bot checks for overdue escalations and the daily digest, seconds
     moderator_alert_seconds: float = 300.0
 
+    # abuse contacts of hosts without a known channel (RDAP), looked up before escalating
+    rdap_lookups: bool = True
+    # one RDAP server for every query (an operator's mirror) instead of the IANA bootstrap
+    rdap_base_url: str | None = None
+    rdap_timeout: float = 10.0
+    # hosts looked up at once
+    rdap_concurrency: int = 8
+    # how long a found contact is kept, and a failed lookup
+    rdap_cache_hours: float = 168.0
+    rdap_failure_cache_minutes: float = 60.0
+
     # group-commit writer
     writer_max_batch: int = 256
 

@@ -337,6 +337,29 @@ class PeriodicSend(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class AbuseContactRow(SQLModel, table=True):
+    """The abuse contact found for a host without a known channel (RDAP), until it expires.
+
+    Times are epoch seconds (portable comparisons on SQLite and PostgreSQL); ``error`` set
+    means the lookup failed, and such a row expires sooner.
+    """
+
+    __tablename__ = "abuse_contacts"
+    host: str = Field(primary_key=True, max_length=253)
+    address: str = Field(default="", max_length=45)
+    cdn: str = Field(default="", max_length=64)
+    cdn_channel: str = Field(default="", max_length=64)
+    registrar: str = Field(default="", max_length=200)
+    registrar_email: str = Field(default="", max_length=254)
+    network: str = Field(default="", max_length=200)
+    network_email: str = Field(default="", max_length=254)
+    country: str = Field(default="", max_length=8)
+    source: str = Field(default="", max_length=300)
+    error: str = Field(default="", max_length=300)
+    looked_up_at: float = 0.0
+    expires_at: float = Field(default=0.0, index=True)
+
+
 metadata = SQLModel.metadata
 
 # Core tables, for the statements of db/ (SQLAlchemy Core on the hot paths)
@@ -358,3 +381,4 @@ user_settings_t = UserSetting.__table__
 removal_watches_t = RemovalWatch.__table__
 chat_notices_t = ChatNotice.__table__
 periodic_sends_t = PeriodicSend.__table__
+abuse_contacts_t = AbuseContactRow.__table__

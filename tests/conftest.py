@@ -97,6 +97,8 @@ def make_settings(url: str, **overrides: object) -> Settings:
         # adapter tests bind moderator places and use them at once; the approval gate
         # itself is tested with this off (tests/storage/test_venues.py)
         "auto_approve_venues": True,
+        # no RDAP lookups (they would reach the internet); tests of them turn them on
+        "rdap_lookups": False,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -124,7 +124,10 @@ def escalate(
         "cases": plan.cases,
         "skipped": plan.skipped,
         "missing": plan.missing,
-        "unrouted": [{"case_code": c, "host": h} for c, h in plan.unrouted],
+        "unrouted": [
+            {"case_code": c, "host": h, "reason": plan.contact_notes.get(h, "")}
+            for c, h in plan.unrouted
+        ],
     }
     if sent is not None:
         result["sent"] = {"sent": sent.sent, "retrying": sent.retrying, "failed": sent.failed}
@@ -141,7 +144,8 @@ def escalate(
     for recipient, urls in sorted(result["recipients"].items()):  # type: ignore[union-attr]
         typer.echo(f"  {recipient}: {urls} URL(s)")
     for entry in result["unrouted"]:  # type: ignore[union-attr]
-        typer.echo(f"  no channel known for {entry['host']} (case {entry['case_code']})")
+        why = entry["reason"] or f"no channel known for {entry['host']}"  # type: ignore[index]
+        typer.echo(f"  {why} (case {entry['case_code']})")  # type: ignore[index]
     if sent is not None:
         typer.echo(f"mail: {sent.sent} sent, {sent.retrying} to retry, {sent.failed} refused")
     if "held" in result:

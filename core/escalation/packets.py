@@ -11,7 +11,7 @@ import hashlib
 import io
 import json
 import mailbox
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
@@ -76,6 +76,8 @@ class Plan:
     unrouted: list[tuple[str, str]] = field(default_factory=list)
     #: what the agent of record lacks for the notices planned
     missing: list[str] = field(default_factory=list)
+    #: host -> why no abuse contact was found for it (RDAP; shown beside ``unrouted``)
+    contact_notes: dict[str, str] = field(default_factory=dict)
 
     def urls_per_recipient(self) -> dict[str, int]:
         """``{channel id: URLs}`` over every request."""
@@ -129,17 +131,23 @@ def plan_requests(
     platform: str | None = None,
     done: Collection[tuple[str, str]] = (),
     round: str = "",
+    contacts: Mapping[str, Channel] | None = None,
 ) -> Plan:
     """Group the links of ``cases`` per recipient and split them into requests.
 
     ``synthetic`` holds the codes of cases marked as deepfakes; ``platform`` keeps only
     recipients of that platform; ``done`` holds (case code, channel id) pairs already
-    escalated, which are skipped; ``round`` tells a deliberate resend from the first.
+    escalated, which are skipped; ``round`` tells a deliberate resend from the first;
+    ``contacts`` maps hosts without a channel of their own to the recipient found for
+    them (an abuse address from RDAP, or their CDN's channel).
     """
     plan = Plan()
+    contacts = contacts or {}
     grouped: dict[tuple[str, str, bool], dict[str, NoticeItem]] = {}
     copies: dict[tuple[str, str, bool], set[str]] = {}
     by_id = {c.id: c for c in channels}
+    for contact in contacts.values():
+        by_id.setdefault(contact.id, contact)
     routes: dict[tuple[str | None, bool], list[Channel]] = {}
     notices: dict[tuple[str, bool], str | None] = {}
     for case in cases:
@@ -151,7 +159,12 @@ def plan_requests(
                 targets = route(link.platform, channels, agent, synthetic=is_synthetic)
                 routes[(link.platform, is_synthetic)] = targets
             if not any(t.scope == "platform" for t in targets):
-                plan.unrouted.append((case.code, link.host))
+                # --- abuse contacts of unknown hosts (core/escalation/contacts) ---
+                contact = contacts.get(link.host)
+                if contact is not None and _usable(contact, agent, is_synthetic):
+                    targets = [by_id[contact.id], *targets]
+                else:
+                    plan.unrouted.append((case.code, link.host))
             for channel in targets:
                 if platform is not None and channel.platform != platform:
                     continue
@@ -307,7 +320,10 @@ def write_packets(
         "requests": index,
         "cases": plan.cases,
         "skipped": plan.skipped,
-        "unrouted": [{"case_code": c, "host": h} for c, h in plan.unrouted],
+        "unrouted": [
+            {"case_code": c, "host": h, "reason": plan.contact_notes.get(h, "")}
+            for c, h in plan.unrouted
+        ],
     }
     (out_dir / "summary.json").write_text(json.dumps(summary) + "\n", "utf-8")
     (out_dir / "summary.txt").write_text(_summary_text(summary), "utf-8")
@@ -330,5 +346,6 @@ def _summary_text(summary: dict[str, object]) -> str:
             f"{urls[recipient]} URL(s){flag}"  # type: ignore[index]
         )
     for entry in summary["unrouted"]:  # type: ignore[attr-defined]
-        lines.append(f"no channel known for {entry['host']} (case {entry['case_code']})")
+        why = entry["reason"] or f"no channel known for {entry['host']}"
+        lines.append(f"{why} (case {entry['case_code']})")
     return "\n".join(lines) + "\n"

@@ -11,6 +11,12 @@ from typing import Protocol
 from core.errors import MissingFields
 from core.escalation.agent import AgentOfRecord
 from core.escalation.channels import Channel
+from core.escalation.contacts import (
+    AbuseContactFinder,
+    contact_platforms,
+    recipients_for,
+    unknown_hosts,
+)
 from core.escalation.notices import NoticeWriter
 from core.escalation.outbox import OutgoingMail
 from core.escalation.packets import Plan, Request, plan_requests, write_packets
@@ -65,8 +71,10 @@ class EscalationService:
         *,
         sender: str = "",
         approvals: int = 1,
+        contacts: AbuseContactFinder | None = None,
     ) -> None:
         self._approvals = approvals
+        self._contacts = contacts
         self._cases = cases
         self._store = store
         self._channels = channels
@@ -93,6 +101,12 @@ class EscalationService:
         cases = await self._cases.list_cases(creator, ESCALATABLE, limit=MAX_CASES)
         synthetic = await self._store.synthetic_codes(creator)
         done = set() if again else await self._store.escalated(creator)
+        # --- abuse contacts of unknown hosts: looked up in bulk before planning ---
+        routed: dict[str, Channel] = {}
+        notes: dict[str, str] = {}
+        wanted = platform is None or platform in contact_platforms(self._channels)
+        if self._contacts and wanted and (hosts := unknown_hosts(cases, self._channels)):
+            routed, notes = recipients_for(await self._contacts.find(hosts), self._channels)
         plan = plan_requests(
             cases,
             self._channels,
@@ -101,7 +115,9 @@ class EscalationService:
             platform=platform,
             done=done,
             round=round,
+            contacts=routed,
         )
+        plan.contact_notes = notes
         if agent is None:
             plan.missing = [NO_AGENT]
         return agent, plan

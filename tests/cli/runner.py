@@ -15,11 +15,12 @@ def leakdesk(
     stdin: str | None = None,
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m bots.cli ARGS`` with the database ``db`` and picture fetching off."""
+    """``python -m bots.cli ARGS`` with the database ``db``, picture fetching and RDAP off."""
     environment = {
         **os.environ,
         "LEAKDESK_DATABASE_URL": db,
         "LEAKDESK_FETCH_MEDIA": "false",
+        "LEAKDESK_RDAP_LOOKUPS": "false",  # never the internet; tests of RDAP turn it on
         **(env or {}),
     }
     environment.pop("LEAKDESK_DEBUG", None)

@@ -1,7 +1,7 @@
 """removal notices to reporters (opt-in, outbox), periodic moderator alerts and digests
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-28 21:00:00
 
 ``removal_watches``: a reporter's "tell me when it's down", with their platform id only while
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
