@@ -78,7 +78,9 @@ def test_a_typed_case_code_is_a_code_or_none(text: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def wired(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[asyncio.AbstractEventLoop, App]]:
+def wired(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[asyncio.AbstractEventLoop, App]]:
     """One app on a real SQLite file, driven from synchronous hypothesis tests."""
     loop = asyncio.new_event_loop()
     path: Path = tmp_path_factory.mktemp("props") / "leakdesk.db"
