@@ -8,7 +8,8 @@ from collections.abc import Iterator, Sequence
 
 from core.model import CaseView
 from handlers import HelpText, Problem, ReplyType, ReportReceived, render_text
-from handlers.render import note_line
+from handlers.display import one_line, shown_link
+from handlers.render import REASON_CHARS, note_line
 
 #: Telegram's limit for one message is 4096 characters; stay a little below it.
 MESSAGE_LIMIT = 4000
@@ -108,13 +109,13 @@ def announcement_text(case: CaseView) -> str:
     lines = [f"{mark} {case.code} · {case.status.value} · {reporters} · {case.reports} report(s)"]
     where = case.platform or case.host or ("merged" if case.merged_into else "picture only")
     lines.append(f"where: {where}" + (f" ({case.host})" if case.host and case.platform else ""))
-    lines += [f"link: {_shorten(link.url)}" for link in case.links[:POST_LINKS]]
+    lines += [f"link: {_shorten(shown_link(link))}" for link in case.links[:POST_LINKS]]
     if len(case.links) > POST_LINKS:
         lines.append(f"+{len(case.links) - POST_LINKS} more link(s): /show {case.code}")
     if case.claimed_by:
         lines.append(f"claimed by {case.claimed_by}")
     if case.reason:
-        lines.append(f"reason: {case.reason}")
+        lines.append(f"reason: {one_line(case.reason, REASON_CHARS)}")
     if case.merged_into:
         lines.append(f"merged into {case.merged_into}")
     if case.possible_duplicate_of:
