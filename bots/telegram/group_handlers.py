@@ -53,7 +53,7 @@ class GroupHandlers:
             return
         bot = context.bot
         where = await chat_context(self._deps, chat)
-        await delete(bot, chat.id, message.message_id)
+        command_deleted = await delete(bot, chat.id, message.message_id)
         target = message.reply_to_message
         if target is None:
             result = Submitted(Problem(REPLY_FIRST))
@@ -73,7 +73,7 @@ class GroupHandlers:
         answered = await send(bot, user.id, result.text())
         if answered is None:
             link = deep_link(bot.username, where.creator)
-            notice = group_notice(result.reply, link, result.links)
+            notice = group_notice(result.reply, link, result.links, with_code=command_deleted)
             if isinstance(result.reply, ReportReceived) and result.creator_name:
                 notice += " " + sent_to_line(result.creator_name)
             await send(bot, chat.id, notice)

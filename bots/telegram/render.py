@@ -80,12 +80,21 @@ def case_codes(reply: ReportReceived) -> list[str]:
     return list(dict.fromkeys(outcome.case_code for outcome in reply.outcomes))
 
 
-def group_notice(reply: ReplyType, deep_link: str, reported_links: Sequence[str]) -> str:
+def group_notice(
+    reply: ReplyType, deep_link: str, reported_links: Sequence[str], *, with_code: bool = True
+) -> str:
     """What a group sees when the reporter cannot be answered privately.
 
-    Never the reported link and never who reported.
+    Never the reported link and never who reported.  ``with_code=False`` (the /report command
+    could not be deleted, so the group sees who sent it) leaves the case code out too: next to
+    the visible command it would tie the reporter to the case.
     """
-    if isinstance(reply, ReportReceived):
+    if isinstance(reply, ReportReceived) and not with_code:
+        text = (
+            "A report was received; the moderators will review it. Please don't share the link "
+            f"further. For private updates, start a chat with me: {deep_link}"
+        )
+    elif isinstance(reply, ReportReceived):
         text = (
             f"A report was received (case {', '.join(case_codes(reply))}); the moderators will "
             f"review it. Please don't share the link further. For private updates, start a chat "
