@@ -55,7 +55,12 @@ _DISMISS_PROMPT_RE = re.compile(r"^Dismiss (LD-[0-9A-Z]{6}):")
 def reply_text(reply: ReplyType, skipped: Sequence[str] = ()) -> str:
     """The one place where a neutral reply, a domain refusal included, becomes Telegram text."""
     text = render_text(reply)
-    if isinstance(reply, Problem) and reply.kind == "rate_limited" and reply.retry_after:
+    if (
+        isinstance(reply, Problem)
+        and reply.kind == "rate_limited"
+        and reply.retry_after
+        and "try again in" not in text  # the limit's own words may say it already
+    ):
         text += f" (try again in {math.ceil(reply.retry_after)} s)"
     if skipped:
         text += "\n" + "\n".join(f"Not checked: {reason}." for reason in sorted(set(skipped)))
