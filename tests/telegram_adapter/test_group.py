@@ -117,3 +117,21 @@ async def test_a_command_the_bot_cannot_delete_gets_no_case_code_in_the_group(
     ours = [r for r in caplog.records if r.name.startswith(("bots.", "core.", "handlers.", "db."))]
     assert any("private chat does not accept" in r.getMessage() for r in ours)
     assert not [r for r in ours if re.search(rf"(?<![-\d]){FAN}(?!\d)", r.getMessage())]
+
+
+async def test_anonymous_admins_are_not_one_reporter_their_reports_are_sent_privately(
+    fake, bot, sqlite_app
+):
+    anonymous = user(1087968824, "Group")  # GroupAnonymousBot: every anonymous admin
+    for n in range(2):
+        leaked = leaked_post()
+        command = message(group_chat(GROUP), anonymous, "/report", reply_to_message=leaked,
+                          sender_chat=group_chat(GROUP))
+        await fake.push(update_message(command))
+        await fake.wait_call("sendMessage", count=n + 1, chat_id=GROUP)
+
+    notices = [c["text"] for c in fake.calls_to("sendMessage", chat_id=GROUP)]
+    assert all("anonymous admin" in t and "t.me/leakdesk_test_bot" in t for t in notices)
+    assert all(codes_in(t) == [] and LEAK not in t for t in notices)
+    assert await sqlite_app.cases.count_cases() == {}
+    assert not fake.calls_to("sendMessage", chat_id=1087968824)
