@@ -72,6 +72,8 @@ def _trim(link: str) -> str:
 
 
 def _link_in(run: str) -> str | None:
+    if "." not in run and "://" not in run:
+        return None  # every link has a scheme, "www." or a dotted host: most words have none
     scheme = _SCHEME_OR_WWW.search(run)
     if scheme and scheme.end() == len(run):
         scheme = None  # a scheme (or "www.") with nothing after it is no link
