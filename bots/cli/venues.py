@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bots.cli.common import fail, with_app
-from db.venues import VenueConfig
+
+if TYPE_CHECKING:
+    from db.venues import VenueConfig
 
 venues_app = typer.Typer(
     rich_markup_mode=None, help="Servers and groups bound to creators; approve moderator places."

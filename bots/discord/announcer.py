@@ -27,6 +27,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+UNREACHABLE = (
+    "leakdesk cannot post new cases in your moderator channel (<#{channel_id}>): it is missing "
+    "or I lack permission to see it or to send messages and embeds there. Reports are still "
+    "recorded. Fix the channel permissions or run /leakdesk setup again."
+)
+
 
 class Announcer:
     """Announce-once, edit-in-place case cards; one case at a time per case id."""
@@ -94,6 +100,9 @@ class Announcer:
                 channel_id,
                 venue.venue_id,
             )
+            await self._bot.alerts.notify(
+                int(venue.venue_id), MOD_CHANNEL, UNREACHABLE.format(channel_id=channel_id)
+            )
             return False
         log.warning(
             "case %s not shown: moderator channel %s of server %s is visible to @everyone",
@@ -133,12 +142,7 @@ class Announcer:
             )
             if isinstance(err, discord.Forbidden | discord.NotFound):
                 await self._bot.alerts.notify(
-                    int(venue.venue_id),
-                    MOD_CHANNEL,
-                    "leakdesk cannot post new cases in your moderator channel "
-                    f"(<#{channel_id}>): it is missing or I lack permission to send messages "
-                    "and embeds there. Reports are still recorded. Fix the channel permissions "
-                    "or run /leakdesk setup again.",
+                    int(venue.venue_id), MOD_CHANNEL, UNREACHABLE.format(channel_id=channel_id)
                 )
             return
         await app.venues.set_post_message(case.id, PLATFORM, channel_id, str(message.id))

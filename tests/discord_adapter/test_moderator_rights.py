@@ -118,3 +118,19 @@ async def test_a_hostile_link_reaches_the_card_inert_and_pings_nobody(
     assert "\u202e" not in line and "<@&" not in line and "||" not in line
     posts = [r for r in env.http_requests if r.method == "POST" and r.path.endswith("/messages")]
     assert posts and all(r.json["allowed_mentions"] == {"parse": []} for r in posts)
+
+
+async def test_a_deleted_moderator_channel_is_told_to_the_admin(env: simcord.Env, app: App) -> None:
+    s = await server(env)
+    assert s.mod_channel is not None
+    channel = env.bot.get_channel(s.mod_channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    await channel.delete()
+    await env.settle()
+
+    for n in range(2):
+        result = await s.fan.slash(s.general, "report", link=f"https://x.com/a/status/{n + 1}")
+        assert result.response is not None and CODE.findall(result.response.content)
+
+    told = [m for m in s.admin.user.dm_channel.history() if "moderator channel" in m.content]
+    assert len(told) == 1 and "missing" in told[0].content
