@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bots.logsafe import quiet_http_logs
 from core.escalation.channels import load_channels
 from core.escalation.contacts import AbuseContactFinder, RdapClient
 from core.escalation.notices import NoticeWriter
@@ -142,6 +143,7 @@ async def build_app(
     ``rate_limited=False`` is for the operator's own CLI (imports), never for chat adapters;
     ``resolver`` replaces DNS for the media fetcher (tests map names to loopback).
     """
+    quiet_http_logs()  # whatever the entrypoint: request URLs carry leak links
     if migrate:
         await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)

@@ -9,6 +9,7 @@ import signal
 import sys
 
 from bots.bootstrap import build_app
+from bots.logsafe import quiet_http_logs, redact_handlers
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,8 @@ async def serve_all(settings: Settings, names: list[str]) -> int:
     """Run the named adapters until SIGINT/SIGTERM; the worst exit status."""
     from bots.telegram import serve as serve_telegram
 
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # Bot API URLs carry the token
+    quiet_http_logs()  # request URLs carry leak links and the Bot API token
+    redact_handlers()
     app = await build_app(settings)
     app.start_background()
     stop = asyncio.Event()

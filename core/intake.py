@@ -201,7 +201,10 @@ class IntakeService:
         :class:`RateLimited` when the reporter is over their limit.
         """
         if len(report.links) + len(report.attachments) > MAX_ITEMS_PER_REPORT:
-            raise InvalidLink(f"at most {MAX_ITEMS_PER_REPORT} links or files per report")
+            raise InvalidLink(
+                f"at most {MAX_ITEMS_PER_REPORT} links or pictures per message: nothing was "
+                f"recorded; send them in several messages of up to {MAX_ITEMS_PER_REPORT}"
+            )
         links, rejected, inputs = self._canonical_links(report)
         if not links and not report.attachments:
             if rejected:

@@ -245,3 +245,7 @@ class CreatorDirectory(Protocol):
     async def display_name(self, slug: str) -> str:
         """The name to show for creator ``slug`` (the slug itself when it has none)."""
         ...
+
+    async def exists(self, slug: str) -> bool:
+        """Whether creator ``slug`` is known (created by the operator or a bound venue)."""
+        ...

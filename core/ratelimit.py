@@ -160,13 +160,13 @@ class ReporterRateLimit:
                 fit, held_by, reset = remaining, window.rate, oldest_expires
         if fit <= 0:
             assert held_by is not None
-            raise _too_many_links(held_by, reset)
+            raise _too_many_links(held_by, reset, items, self.per_message)
         for window in report_windows:
             if not window.hit(reporter):
                 raise _too_many_reports(window.rate, window.remaining(reporter)[1])
         for window in link_windows:
             window.hit(reporter, fit)
-        return Admission(fit, _held_back(held_by, reset) if held_by else "")
+        return Admission(fit, self._held_back(held_by, reset, items, fit) if held_by else "")
 
     async def _admit_shared(self, reporter: str, items: int) -> Admission:
         assert self._shared is not None
@@ -179,14 +179,37 @@ class ReporterRateLimit:
                 fit, held_by, reset = stats.remaining, rate, stats.reset_time
         if fit <= 0:
             assert held_by is not None
-            raise _too_many_links(held_by, reset)
+            raise _too_many_links(held_by, reset, items, self.per_message)
         for rate in self._reports:
             if not await shared.hit(rate, report_key):
                 stats = await shared.get_window_stats(rate, report_key)
                 raise _too_many_reports(rate, stats.reset_time)
         for rate in self._links:
             await shared.hit(rate, link_key, cost=fit)
-        return Admission(fit, _held_back(held_by, reset) if held_by else "")
+        return Admission(fit, self._held_back(held_by, reset, items, fit) if held_by else "")
+
+    @property
+    def per_message(self) -> int | None:
+        """The most links and pictures one message can ever have accepted (None: no cap)."""
+        return min((rate.amount for rate in self._links), default=None)
+
+    def _held_back(self, rate: RateLimitItem, reset_time: float, items: int, fit: int) -> str:
+        """Why the last ``items - fit`` items of a report were not accepted, and what to do.
+
+        Sending the same message again would spend the window on its first items again (the
+        ones just accepted, counted once more), so the fan is told to send only the rest, in a
+        new message; a message holding more than any window allows is told the maximum.
+        """
+        wait, held, cap = _in(_wait(reset_time)), items - fit, self.per_message
+        if cap is not None and items > cap:
+            return (
+                f"at most {cap} links or pictures are taken from one message: send the last "
+                f"{held} in a new message in {wait}"
+            )
+        return (
+            f"over the limit of {_per(rate)} per person: send the last {held} in a new message "
+            f"in {wait}"
+        )
 
     def _warn_unavailable(self, err: StorageError) -> None:
         now = time.monotonic()
@@ -226,16 +249,14 @@ def _too_many_reports(rate: RateLimitItem, reset_time: float) -> RateLimited:
     )
 
 
-def _too_many_links(rate: RateLimitItem, reset_time: float) -> RateLimited:
+def _too_many_links(
+    rate: RateLimitItem, reset_time: float, items: int, per_message: int | None
+) -> RateLimited:
     wait = _wait(reset_time)
-    return RateLimited(
-        f"too many links, slow down: at most {_per(rate)} per person (try again in {_in(wait)})",
-        wait,
-    )
-
-
-def _held_back(rate: RateLimitItem, reset_time: float) -> str:
-    return f"over the limit of {_per(rate)} per person: send it again in {_in(_wait(reset_time))}"
+    text = f"too many links, slow down: at most {_per(rate)} per person (try again in {_in(wait)})"
+    if per_message is not None and items > per_message:
+        text += f"; one message can carry at most {per_message} links or pictures"
+    return RateLimited(text, wait)
 
 
 def _shared_storage(uri: str):  # type: ignore[no-untyped-def]

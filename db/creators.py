@@ -23,3 +23,11 @@ class SqlCreatorDirectory:
                 )
             ).scalar_one_or_none()
         return (name or "").strip() or slug
+
+    async def exists(self, slug: str) -> bool:
+        """Whether a creator ``slug`` is in the registry."""
+        async with self._engine.connect() as conn:
+            found = (
+                await conn.execute(select(creators_t.c.id).where(creators_t.c.slug == slug))
+            ).first()
+        return found is not None

@@ -258,6 +258,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         base = create_async_engine(
             url,
             echo=echo,
+            hide_parameters=True,  # errors must not log links, notes or ids
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
             pool_size=SQLITE_POOL_SIZE,
             max_overflow=0,
@@ -266,7 +267,12 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         event.listen(base.sync_engine, "begin", _sqlite_on_begin)
         return BoundedEngine(base.sync_engine, CheckoutLimit(SQLITE_POOL_SIZE))
     base = create_async_engine(
-        url, echo=echo, pool_size=PG_POOL_SIZE, max_overflow=0, pool_pre_ping=True
+        url,
+        echo=echo,
+        hide_parameters=True,  # errors must not log links, notes or ids
+        pool_size=PG_POOL_SIZE,
+        max_overflow=0,
+        pool_pre_ping=True,
     )
     return BoundedEngine(base.sync_engine, CheckoutLimit(PG_POOL_SIZE))
 

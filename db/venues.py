@@ -51,22 +51,31 @@ class SqlVenueStore:
     async def bind(self, config: VenueConfig) -> VenueConfig:
         """Create or replace the binding of a venue.
 
-        A venue that changes creator loses its approval: whoever runs a server cannot make
-        it receive another creator's cases without the operator's word.
+        A venue that changes creator, moderator channel or moderator role loses its approval:
+        whoever runs a server cannot make it receive another creator's cases, or show them
+        in another channel or to other people, without the operator's word.
         """
         async with self._engine.begin() as conn:
             creator_id = await _creator_id(conn, config.creator)
             before = (
                 await conn.execute(
-                    select(venues_t.c.creator_id, venues_t.c.approved).where(
+                    select(
+                        venues_t.c.creator_id,
+                        venues_t.c.mod_channel_id,
+                        venues_t.c.mod_role_id,
+                        venues_t.c.approved,
+                    ).where(
                         venues_t.c.platform == config.platform,
                         venues_t.c.venue_id == config.venue_id,
                     )
                 )
             ).first()
-            approved = self._auto_approve or (
-                before is not None and before.creator_id == creator_id and bool(before.approved)
+            unchanged = before is not None and (
+                before.creator_id == creator_id
+                and before.mod_channel_id == config.mod_channel_id
+                and before.mod_role_id == config.mod_role_id
             )
+            approved = self._auto_approve or (unchanged and bool(before.approved))
             values = {
                 "creator_id": creator_id,
                 "mod_channel_id": config.mod_channel_id,

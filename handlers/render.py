@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections.abc import Callable
 from functools import singledispatch
 
 from core.model import CaseView, NoteView
 from core.urls import extract_links
+from handlers.display import one_line, shown_link
 from handlers.messages import (
     CaseStatusReply,
     CaseUpdated,
@@ -129,20 +130,12 @@ LISTING_NOTE_CHARS = 80
 SHOWN_NOTES = 10
 
 
-def one_line(text: str, limit: int) -> str:
-    """Untrusted text as one safe line of at most ``limit`` characters.
+#: a dismissal reason in a case's details
+REASON_CHARS = 500
 
-    Control and invisible formatting characters (bidi overrides, zero-width marks) are
-    dropped, so a note cannot fake extra lines or reorder what a moderator reads; runs of
-    whitespace become one space; a longer text is cut with "…".
-    """
-    kept = "".join(
-        " " if ch.isspace() else ch
-        for ch in text
-        if ch.isspace() or unicodedata.category(ch)[0] != "C"
-    )
-    folded = " ".join(kept.split())
-    return folded if len(folded) <= limit else folded[: limit - 1].rstrip() + "…"
+
+def _plain(text: str) -> str:
+    return text
 
 
 def note_line(note: NoteView, limit: int = NOTE_CHARS) -> str:
@@ -150,10 +143,11 @@ def note_line(note: NoteView, limit: int = NOTE_CHARS) -> str:
     return f'note from {note.reporter or "an anonymous reporter"}: "{one_line(note.text, limit)}"'
 
 
-def evidence(case: CaseView) -> str:
-    """The case's first link, or what stands in for it when it has none."""
+def evidence(case: CaseView, link: Callable[[str], str] = _plain) -> str:
+    """The case's first link (shown by :func:`shown_link`, then ``link``), or what stands in
+    for it when it has none."""
     if case.links:
-        return case.links[0].url
+        return link(shown_link(case.links[0]))
     if case.merged_into:
         return f"merged into {case.merged_into}"
     if case.host:  # a link case whose links were purged
@@ -161,21 +155,28 @@ def evidence(case: CaseView) -> str:
     return "(picture only)"
 
 
-def case_line(case: CaseView) -> str:
-    """One line for a case in a moderator listing (includes the link: moderators only)."""
+def case_line(
+    case: CaseView, link: Callable[[str], str] = _plain, text: Callable[[str], str] = _plain
+) -> str:
+    """One line for a case in a moderator listing (includes the link: moderators only).
+
+    Adapters with markup pass ``link`` (how a shown link is written) and ``text`` (how
+    untrusted free text is escaped); plain text needs neither.
+    """
     extra = f" +{len(case.links) - 1} more link(s)" if len(case.links) > 1 else ""
     merged = f" merged into {case.merged_into}" if case.merged_into and case.links else ""
     dup = (
         f" possible duplicate of {case.possible_duplicate_of}" if case.possible_duplicate_of else ""
     )
-    claimed = f" claimed by {case.claimed_by}" if case.claimed_by else ""
+    claimed = f" claimed by {text(case.claimed_by)}" if case.claimed_by else ""
     notes = ""
     if case.notes:
         more = f" (+{len(case.notes) - 1} more)" if len(case.notes) > 1 else ""
-        notes = f' · note: "{one_line(case.notes[-1].text, LISTING_NOTE_CHARS)}"{more}'
+        notes = f' · note: "{text(one_line(case.notes[-1].text, LISTING_NOTE_CHARS))}"{more}'
     return (
         f"{case.code} [{case.status.value}] {case.reporters} reporter(s) "
-        f"{case.platform or case.host or '-'}: {evidence(case)}{extra}{merged}{claimed}{dup}{notes}"
+        f"{text(case.platform or case.host or '-')}: {evidence(case, link)}"
+        f"{extra}{merged}{claimed}{dup}{notes}"
     )
 
 
@@ -188,9 +189,9 @@ def _(reply: QueueListing) -> str:
 
 def case_details(case: CaseView) -> list[str]:
     """The indented lines under a case's line: its other links, reason and notes."""
-    lines = [f"  link: {link.url}" for link in case.links[1:]]
+    lines = [f"  link: {shown_link(link)}" for link in case.links[1:]]
     if case.reason:
-        lines.append(f"  reason: {case.reason}")
+        lines.append(f"  reason: {one_line(case.reason, REASON_CHARS)}")
     shown = case.notes[-SHOWN_NOTES:]
     if len(case.notes) > len(shown):
         lines.append(f"  ({len(case.notes) - len(shown)} older note(s) not shown)")

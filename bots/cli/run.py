@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bots.cli.common import fail, run_database_work, settings, with_app
+from bots.logsafe import configure_logging
 
 if TYPE_CHECKING:
     from bots.bootstrap import App
@@ -47,9 +47,7 @@ def run(
             "no adapter configured: set LEAKDESK_DISCORD_TOKEN or LEAKDESK_TELEGRAM_TOKEN "
             "(or try `leakdesk chat`)"
         )
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     if len(wanted) > 1:
         from bots.runner import serve_all
 

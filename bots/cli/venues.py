@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bots.cli.common import fail, with_app
+
+if TYPE_CHECKING:
+    from db.venues import VenueConfig
 
 venues_app = typer.Typer(
     rich_markup_mode=None, help="Servers and groups bound to creators; approve moderator places."
@@ -33,7 +36,19 @@ def venues(ctx: typer.Context) -> None:
     for venue in bound:
         state = "approved" if venue.approved else "waiting for approval"
         place = f"moderators in {venue.mod_channel_id}" if venue.mod_channel_id else "fans only"
-        typer.echo(f"{venue.platform}\t{venue.venue_id}\t{venue.creator}\t{place}\t{state}")
+        role = _role(venue)
+        typer.echo(
+            f"{venue.platform}\t{venue.venue_id}\t{venue.creator}\t{place}\t{role}\t{state}"
+        )
+
+
+def _role(venue: VenueConfig) -> str:
+    """Who may act as a moderator there, as the operator should check it."""
+    if venue.mod_role_id:
+        return f"moderator role {venue.mod_role_id}"
+    if not venue.mod_channel_id:
+        return "no moderators"
+    return "Manage Server only" if venue.platform == "discord" else "group admins"
 
 
 def _set_approved(platform: str, venue_id: str, approved: bool) -> None:

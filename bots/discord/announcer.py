@@ -15,6 +15,7 @@ import discord
 
 from bots.discord.alerts import MOD_CHANNEL
 from bots.discord.embeds import case_embed
+from bots.discord.privacy import PUBLIC_CHANNEL, channel_is_private
 from bots.discord.translate import PLATFORM
 from bots.discord.views import case_view
 from core.events import CaseChanged
@@ -25,6 +26,12 @@ if TYPE_CHECKING:
     from bots.discord.bot import LeakdeskBot
 
 log = logging.getLogger(__name__)
+
+UNREACHABLE = (
+    "leakdesk cannot post new cases in your moderator channel (<#{channel_id}>): it is missing "
+    "or I lack permission to see it or to send messages and embeds there. Reports are still "
+    "recorded. Fix the channel permissions or run /leakdesk setup again."
+)
 
 
 class Announcer:
@@ -67,6 +74,8 @@ class Announcer:
         for venue in venues:
             channel_id = venue.mod_channel_id
             assert channel_id is not None
+            if not await self._private(venue, channel_id, case):
+                continue  # links are never shown where every member could read them
             if channel_id in posted:
                 message_id = posted[channel_id]
                 if message_id is not None:
@@ -74,6 +83,42 @@ class Announcer:
                 continue
             if await app.venues.claim_post(case.id, PLATFORM, channel_id):
                 await self._post(venue, channel_id, case)
+
+    async def _private(self, venue: VenueConfig, channel_id: str, case: CaseView) -> bool:
+        """Check, before any card with links, that the channel is still hidden from @everyone.
+
+        When it is not (a permission changed since setup) nothing is posted or edited, the
+        operator's log says so and the server's admin is told once.
+        """
+        private = await channel_is_private(self._bot, int(venue.venue_id), int(channel_id))
+        if private:
+            return True
+        if private is None:
+            log.warning(
+                "case %s not shown: cannot check channel %s of server %s",
+                case.code,
+                channel_id,
+                venue.venue_id,
+            )
+            await self._bot.alerts.notify(
+                int(venue.venue_id), MOD_CHANNEL, UNREACHABLE.format(channel_id=channel_id)
+            )
+            return False
+        log.warning(
+            "case %s not shown: moderator channel %s of server %s is visible to @everyone",
+            case.code,
+            channel_id,
+            venue.venue_id,
+        )
+        await self._bot.alerts.notify(
+            int(venue.venue_id),
+            PUBLIC_CHANNEL,
+            f"leakdesk stopped posting cases in your moderator channel (<#{channel_id}>): "
+            "everyone in the server can see it now, and case cards show the reported links. "
+            "Hide it from @everyone again; new cases appear there as soon as it is private. "
+            "Reports are still recorded.",
+        )
+        return False
 
     def _channel(self, venue: VenueConfig, channel_id: str) -> discord.PartialMessageable:
         # REST only: works from any shard or process, whether or not the guild is cached here.
@@ -97,12 +142,7 @@ class Announcer:
             )
             if isinstance(err, discord.Forbidden | discord.NotFound):
                 await self._bot.alerts.notify(
-                    int(venue.venue_id),
-                    MOD_CHANNEL,
-                    "leakdesk cannot post new cases in your moderator channel "
-                    f"(<#{channel_id}>): it is missing or I lack permission to send messages "
-                    "and embeds there. Reports are still recorded. Fix the channel permissions "
-                    "or run /leakdesk setup again.",
+                    int(venue.venue_id), MOD_CHANNEL, UNREACHABLE.format(channel_id=channel_id)
                 )
             return
         await app.venues.set_post_message(case.id, PLATFORM, channel_id, str(message.id))

@@ -6,7 +6,8 @@ import discord
 
 from core.model import CaseStatus, CaseView
 from handlers import QueueListing
-from handlers.render import case_line, evidence, one_line
+from handlers.display import one_line, shown_link
+from handlers.render import case_line, evidence
 
 MAX_DESCRIPTION = 3800  # Discord allows 4096; keep room for the "more" line
 MAX_FIELD = 1024  # Discord's limit for one field value
@@ -43,9 +44,20 @@ def _fit(lines: list[str], limit: int = MAX_DESCRIPTION) -> str:
     return "\n".join(kept)
 
 
+def inert(text: str) -> str:
+    """Text with no live markdown, masked link or mention syntax (links included)."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text, ignore_links=False))
+
+
 def escaped(text: str, limit: int) -> str:
     """Untrusted text as one line for an embed: no markdown, no mentions, at most ``limit``."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(one_line(text, limit)))
+    return inert(one_line(text, limit))
+
+
+def code_span(shown: str) -> str:
+    """A shown link (see :func:`handlers.display.shown_link`) as an inline code span: nothing
+    in it renders (markdown, spoilers, masked links, mentions); moderators copy it."""
+    return "`" + shown.replace("`", "%60") + "`"
 
 
 def notes_field(case: CaseView) -> str:
@@ -59,7 +71,9 @@ def notes_field(case: CaseView) -> str:
 
 def case_embed(case: CaseView) -> discord.Embed:
     """The case card in the moderator channel: no image preview, links in the text only."""
-    links = [f"{n}. {link.url}" for n, link in enumerate(case.links, 1)] or [evidence(case)]
+    links = [
+        f"{n}. {code_span(shown_link(link))}" for n, link in enumerate(case.links, 1)
+    ] or [evidence(case, code_span)]
     embed = discord.Embed(
         title=f"Case {case.code}: {case.status.value}",
         description=_fit(["**Reported links**", *links]),
@@ -77,7 +91,7 @@ def case_embed(case: CaseView) -> discord.Embed:
     if case.merged_into:
         embed.add_field(name="Merged into", value=case.merged_into)
     if case.reason:
-        embed.add_field(name="Reason", value=case.reason[:MAX_REASON], inline=False)
+        embed.add_field(name="Reason", value=escaped(case.reason, MAX_REASON), inline=False)
     if case.notes:
         embed.add_field(name=f"Notes ({len(case.notes)})", value=notes_field(case), inline=False)
     embed.set_footer(text=FOOTER)
@@ -86,7 +100,7 @@ def case_embed(case: CaseView) -> discord.Embed:
 
 def queue_embed(listing: QueueListing) -> discord.Embed:
     """The moderator queue as one embed (shown ephemerally)."""
-    lines = [case_line(case) for case in listing.cases] or ["No cases."]
+    lines = [case_line(case, code_span, inert) for case in listing.cases] or ["No cases."]
     return discord.Embed(
         title=f"Queue ({listing.status_filter}): {len(listing.cases)} case(s)",
         description=_fit(lines),

@@ -8,6 +8,7 @@ import sys
 import discord
 
 from bots.discord.bot import create_bot
+from bots.logsafe import quiet_http_logs, redact_handlers
 from core.settings import Settings
 
 EXIT_CONFIG = 2
@@ -15,6 +16,7 @@ EXIT_CONFIG = 2
 
 def run(settings: Settings) -> int:
     """Run the Discord bot until it is stopped; returns a process exit code."""
+    quiet_http_logs()  # fetches log leak links with their path and query at INFO
     if not settings.discord_token:
         print(
             "leakdesk: no Discord token; set LEAKDESK_DISCORD_TOKEN (or discord_token in "
@@ -24,6 +26,7 @@ def run(settings: Settings) -> int:
         return EXIT_CONFIG
     if not logging.getLogger().handlers:
         discord.utils.setup_logging(root=True)  # unless the entrypoint configured logging
+    redact_handlers()
     bot = create_bot(settings)
     try:
         bot.run(settings.discord_token, log_handler=None)

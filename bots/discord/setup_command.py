@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
+from bots.discord.privacy import visible_to_everyone
 from bots.discord.replies import answer
 from bots.discord.translate import PLATFORM
 from db.venues import VenueConfig
@@ -20,12 +21,16 @@ log = logging.getLogger(__name__)
 
 CREATOR_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 NEEDS_MANAGE_SERVER = "Sorry, only members with the Manage Server permission can set up leakdesk."
+EVERYONE_ROLE = (
+    "The moderator role cannot be @everyone: every member would see the reported links and "
+    "could dismiss cases. Pick a role only your moderators hold."
+)
 POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
 
 
 def _channel_problems(guild: discord.Guild, channel: discord.TextChannel) -> tuple[str | None, str]:
     """(refusal, warning) for a moderator channel: it must be private and writable by the bot."""
-    if channel.permissions_for(guild.default_role).view_channel:
+    if visible_to_everyone(guild, channel):
         return (
             f"{channel.mention} is visible to everyone. Reported links are posted in the "
             "moderator channel, so pick a private channel (hidden from @everyone).",
@@ -77,6 +82,9 @@ class LeakdeskGroup(
         slug = creator.strip().lower()
         if not CREATOR_SLUG.fullmatch(slug):
             await answer(interaction, "The creator name may use only a-z, 0-9, '-' and '_'.")
+            return
+        if mod_role is not None and mod_role.is_default():
+            await answer(interaction, EVERYONE_ROLE)
             return
         warnings: list[str] = []
         if mod_channel is not None:

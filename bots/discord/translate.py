@@ -47,6 +47,8 @@ def is_moderator(
         return False
     if permissions.manage_guild:
         return True
+    if venue.mod_role_id == venue.venue_id:  # @everyone's id is the server's: never a mod role
+        return False
     return venue.mod_role_id is not None and any(str(r.id) == venue.mod_role_id for r in user.roles)
 
 

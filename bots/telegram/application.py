@@ -22,6 +22,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
 
 from bots.bootstrap import App, build_app
+from bots.logsafe import quiet_http_logs, redact_handlers
 from bots.telegram.announcer import Announcer
 from bots.telegram.buttons import ButtonHandlers
 from bots.telegram.deps import DEPS_KEY, Deps, PTBApplication, deps_of
@@ -207,11 +208,12 @@ async def serve(
 
 def run(settings: Settings) -> int:
     """Run the Telegram bot until SIGINT/SIGTERM (blocking); the process exit status."""
+    # httpx logs every request URL at INFO: Bot API URLs contain the token, fetches leak links
+    quiet_http_logs()
+    redact_handlers()
     if not settings.telegram_token:
         _fail("no bot token; set LEAKDESK_TELEGRAM_TOKEN (from @BotFather)")
         return 2
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token
-    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     async def main() -> int:
         stop = asyncio.Event()

@@ -20,6 +20,10 @@ from handlers.render import creator_name
 NEW = filters.UpdateType.MESSAGE
 PRIVATE = filters.ChatType.PRIVATE & NEW
 ONLY_IMAGES = "I can take links and pictures (photos or image files) only"
+UNKNOWN_CREATOR = (
+    "I don't know the creator in that link, so nothing changed: check the link you followed "
+    "with the creator's moderators."
+)
 
 
 class FanHandlers:
@@ -67,11 +71,18 @@ class FanHandlers:
         if chat is None or user is None or chat.type != chat.PRIVATE or creator is None:
             await self.help(update, context)
             return
+        text = help_text(HelpText(False), private=True)
+        # a deep link never creates a creator (each costs index memory, and anyone could
+        # invent them): only the operator (the CLI) or a bound venue does
+        if creator != self._deps.settings.default_creator and not (
+            await self._deps.app.creators.exists(creator)
+        ):
+            await send(context.bot, chat.id, f"{text}\n\n{UNKNOWN_CREATOR}")
+            return
         await self._deps.app.user_settings.set_creator(
             reporter_ref(user), settings_scope(context.bot), creator
         )
         name = await self._deps.app.creators.display_name(creator)
-        text = help_text(HelpText(False), private=True)
         chosen = f"What you report here goes to the moderators of {creator_name(name)}."
         await send(context.bot, chat.id, f"{text}\n\n{chosen}")
 

@@ -16,7 +16,7 @@ from bots.telegram.deps import Deps
 from bots.telegram.messaging import delete, send
 from bots.telegram.render import group_notice
 from bots.telegram.reporting import Submitted, submit
-from bots.telegram.translate import PLATFORM, reporter_ref, valid_creator
+from bots.telegram.translate import PLATFORM, hidden_sender, reporter_ref, valid_creator
 from bots.telegram.watch import with_offer
 from core.model import Actor, Origin
 from db.venues import VenueConfig
@@ -27,6 +27,11 @@ log = logging.getLogger(__name__)
 
 GROUP = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
 REPLY_FIRST = "reply /report to the message you want to report"
+HIDDEN_SENDER = (
+    "I can't take /report from an anonymous admin or on behalf of a channel: I could not tell "
+    "reporters apart or answer you privately. Nothing was recorded. Send me the link in a "
+    "private chat instead: {link}"
+)
 
 
 def deep_link(bot_username: str | None, creator: str) -> str:
@@ -54,7 +59,11 @@ class GroupHandlers:
             return
         bot = context.bot
         where = await chat_context(self._deps, chat)
-        await delete(bot, chat.id, message.message_id)
+        command_deleted = await delete(bot, chat.id, message.message_id)
+        if hidden_sender(message):
+            link = deep_link(bot.username, where.creator)
+            await send(bot, chat.id, HIDDEN_SENDER.format(link=link))
+            return
         target = message.reply_to_message
         if target is None:
             result = Submitted(Problem(REPLY_FIRST))
@@ -75,7 +84,7 @@ class GroupHandlers:
         answered = await send(bot, user.id, text, reply_markup=markup)
         if answered is None:
             link = deep_link(bot.username, where.creator)
-            notice = group_notice(result.reply, link, result.links)
+            notice = group_notice(result.reply, link, result.links, with_code=command_deleted)
             if isinstance(result.reply, ReportReceived) and result.creator_name:
                 notice += " " + sent_to_line(result.creator_name)
             await send(bot, chat.id, notice)

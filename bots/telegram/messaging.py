@@ -1,6 +1,8 @@
 """Bot API calls that may be refused (blocked bot, flood limits, lost rights) without crashing.
 
-Each helper logs chat and message ids only, never texts, links or names.
+Each helper logs group ids and message ids only, never texts, links or names, and never a
+private chat's id (it is the person's user id: next to a case code in the log it would say
+who reported what).
 """
 
 from __future__ import annotations
@@ -20,6 +22,15 @@ ADMIN_STATUSES = frozenset({ChatMember.ADMINISTRATOR, ChatMember.OWNER})
 GROUP_ANONYMOUS_BOT_ID = 1087968824
 
 
+def where(chat_id: int | str) -> str:
+    """How a log line names a chat: a group by its id, a private chat (a person) not at all."""
+    try:
+        private = int(chat_id) > 0
+    except ValueError:
+        private = False  # "@channelusername"
+    return "a private chat" if private else f"chat {chat_id}"
+
+
 async def send(
     bot: Bot,
     chat_id: int | str,
@@ -36,16 +47,18 @@ async def send(
         try:
             last = await bot.send_message(chat_id, part, reply_markup=markup, **kwargs)
         except Forbidden:
-            log.info("telegram chat %s does not accept messages from the bot", chat_id)
+            log.info("telegram %s does not accept messages from the bot", where(chat_id))
             return None
         except RetryAfter:
-            log.warning("flood limit for chat %s persists after retries; message dropped", chat_id)
+            log.warning(
+                "flood limit for %s persists after retries; message dropped", where(chat_id)
+            )
             return None
         except BadRequest as err:
-            log.warning("telegram refused a message to chat %s: %s", chat_id, err.message)
+            log.warning("telegram refused a message to %s: %s", where(chat_id), err.message)
             return None
         except TelegramError as err:
-            log.warning("message to chat %s not sent: %s", chat_id, type(err).__name__)
+            log.warning("message to %s not sent: %s", where(chat_id), type(err).__name__)
             return None
     return last
 
@@ -65,11 +78,11 @@ async def edit(
     except BadRequest as err:
         if "not modified" in err.message.lower():
             return True
-        log.warning("cannot edit message %s in chat %s: %s", message_id, chat_id, err.message)
+        log.warning("cannot edit message %s in %s: %s", message_id, where(chat_id), err.message)
         return False
     except TelegramError as err:
         log.warning(
-            "cannot edit message %s in chat %s: %s", message_id, chat_id, type(err).__name__
+            "cannot edit message %s in %s: %s", message_id, where(chat_id), type(err).__name__
         )
         return False
     return True
@@ -80,7 +93,9 @@ async def delete(bot: Bot, chat_id: int | str, message_id: int) -> bool:
     try:
         return await bot.delete_message(chat_id, message_id)
     except TelegramError as err:
-        log.info("cannot delete message %s in chat %s: %s", message_id, chat_id, type(err).__name__)
+        log.info(
+            "cannot delete message %s in %s: %s", message_id, where(chat_id), type(err).__name__
+        )
         return False
 
 
@@ -89,7 +104,7 @@ async def is_chat_admin(bot: Bot, chat_id: int | str, user_id: int) -> bool:
     try:
         member = await bot.get_chat_member(chat_id, user_id)
     except TelegramError as err:
-        log.info("cannot check membership in chat %s: %s", chat_id, type(err).__name__)
+        log.info("cannot check membership in %s: %s", where(chat_id), type(err).__name__)
         return False
     return member.status in ADMIN_STATUSES
 

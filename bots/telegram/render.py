@@ -8,7 +8,8 @@ from collections.abc import Iterator, Sequence
 
 from core.model import CaseView
 from handlers import HelpText, Problem, ReplyType, ReportReceived, render_text
-from handlers.render import note_line
+from handlers.display import one_line, shown_link
+from handlers.render import REASON_CHARS, note_line
 
 #: Telegram's limit for one message is 4096 characters; stay a little below it.
 MESSAGE_LIMIT = 4000
@@ -54,7 +55,12 @@ _DISMISS_PROMPT_RE = re.compile(r"^Dismiss (LD-[0-9A-Z]{6}):")
 def reply_text(reply: ReplyType, skipped: Sequence[str] = ()) -> str:
     """The one place where a neutral reply, a domain refusal included, becomes Telegram text."""
     text = render_text(reply)
-    if isinstance(reply, Problem) and reply.kind == "rate_limited" and reply.retry_after:
+    if (
+        isinstance(reply, Problem)
+        and reply.kind == "rate_limited"
+        and reply.retry_after
+        and "try again in" not in text  # the limit's own words may say it already
+    ):
         text += f" (try again in {math.ceil(reply.retry_after)} s)"
     if skipped:
         text += "\n" + "\n".join(f"Not checked: {reason}." for reason in sorted(set(skipped)))
@@ -79,12 +85,21 @@ def case_codes(reply: ReportReceived) -> list[str]:
     return list(dict.fromkeys(outcome.case_code for outcome in reply.outcomes))
 
 
-def group_notice(reply: ReplyType, deep_link: str, reported_links: Sequence[str]) -> str:
+def group_notice(
+    reply: ReplyType, deep_link: str, reported_links: Sequence[str], *, with_code: bool = True
+) -> str:
     """What a group sees when the reporter cannot be answered privately.
 
-    Never the reported link and never who reported.
+    Never the reported link and never who reported.  ``with_code=False`` (the /report command
+    could not be deleted, so the group sees who sent it) leaves the case code out too: next to
+    the visible command it would tie the reporter to the case.
     """
-    if isinstance(reply, ReportReceived):
+    if isinstance(reply, ReportReceived) and not with_code:
+        text = (
+            "A report was received; the moderators will review it. Please don't share the link "
+            f"further. For private updates, start a chat with me: {deep_link}"
+        )
+    elif isinstance(reply, ReportReceived):
         text = (
             f"A report was received (case {', '.join(case_codes(reply))}); the moderators will "
             f"review it. Please don't share the link further. For private updates, start a chat "
@@ -108,13 +123,13 @@ def announcement_text(case: CaseView) -> str:
     lines = [f"{mark} {case.code} · {case.status.value} · {reporters} · {case.reports} report(s)"]
     where = case.platform or case.host or ("merged" if case.merged_into else "picture only")
     lines.append(f"where: {where}" + (f" ({case.host})" if case.host and case.platform else ""))
-    lines += [f"link: {_shorten(link.url)}" for link in case.links[:POST_LINKS]]
+    lines += [f"link: {_shorten(shown_link(link))}" for link in case.links[:POST_LINKS]]
     if len(case.links) > POST_LINKS:
         lines.append(f"+{len(case.links) - POST_LINKS} more link(s): /show {case.code}")
     if case.claimed_by:
         lines.append(f"claimed by {case.claimed_by}")
     if case.reason:
-        lines.append(f"reason: {case.reason}")
+        lines.append(f"reason: {one_line(case.reason, REASON_CHARS)}")
     if case.merged_into:
         lines.append(f"merged into {case.merged_into}")
     if case.possible_duplicate_of:

@@ -24,6 +24,22 @@ _CREATOR_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _LINK_ENTITIES: list[str | None] = [MessageEntity.URL, MessageEntity.TEXT_LINK]
 
 
+#: Telegram's service accounts that stand in for a hidden sender: GroupAnonymousBot (an
+#: anonymous group admin), Channel_Bot (a message sent as a channel), and the service
+#: notifications account (a linked channel's posts in its discussion group)
+STAND_IN_SENDERS = frozenset({1087968824, 136817688, 777000})
+
+
+def hidden_sender(message: Message) -> bool:
+    """Whether ``message`` was sent on behalf of a chat, so no person can be told apart.
+
+    Every anonymous admin of every group shares one id: counted as one reporter, one of them
+    would use up the rate limit of all and turn the others' reports into "already reported".
+    """
+    sender = message.from_user
+    return message.sender_chat is not None or sender is None or sender.id in STAND_IN_SENDERS
+
+
 def reporter_ref(user: User) -> ReporterRef:
     """The neutral identity of a Telegram user (their numeric id, never their name)."""
     return ReporterRef(PLATFORM, str(user.id))

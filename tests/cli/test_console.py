@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 LINK = "https://x.com/leaker/status/1234567890?s=20"
+SHOWN_LINK = "https://x.com/i/status/1234567890"  # the canonical form moderators see
 
 
 def chat(lines: list[str], tmp_path: Path, user: str) -> str:
@@ -63,7 +64,7 @@ def test_fan_reports_and_moderator_works_the_queue(tmp_path: Path) -> None:
     )
     before, after = mod.split("moderator mode for creator", 1)
     assert "only the creator's moderators" in before
-    assert LINK in after and f"{code} [open] 2 reporter(s)" in after
+    assert SHOWN_LINK in after and f"{code} [open] 2 reporter(s)" in after
     assert f"dismissed: {code} [dismissed]" in after and "reason: not the creator" in after
     assert "closed after review" in after
 

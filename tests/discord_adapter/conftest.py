@@ -22,6 +22,8 @@ from tests.conftest import make_settings
 CREATOR = "alice"
 LINK = "https://x.com/leaker/status/1234567890"
 SAME_LINK_OTHER_SPELLING = "https://twitter.com/leaker/status/1234567890?s=20"
+#: how moderators see both: the canonical form
+SHOWN_LINK = "https://x.com/i/status/1234567890"
 
 
 async def start_app(settings: Settings) -> App:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bots.discord.embeds import case_embed
+from bots.discord.embeds import case_embed, queue_embed
 from bots.discord.views import case_view
-from core.model import CaseStatus, CaseView, LinkView
+from core.model import CaseStatus, CaseView, LinkView, NoteView
+from handlers import QueueListing
 from tests.discord_adapter.conftest import LINK, field
 
 SEEN = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -65,3 +66,41 @@ def test_buttons_follow_the_state_and_carry_the_case_id() -> None:
         "ld:case:dismiss:7": False,
         "ld:case:escalate:7": True,
     }
+
+
+HOSTILE = "https://e.com/a_b*c*||spoiler||[m](https:/x.com)<@&123456789012345678>\u202egpj.exe"
+
+
+def test_links_reasons_and_notes_render_inert_on_the_card() -> None:
+    hostile = LinkView(HOSTILE, HOSTILE, "e.com", None)
+    embed = case_embed(
+        case(
+            links=(hostile,),
+            reason="**dup** @everyone <@&123456789012345678> ||x||",
+            status=CaseStatus.DISMISSED,
+            notes=(NoteView("__big__ <@&123456789012345678>\u202e", SEEN, None),),
+        )
+    )
+
+    description = embed.description or ""
+    [line] = [x for x in description.splitlines() if x.startswith("1. ")]
+    assert line == "1. `" + HOSTILE.replace("\u202e", "<U+202E>") + "`"  # a code span: inert
+    assert "\u202e" not in str(embed.to_dict())
+    reason = field(embed, "Reason") or ""
+    assert "\\*\\*dup\\*\\*" in reason and "\\|\\|x\\|\\|" in reason
+    assert "@everyone" not in reason and "<@&123456789012345678>" not in reason
+    notes = next(f.value for f in embed.fields if (f.name or "").startswith("Notes"))
+    assert "\\_\\_big\\_\\_" in notes and "<U+202E>" in notes
+    assert "<@&123456789012345678>" not in notes
+
+
+def test_the_queue_lists_links_as_code_and_escapes_free_text() -> None:
+    hostile = LinkView(HOSTILE, HOSTILE, "e.com", None)
+    listing = QueueListing(
+        [case(links=(hostile,), notes=(NoteView("||spoiler|| @here", SEEN, None),))]
+    )
+
+    description = queue_embed(listing).description or ""
+
+    assert "`" + HOSTILE.replace("\u202e", "<U+202E>") + "`" in description
+    assert "\\|\\|spoiler\\|\\|" in description and "@here" not in description

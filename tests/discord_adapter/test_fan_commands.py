@@ -13,6 +13,7 @@ from db.tables import Report
 from tests.discord_adapter.conftest import (
     CREATOR,
     LINK,
+    SHOWN_LINK,
     bot_messages,
     case_posts,
     field,
@@ -49,7 +50,7 @@ async def test_report_command_answers_privately_with_a_case_code(env, app: App) 
     assert [link.url for link in case.links] == [LINK]
     # the moderators see it once, with the link, in their private channel
     [post] = case_posts(s, env, code)
-    assert LINK in (post.embeds[0].description or "")
+    assert f"`{SHOWN_LINK}`" in (post.embeds[0].description or "")
     assert field(post.embeds[0], "Reporters") == "1 (1 report(s))"
     assert post.embeds[0].image.url is None and post.embeds[0].thumbnail.url is None
 

@@ -13,6 +13,7 @@ from core.model import CaseStatus
 from tests.discord_adapter.conftest import (
     LINK,
     SAME_LINK_OTHER_SPELLING,
+    SHOWN_LINK,
     Server,
     case_posts,
     field,
@@ -139,7 +140,7 @@ async def test_queue_lists_cases_with_links_for_moderators_only(env: simcord.Env
 
     assert listing.ephemeral and listing.response is not None
     [embed] = listing.response.embeds
-    assert code in (embed.description or "") and LINK in (embed.description or "")
+    assert code in (embed.description or "") and f"`{SHOWN_LINK}`" in (embed.description or "")
     assert refused.ephemeral and refused.response is not None
     assert "only this server's leakdesk moderators" in refused.response.content
     assert not refused.response.embeds

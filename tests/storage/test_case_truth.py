@@ -170,7 +170,8 @@ async def test_notes_are_shown_per_report_and_anonymous_ones_name_nobody(app: Ap
     ]
     shown = render_text(await say(app, f"/show {code}"))
     assert 'note from test:named: "found it in a Telegram group"' in shown
-    assert 'note from an anonymous reporter: "a forum repost"' in shown
+    # the bidi override and its pop are shown, inert, not applied nor hidden
+    assert 'note from an anonymous reporter: "a <U+202E>forum<U+202C> repost"' in shown
     assert "test:hidden" not in shown and "\u202e" not in shown
     assert max(len(line) for line in shown.splitlines()) < 400  # shortened
     queue = render_text(await say(app, "/queue"))

@@ -44,8 +44,9 @@ async def test_a_report_over_the_link_window_is_accepted_in_part_with_a_clear_re
     result = await limited.intake.submit(IncomingReport(fan, links(25)))
     assert [o.url for o in result.outcomes] == links(20)
     assert [r.item for r in result.rejected] == links(5, start=20)
-    assert "over the limit of 20 an hour per person" in result.rejected[0].reason
-    assert "send it again in" in result.rejected[0].reason
+    # 25 links never fit in a 20-link window: sending this message again cannot help
+    assert "at most 20 links or pictures are taken from one message" in result.rejected[0].reason
+    assert "send the last 5 in a new message in" in result.rejected[0].reason
     with pytest.raises(RateLimited) as refused:
         await limited.intake.submit(IncomingReport(fan, links(1, start=30)))
     assert "too many links" in str(refused.value) and "20 an hour" in str(refused.value)
@@ -80,7 +81,9 @@ async def test_moderators_and_the_operator_are_not_limited_like_fans(limited: Ap
 async def test_a_link_window_smaller_than_a_report_still_takes_what_fits() -> None:
     limit = ReporterRateLimit("", link_rates="3/minute;5/hour")
     first = await limit.admit("fan", 4)
-    assert first.items == 3 and "3 a minute" in first.reason
+    assert first.items == 3 and "at most 3 links or pictures are taken from one message" in (
+        first.reason
+    )
     with pytest.raises(RateLimited):
         await limit.admit("fan", 1)
     assert (await limit.admit("someone-else", 2)).items == 2
@@ -101,3 +104,25 @@ async def test_a_refused_fan_is_accepted_again_once_the_window_moves_on(
     assert refused.value.retry_after == pytest.approx(3600)
     now[0] += 3600.5
     assert (await limit.admit("fan", 25)).items == 20
+
+
+async def test_a_message_within_the_cap_held_back_by_an_earlier_one_is_told_to_send_the_rest() -> (
+    None
+):
+    limit = ReporterRateLimit("", link_rates="10/minute")
+    assert (await limit.admit("fan", 6)).items == 6
+    second = await limit.admit("fan", 6)
+    assert second.items == 4
+    assert "over the limit of 10 a minute per person" in second.reason
+    assert "send the last 2 in a new message" in second.reason and "again in" not in second.reason
+
+
+async def test_a_full_window_and_an_oversized_message_names_the_maximum_per_message() -> None:
+    limit = ReporterRateLimit("", link_rates="10/minute")
+    await limit.admit("fan", 10)
+    with pytest.raises(RateLimited) as refused:
+        await limit.admit("fan", 50)
+    assert "one message can carry at most 10 links or pictures" in str(refused.value)
+    with pytest.raises(RateLimited) as small:
+        await limit.admit("fan", 3)
+    assert "one message can carry" not in str(small.value)

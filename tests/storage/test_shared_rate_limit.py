@@ -109,7 +109,9 @@ async def test_shared_link_windows_accept_what_fits_then_refuse(redis_url: str) 
     second = ReporterRateLimit("10/minute", redis_url, link_rates="20/hour")
     fan_id = f"paster-{uuid.uuid4().hex}"
     part = await first.admit(fan_id, 25)
-    assert part.items == 20 and "20 an hour" in part.reason
+    assert part.items == 20 and "at most 20 links or pictures are taken from one message" in (
+        part.reason
+    )
     with pytest.raises(RateLimited) as refused:
         await second.admit(fan_id, 1)
     assert "too many links" in str(refused.value) and 0 < refused.value.retry_after <= 3600

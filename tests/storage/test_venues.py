@@ -36,6 +36,26 @@ async def test_binding_waits_for_approval_and_a_new_creator_loses_it(database_ur
         await app.close()
 
 
+async def test_a_new_moderator_channel_or_role_loses_the_approval(database_url: str) -> None:
+    app = await build_app(make_settings(database_url, auto_approve_venues=False))
+    try:
+        await app.venues.bind(mod_place("alice"))
+        await app.venues.set_approved("discord", "g1", True)
+        moved = VenueConfig("discord", "g1", "alice", mod_channel_id="c2", mod_role_id="r1")
+        assert (await app.venues.bind(moved)).approved is False
+        assert await app.venues.moderator_venues("discord", "alice") == []
+        await app.venues.set_approved("discord", "g1", True)
+        widened = VenueConfig("discord", "g1", "alice", mod_channel_id="c2", mod_role_id="r2")
+        assert (await app.venues.bind(widened)).approved is False
+        stored = await app.venues.get("discord", "g1")
+        assert stored is not None and not stored.approved and stored.mod_role_id == "r2"
+        await app.venues.set_approved("discord", "g1", True)
+        no_role = VenueConfig("discord", "g1", "alice", mod_channel_id="c2", mod_role_id=None)
+        assert (await app.venues.bind(no_role)).approved is False
+    finally:
+        await app.close()
+
+
 def test_operator_approves_from_the_cli(tmp_path: Path) -> None:
     db = f"sqlite+aiosqlite:///{tmp_path / 'v.db'}"
     import asyncio
@@ -58,7 +78,8 @@ def test_operator_approves_from_the_cli(tmp_path: Path) -> None:
             timeout=120,
         )
 
-    assert "waiting for approval" in cli("venues").stdout
+    listed = cli("venues").stdout
+    assert "waiting for approval" in listed and "moderator role r1" in listed
     approved = cli("venues", "approve", "discord", "4242")
     assert approved.returncode == 0 and "approved" in approved.stdout
     assert "\tapproved" in cli("venues").stdout

@@ -79,3 +79,15 @@ async def report_rows(app: App) -> list[Any]:
 def codes_in(text: str) -> list[str]:
     """Case codes in a message, in order, without repeats."""
     return list(dict.fromkeys(CODE.findall(text)))
+
+
+async def add_creators(app: App, *slugs: str) -> None:
+    """Creators the operator created (a /start deep link to an unknown one changes nothing)."""
+    from db.tables import creators_t, utcnow
+    from db.upsert import insert_ignore
+
+    async with app.engine.begin() as conn:
+        await conn.execute(
+            insert_ignore(conn, creators_t),
+            [{"slug": slug, "display_name": slug, "created_at": utcnow()} for slug in slugs],
+        )

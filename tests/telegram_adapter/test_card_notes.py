@@ -37,7 +37,7 @@ def test_the_post_shows_the_newest_notes_on_one_line_each() -> None:
     assert 'note from an anonymous reporter: "second link: https://evil.example"' in lines
     assert not any(line.startswith("link: https://evil") for line in lines)
     assert any(line.startswith('note from telegram:3: "zzz') and len(line) < 240 for line in lines)
-    assert 'note from telegram:4: "esrever"' in lines
+    assert 'note from telegram:4: "<U+202E>esrever"' in lines  # the override is shown, inert
 
 
 def test_a_merged_post_says_where_it_went() -> None:

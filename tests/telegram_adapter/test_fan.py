@@ -7,7 +7,7 @@ import io
 from PIL import Image
 
 from core.model import CaseStatus, ReporterRef
-from tests.telegram_adapter.conftest import FAN, codes_in, report_rows
+from tests.telegram_adapter.conftest import FAN, add_creators, codes_in, report_rows
 from tests.telegram_adapter.updates import (
     message,
     photo,
@@ -34,6 +34,7 @@ def png_bytes() -> bytes:
 async def test_dm_link_report_replies_with_case_codes_for_the_deep_linked_creator(
     fake, bot, sqlite_app
 ):
+    await add_creators(sqlite_app, "alice")
     await fake.push(dm(FAN, "/start alice"))
     welcome = (await fake.wait_call("sendMessage", chat_id=FAN))[0]["text"]
     assert "/status" in welcome and "/report" in welcome
@@ -119,3 +120,17 @@ async def test_privacy_and_anonymous_reports(fake, bot, sqlite_app):
     assert "never the pictures" in privacy
     assert "anonymous" in reply and codes_in(reply)
     assert [r.anonymous for r in await report_rows(sqlite_app)] == [True]
+
+
+async def test_a_deep_link_to_an_unknown_creator_creates_nothing(fake, bot, sqlite_app):
+    await fake.push(dm(FAN, "/start mallorys-fake-creator"))
+    welcome = (await fake.wait_call("sendMessage", chat_id=FAN))[0]["text"]
+    assert "don't know the creator" in welcome and "mallorys-fake-creator" not in welcome
+
+    await fake.push(dm(FAN, "https://leak.example/x/9",
+                       entities=url_entities("https://leak.example/x/9", "https://leak.example/x/9")))
+    reply = (await fake.wait_call("sendMessage", count=2, chat_id=FAN))[-1]["text"]
+    [code] = codes_in(reply)
+    case = await sqlite_app.cases.get_case(code)
+    assert case is not None and case.creator == "default"  # the deep link changed nothing
+    assert not await sqlite_app.creators.exists("mallorys-fake-creator")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import re
+
 from core.model import CaseStatus
 from db.venues import VenueConfig
 from tests.telegram_adapter.conftest import FAN, GROUP, codes_in, report_rows
@@ -92,3 +95,43 @@ async def test_protect_binds_a_group_for_admins_only(fake, bot, sqlite_app):
     venue = await sqlite_app.venues.get("telegram", str(GROUP))
     assert venue is not None and venue.creator == "carol" and venue.delete_reported
     assert not venue.is_mod_venue
+
+
+async def test_a_command_the_bot_cannot_delete_gets_no_case_code_in_the_group(
+    fake, bot, sqlite_app, caplog
+):
+    caplog.set_level(logging.INFO)
+    fake.forbidden.add(FAN)
+    fake.fail("deleteMessage", 400, "Bad Request: message can't be deleted")
+    leaked = leaked_post()
+    command = message(group_chat(GROUP), user(FAN, "Reporter"), "/report", reply_to_message=leaked)
+    await fake.push(update_message(command))
+
+    notice = (await fake.wait_call("sendMessage", chat_id=GROUP))[0]["text"]
+    assert codes_in(notice) == [], "the visible /report would tie the reporter to the case"
+    assert "A report was received" in notice and "t.me/leakdesk_test_bot" in notice
+    assert LEAK not in notice and "mega" not in notice
+    cases = await sqlite_app.cases.list_cases("default", list(CaseStatus))
+    assert len(cases) == 2  # recorded all the same
+    # none of our log lines names the reporter (a private chat's id is the user's id)
+    ours = [r for r in caplog.records if r.name.startswith(("bots.", "core.", "handlers.", "db."))]
+    assert any("private chat does not accept" in r.getMessage() for r in ours)
+    assert not [r for r in ours if re.search(rf"(?<![-\d]){FAN}(?!\d)", r.getMessage())]
+
+
+async def test_anonymous_admins_are_not_one_reporter_their_reports_are_sent_privately(
+    fake, bot, sqlite_app
+):
+    anonymous = user(1087968824, "Group")  # GroupAnonymousBot: every anonymous admin
+    for n in range(2):
+        leaked = leaked_post()
+        command = message(group_chat(GROUP), anonymous, "/report", reply_to_message=leaked,
+                          sender_chat=group_chat(GROUP))
+        await fake.push(update_message(command))
+        await fake.wait_call("sendMessage", count=n + 1, chat_id=GROUP)
+
+    notices = [c["text"] for c in fake.calls_to("sendMessage", chat_id=GROUP)]
+    assert all("anonymous admin" in t and "t.me/leakdesk_test_bot" in t for t in notices)
+    assert all(codes_in(t) == [] and LEAK not in t for t in notices)
+    assert await sqlite_app.cases.count_cases() == {}
+    assert not fake.calls_to("sendMessage", chat_id=1087968824)

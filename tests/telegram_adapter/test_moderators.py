@@ -237,7 +237,7 @@ async def test_escalate_previews_the_platform_and_queue_shows_links(fake, bot, s
     await fake.push(in_mod_group(ADMIN, "/queue confirmed"))
     queue = await fake.wait_for(lambda: [c for c in fake.calls_to("sendMessage", chat_id=MOD)
                                          if c["text"].startswith("Queue (confirmed)")])
-    assert "x.com/u/status/99" in queue[0]["text"]
+    assert "x.com/i/status/99" in queue[0]["text"]  # canonical form
 
     await fake.push(update_message(message(group_chat(GROUP), user(ADMIN), "/escalate reddit")))
     elsewhere = (await fake.wait_call("sendMessage", chat_id=GROUP))[0]["text"]

@@ -10,7 +10,15 @@ from bots.bootstrap import build_app
 from core.model import CaseStatus
 from db.venues import VenueConfig
 from tests.conftest import make_settings
-from tests.telegram_adapter.conftest import FAN, FAN2, GROUP, codes_in, report_rows, running_bot
+from tests.telegram_adapter.conftest import (
+    FAN,
+    FAN2,
+    GROUP,
+    add_creators,
+    codes_in,
+    report_rows,
+    running_bot,
+)
 from tests.telegram_adapter.fake_bot_api import FakeBotApi
 from tests.telegram_adapter.updates import (
     group_chat,
@@ -53,6 +61,7 @@ async def test_two_bots_on_one_database_with_colliding_update_ids_record_two_rep
     try:
         for fake in (first, second):
             await fake.start()
+        await add_creators(apps[0], "alice", "bob")
         async with running_bot(first, apps[0]), running_bot(second, apps[1]):
             await first.push({"update_id": 50, **dm(FAN, "/start alice")})
             await second.push({"update_id": 50, **dm(FAN, "/start bob")})
@@ -83,6 +92,7 @@ async def test_two_bots_on_one_database_with_colliding_update_ids_record_two_rep
 async def test_deep_link_creator_and_anonymous_survive_a_restart(fake, database_url):
     settings = make_settings(database_url)
     before = await build_app(settings)
+    await add_creators(before, "alice")
     try:
         async with running_bot(fake, before):
             await fake.push(dm(FAN, "/start alice"))
@@ -115,6 +125,7 @@ async def test_deep_link_creator_and_anonymous_survive_a_restart(fake, database_
 
 
 async def test_forget_also_deletes_the_stored_choices(fake, bot, sqlite_app):
+    await add_creators(sqlite_app, "alice")
     await fake.push(dm(FAN, "/start alice"))
     await fake.wait_call("sendMessage", chat_id=FAN)
     await fake.push(dm(FAN, "/forget"))

@@ -110,3 +110,26 @@ async def test_two_processes_announce_a_case_only_once(fake, sqlite_app):
     assert len(fake.calls_to("sendMessage", chat_id=MOD)) == 1
     posts = await sqlite_app.venues.posts(view.id, "telegram")
     assert len(posts) == 1 and posts[0][1] is not None
+
+
+def test_a_rate_limit_that_names_its_wait_is_not_told_twice():
+    from bots.telegram.render import reply_text
+
+    said = Problem("too many reports, slow down: at most 2 a minute (try again in 41 s)",
+                   "rate_limited", 40.2)
+    assert reply_text(said).count("try again in") == 1
+    bare = Problem("too many reports, slow down", "rate_limited", 40.2)
+    assert reply_text(bare).endswith("(try again in 41 s)")
+
+
+def test_the_moderator_post_shows_links_canonical_and_visible():
+    link = LinkView("https://X.com/someone/status/7?s=20\u202e", "https://x.com/i/status/7%E2%80%AE",
+                    "x.com", "x")
+    old = LinkView("https://e.com/\u202egpj.exe", "", "e.com", None)
+    case = CaseView(id=1, code="LD-7KQ2MX", creator="c", status=CaseStatus.OPEN, reporters=1,
+                    reports=1, first_seen=datetime.now(UTC), last_seen=datetime.now(UTC),
+                    host="x.com", platform="x", links=(link, old), reason="a\nb\u202ec")
+    text = announcement_text(case)
+    assert "link: https://x.com/i/status/7%E2%80%AE" in text.splitlines()
+    assert "link: https://e.com/<U+202E>gpj.exe" in text.splitlines()
+    assert "reason: a b<U+202E>c" in text.splitlines() and "\u202e" not in text
