@@ -41,6 +41,10 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("origin_key", "creator_id"),
         Index("ix_cases_queue", "creator_id", "status", "reporter_count"),
+        # the dashboard's queue: keyset pages in each sort order, and host search
+        Index("ix_cases_creator_reporters", "creator_id", "reporter_count", "id"),
+        Index("ix_cases_creator_first_seen", "creator_id", "first_seen", "id"),
+        Index("ix_cases_creator_host", "creator_id", "host"),
     )
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=16)
@@ -280,6 +284,34 @@ class UserSetting(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class WebLink(SQLModel, table=True):
+    """A one-time sign-in link for the dashboard: only the token's hash is kept."""
+
+    __tablename__ = "web_links"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    #: the moderator as the chat adapters name them (``platform:user_id``)
+    moderator: str = Field(max_length=160)
+    creator_id: int = Field(foreign_key="creators.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    #: epoch seconds (portable comparisons on SQLite and PostgreSQL)
+    expires_at: float = 0.0
+    used_at: float | None = None
+
+
+class WebSession(SQLModel, table=True):
+    """A dashboard session opened by a one-time link: only the cookie's hash is kept."""
+
+    __tablename__ = "web_sessions"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    moderator: str = Field(max_length=160, index=True)
+    creator_id: int = Field(foreign_key="creators.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: float = 0.0
+    revoked_at: float | None = None
+
+
 metadata = SQLModel.metadata
 
 # Core tables, for the statements of db/ (SQLAlchemy Core on the hot paths)
@@ -298,3 +330,5 @@ posts_t = CasePost.__table__
 media_t = MediaSignal.__table__
 media_jobs_t = MediaJob.__table__
 user_settings_t = UserSetting.__table__
+web_links_t = WebLink.__table__
+web_sessions_t = WebSession.__table__

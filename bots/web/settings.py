@@ -1,0 +1,32 @@
+"""The dashboard's own settings (``LEAKDESK_WEB_*``), kept out of the core's settings."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+
+
+class WebSettings(BaseSettings):
+    """``LEAKDESK_WEB_URL`` (public base of sign-in links), ``LEAKDESK_WEB_PORT``/``_HOST``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LEAKDESK_WEB_", toml_file="leakdesk.toml", extra="ignore"
+    )
+
+    url: str = DEFAULT_URL
+    #: when set, ``leakdesk run`` serves the dashboard on this port too
+    port: int | None = None
+    host: str = "127.0.0.1"
+
+    @property
+    def secure(self) -> bool:
+        """Whether the public URL is https (cookies are then marked Secure)."""
+        return self.url.lower().startswith("https://")
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):  # type: ignore[no-untyped-def]
+        """Order: explicit arguments, environment, ``leakdesk.toml``."""
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
