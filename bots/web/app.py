@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bots.web import case, ops, queue, signin
@@ -50,6 +50,10 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return _error_page(request, 500, "Something went wrong", "The error was logged. Try again.")
 
 
+async def _no_favicon(request: Request) -> Response:
+    return Response(status_code=204)
+
+
 def create_web_app(leakdesk: object, web: WebSettings | None = None) -> Starlette:
     """The dashboard over a wired :class:`bots.bootstrap.App` (its stores and services)."""
     app = Starlette(
@@ -58,6 +62,7 @@ def create_web_app(leakdesk: object, web: WebSettings | None = None) -> Starlett
             *queue.routes,
             *case.routes,
             *ops.routes,
+            Route("/favicon.ico", _no_favicon, methods=["GET"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         exception_handlers={
