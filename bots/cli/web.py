@@ -45,7 +45,7 @@ def web_link(
     label = moderator_label(moderator)
     if not moderator.strip() or label.endswith(":"):
         raise fail("--moderator needs an id, e.g. discord:123456789")
-    base = web_settings().url.rstrip("/")
+    base = web_settings().base_url
 
     async def work(application: App) -> str:
         from db.web_auth import SqlWebAuth
@@ -92,6 +92,7 @@ def web(
     )
     bind_host = host or web_config.host
     bind_port = port or web_config.port or 8080
+    web_config = web_config.model_copy(update={"host": bind_host, "port": bind_port})
 
     async def main() -> int:
         from bots.runner import serve_all

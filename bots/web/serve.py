@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
+import sys
 
 import uvicorn
 
@@ -30,13 +32,37 @@ def uvicorn_server(leakdesk: object, web: WebSettings, host: str, port: int) -> 
     return server
 
 
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host``:``port`` (raises OSError when it cannot be had)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
 async def serve_web(
     leakdesk: object, web: WebSettings, host: str, port: int, stop: asyncio.Event
 ) -> int:
     """Serve until ``stop`` is set (or the server fails); 0 when stopped, 2 when it failed."""
+    try:
+        sock = bind(host, port)
+    except OSError as err:
+        print(
+            f"leakdesk: the dashboard cannot listen on {host}:{port} ({err.strerror})",
+            file=sys.stderr,
+        )
+        stop.set()
+        return 2
     server = uvicorn_server(leakdesk, web, host, port)
-    log.info("dashboard on http://%s:%d (links point at %s)", host, port, web.url)
-    serving = asyncio.ensure_future(server.serve())
+    log.info("dashboard on http://%s:%d (links point at %s)", host, port, web.base_url)
+    serving = asyncio.ensure_future(server.serve(sockets=[sock]))
     stopping = asyncio.ensure_future(stop.wait())
     try:
         await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -51,4 +77,5 @@ async def serve_web(
         stopping.cancel()
         with contextlib.suppress(BaseException):
             await serving
+        sock.close()
         stop.set()

@@ -71,3 +71,23 @@ def test_run_serves_the_dashboard_when_its_port_is_set(tmp_path: Path, db: str) 
         assert health["database"] == "ok" and health["writer"] == "ok"
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
+
+
+def test_a_taken_port_is_one_clear_line(tmp_path: Path, db: str) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = leakdesk("web", "--port", port, db=db, cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"leakdesk: the dashboard cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_links_default_to_this_process_address(tmp_path: Path, db: str) -> None:
+    _creator(tmp_path, db)
+    made = leakdesk("web-link", "--moderator", "mia", "--creator", "alice", db=db, cwd=tmp_path,
+                    env={"LEAKDESK_WEB_PORT": "9123", "LEAKDESK_WEB_URL": ""})  # fmt: skip
+    assert made.stdout.startswith("http://127.0.0.1:9123/signin?token="), made.stderr
