@@ -167,9 +167,7 @@ async def build_app(
         reports,
         events=events,
         rate_limit=(
-            ReporterRateLimit(
-                settings.report_rate, settings.rate_limit_storage, settings.link_rate
-            )
+            ReporterRateLimit(settings.report_rate, settings.rate_limit_storage, settings.link_rate)
             if rate_limited
             else None
         ),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -181,28 +180,6 @@ class SqlQueueReader:
         if len(rows) > limit:
             page.next_cursor = encode_cursor(page.rows[-1], sort)
         return page
-
-    async def platforms(self, creator: str) -> list[str]:
-        """The platforms the creator's cases are on (for the filter's choices)."""
-        query = (
-            select(cases_t.c.platform)
-            .join(creators_t, creators_t.c.id == cases_t.c.creator_id)
-            .where(creators_t.c.slug == creator, cases_t.c.platform.is_not(None))
-            .distinct()
-            .order_by(cases_t.c.platform)
-        )
-        async with self._engine.connect() as conn:
-            return [p for (p,) in await conn.execute(query)]
-
-    async def creators_of(self, codes: Sequence[str]) -> dict[str, str]:
-        """Case code -> creator slug, for the codes that exist."""
-        query = (
-            select(cases_t.c.code, creators_t.c.slug)
-            .join(creators_t, creators_t.c.id == cases_t.c.creator_id)
-            .where(cases_t.c.code.in_(list(codes)))
-        )
-        async with self._engine.connect() as conn:
-            return dict((await conn.execute(query)).all())  # type: ignore[arg-type]
 
     async def audit_trail(self, case_id: int) -> list[tuple[datetime, str, str, str | None]]:
         """(when, moderator, action, reason) of every action on a case, oldest first."""

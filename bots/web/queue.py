@@ -93,7 +93,7 @@ async def _queue_page(
         page=page,
         params={k: str(params.get(k) or "") for k in FILTER_KEYS},
         filters=filter_query(params),
-        platforms=await reader.platforms(session.creator),
+        platforms=sorted(p.id for p in request.app.state.leakdesk.intake.registry.platforms),
         statuses=[s.value for s in CaseStatus],
         ages=list(AGES),
         sorts=list(SORTS),
