@@ -115,7 +115,9 @@ async def bulk_action(request: Request) -> Response:
     action = str(form.get("action") or "")
     if action not in BULK_ACTIONS:
         raise WebError(400, "Unknown action", "Choose Claim, Confirm, Dismiss or Escalate.")
-    codes = list(dict.fromkeys(str(c) for c in form.getlist("codes")))[:MAX_SELECTED]
+    codes = list(dict.fromkeys(str(c) for c in form.getlist("codes")))
+    if len(codes) > MAX_SELECTED:
+        raise WebError(400, "Too many cases", f"Select at most {MAX_SELECTED} cases at once.")
     if not codes:
         raise WebError(400, "Nothing selected", "Tick the cases to act on, then choose an action.")
     if action == "escalate":

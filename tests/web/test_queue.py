@@ -132,6 +132,11 @@ async def test_dismiss_needs_a_reason_and_refusals_change_nothing(dashboard: Das
         "/actions", data={"csrf": csrf, "action": "delete", "codes": codes}
     )
     assert unknown.status_code == 400
+    too_many = await dashboard.client.post(
+        "/actions",
+        data={"csrf": csrf, "action": "claim", "codes": [f"LD-{n:06d}" for n in range(501)]},
+    )
+    assert too_many.status_code == 400 and "at most 500" in too_many.text
 
 
 async def test_a_stale_or_forged_form_is_refused(dashboard: Dashboard) -> None:
