@@ -36,7 +36,7 @@ async def preview(request: Request, typed_codes: Sequence[str]) -> Response:
                     "cases": sorted({i.case_code for i in mine}),
                 }
             )
-    return render(
+    response = render(
         request,
         "escalate_preview.html",
         requests=requests,
@@ -44,3 +44,5 @@ async def preview(request: Request, typed_codes: Sequence[str]) -> Response:
         not_planned=sorted(codes - planned),
         unrouted=[(c, h) for c, h in plan.unrouted if c in codes],
     )
+    response.headers["HX-Push-Url"] = "false"
+    return response

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import FormData, QueryParams
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bots.web.auth import WebError, actor_of, check_csrf, current_session
@@ -138,10 +138,19 @@ async def bulk_action(request: Request) -> Response:
     done = sum(o.ok for o in outcomes)
     log.info("web %s by %s: %d of %d case(s)", action, actor.label, done, len(outcomes))
     request.app.state.metrics.actions(action, done, len(outcomes) - done)
-    return await _queue_page(request, form, outcomes=outcomes, action=action, done=done)
+    response = await _queue_page(request, form, outcomes=outcomes, action=action, done=done)
+    filters = filter_query(form)
+    response.headers["HX-Push-Url"] = f"/?{filters}" if filters else "/"  # reloads re-read
+    return response
+
+
+async def actions_page(request: Request) -> Response:
+    """GET /actions (a reload after an action without htmx): back to the queue."""
+    return RedirectResponse("/", status_code=303)
 
 
 routes = [
     Route("/", queue, methods=["GET"]),
     Route("/actions", bulk_action, methods=["POST"]),
+    Route("/actions", actions_page, methods=["GET"]),
 ]

@@ -64,6 +64,8 @@ def test_sign_in_filter_select_confirm_and_refuse_a_reused_link(tmp_path: Path) 
                     page.check(f"input[name=codes][value='{code}']")
                 page.click("#confirm")
                 expect(page.locator("#results")).to_contain_text("3 of 3 case(s) done")
+                # htmx boosted the form: the address is the filtered queue, safe to reload
+                assert page.url.startswith(f"{base}/?") and "host=example.com" in page.url
                 for code in wanted:
                     status = page.locator(f"#queue tr[data-code='{code}'] td.status")
                     expect(status).to_have_text("confirmed")

@@ -107,6 +107,9 @@ async def test_bulk_confirm_goes_through_moderation_and_its_audit_log(
         "/actions", data={"csrf": csrf, "action": "claim", "codes": [codes[0], codes[3]]}
     )
     assert "1 of 2 case(s) done" in again.text
+    assert again.headers["hx-push-url"] == "/"
+    reload = await dashboard.client.get("/actions")
+    assert reload.status_code == 303 and reload.headers["location"] == "/"
     assert "case is confirmed; cannot claim" in again.text
 
 
