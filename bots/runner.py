@@ -7,8 +7,9 @@ import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 
-from bots.bootstrap import build_app
+from bots.bootstrap import App, build_app
 from bots.logsafe import quiet_http_logs, redact_handlers
 from core.settings import Settings
 
@@ -43,8 +44,13 @@ async def _discord(settings: Settings, app: object, stop: asyncio.Event) -> int:
         stop.set()  # one adapter down stops the process: a supervisor restarts it whole
 
 
-async def serve_all(settings: Settings, names: list[str]) -> int:
-    """Run the named adapters until SIGINT/SIGTERM; the worst exit status."""
+async def serve_all(
+    settings: Settings,
+    names: list[str],
+    extra: Callable[[App, asyncio.Event], Awaitable[int]] | None = None,
+) -> int:
+    """Run the named adapters (and ``extra``, e.g. the dashboard) until SIGINT/SIGTERM;
+    the worst exit status."""
     from bots.telegram import serve as serve_telegram
 
     quiet_http_logs()  # request URLs carry leak links and the Bot API token
@@ -67,6 +73,8 @@ async def serve_all(settings: Settings, names: list[str]) -> int:
             return code
 
         jobs.append(telegram())
+    if extra is not None:
+        jobs.append(extra(app, stop))
     try:
         codes = await asyncio.gather(*jobs)
     finally:

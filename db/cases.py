@@ -279,9 +279,7 @@ class SqlCaseStore:
         async with self._engine.connect() as conn:
             return dict((await conn.execute(query)).all())
 
-    async def _locked_case(
-        self, conn: AsyncConnection, code: str, creator: str | None
-    ) -> Row:  # type: ignore[type-arg]
+    async def _locked_case(self, conn: AsyncConnection, code: str, creator: str | None) -> Row:  # type: ignore[type-arg]
         normalized = normalize_case_code(code)
         row = await _lock(conn, cases_t.c.code == normalized) if normalized else None
         if row is None or (creator is not None and row.slug != creator):

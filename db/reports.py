@@ -101,6 +101,11 @@ class SqlReportStore:
         """The token this store signs its media notifications with."""
         return self._ids.sender
 
+    @property
+    def running(self) -> bool:
+        """Whether the writer tasks are running (``/healthz``)."""
+        return self._running and any(not w.done() for w in self._workers)
+
     async def start(self) -> None:
         """Start the writer tasks (idempotent; ``record`` starts them too if needed)."""
         if self._queue is None or not self._running:

@@ -41,6 +41,10 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("origin_key", "creator_id"),
         Index("ix_cases_queue", "creator_id", "status", "reporter_count"),
+        # the dashboard's queue: keyset pages in each sort order, and host search
+        Index("ix_cases_creator_reporters", "creator_id", "reporter_count", "id"),
+        Index("ix_cases_creator_first_seen", "creator_id", "first_seen", "id"),
+        Index("ix_cases_creator_host", "creator_id", "host"),
     )
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=16)
@@ -360,6 +364,34 @@ class AbuseContactRow(SQLModel, table=True):
     expires_at: float = Field(default=0.0, index=True)
 
 
+class WebLink(SQLModel, table=True):
+    """A one-time sign-in link for the dashboard: only the token's hash is kept."""
+
+    __tablename__ = "web_links"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    #: the moderator as the chat adapters name them (``platform:user_id``)
+    moderator: str = Field(max_length=160)
+    creator_id: int = Field(foreign_key="creators.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    #: epoch seconds (portable comparisons on SQLite and PostgreSQL)
+    expires_at: float = 0.0
+    used_at: float | None = None
+
+
+class WebSession(SQLModel, table=True):
+    """A dashboard session opened by a one-time link: only the cookie's hash is kept."""
+
+    __tablename__ = "web_sessions"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    moderator: str = Field(max_length=160, index=True)
+    creator_id: int = Field(foreign_key="creators.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: float = 0.0
+    revoked_at: float | None = None
+
+
 metadata = SQLModel.metadata
 
 # Core tables, for the statements of db/ (SQLAlchemy Core on the hot paths)
@@ -382,3 +414,5 @@ removal_watches_t = RemovalWatch.__table__
 chat_notices_t = ChatNotice.__table__
 periodic_sends_t = PeriodicSend.__table__
 abuse_contacts_t = AbuseContactRow.__table__
+web_links_t = WebLink.__table__
+web_sessions_t = WebSession.__table__

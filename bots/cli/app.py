@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from bots.cli import cases, escalation, maintenance, reports, run, venues
+from bots.cli import cases, escalation, maintenance, reports, run, venues, web
 from bots.cli.common import EXIT_BAD_INPUT, say_error
 from bots.cli.help_format import plain_type_labels
 
@@ -72,6 +72,7 @@ venues.register(app)
 escalation.register(app)
 maintenance.register(app)
 run.register(app)
+web.register(app)
 
 
 def main() -> None:

@@ -42,12 +42,21 @@ def run(
     unknown = [name for name in wanted if name not in ADAPTERS]
     if unknown:
         raise fail(f"unknown adapter {unknown[0]}; use discord or telegram")
-    if not wanted:
+    web_port = _web_port()
+    if not wanted and web_port is None:
         raise fail(
-            "no adapter configured: set LEAKDESK_DISCORD_TOKEN or LEAKDESK_TELEGRAM_TOKEN "
+            "no adapter configured: set LEAKDESK_DISCORD_TOKEN, LEAKDESK_TELEGRAM_TOKEN "
+            "or LEAKDESK_WEB_PORT "
             "(or try `leakdesk chat`)"
         )
     configure_logging()
+    if web_port is not None:  # the dashboard beside the adapters, in one process
+        from bots.cli.web import web_job, web_settings
+        from bots.runner import serve_all
+
+        web_config = web_settings()
+        job = web_job(web_config, web_config.host, web_port)
+        raise typer.Exit(run_database_work(lambda: serve_all(config, wanted, extra=job)))
     if len(wanted) > 1:
         from bots.runner import serve_all
 
@@ -59,6 +68,13 @@ def run(
     from bots.telegram import run as run_telegram
 
     raise typer.Exit(run_telegram(config))
+
+
+def _web_port() -> int | None:
+    """``LEAKDESK_WEB_PORT``: when set, ``run`` serves the dashboard too."""
+    from bots.cli.web import web_settings
+
+    return web_settings().port
 
 
 def register(app: typer.Typer) -> None:

@@ -23,7 +23,13 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "media_jobs",
-        sa.Column("link_id", sa.Integer(), sa.ForeignKey("links.id", ondelete="CASCADE"), primary_key=True, autoincrement=False),
+        sa.Column(
+            "link_id",
+            sa.Integer(),
+            sa.ForeignKey("links.id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        ),
         sa.Column("state", sa.String(length=16), nullable=False, server_default="pending"),
         sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("not_before", sa.Float(), nullable=False, server_default="0"),

@@ -1,0 +1,156 @@
+"""The queue page: filters, sort, search, keyset pages, and bulk actions on selected cases."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from starlette.datastructures import FormData, QueryParams
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from bots.web.auth import WebError, actor_of, check_csrf, current_session
+from bots.web.rendering import render
+from core.codes import normalize_case_code
+from core.errors import LeakdeskError
+from core.model import CaseStatus
+from db.web_queue import QUEUE_STATUSES, SORTS, QueueFilter
+
+log = logging.getLogger(__name__)
+
+#: actions of the bulk form; "escalate" only previews (nothing is sent from the queue)
+BULK_ACTIONS = ("claim", "confirm", "dismiss", "escalate")
+#: at most this many cases per bulk action
+MAX_SELECTED = 500
+FILTER_KEYS = ("status", "platform", "host", "min_reporters", "age", "synthetic", "q", "sort")
+AGES = {"1d": (1, None), "7d": (7, None), "30d": (30, None), "older7d": (None, 7),
+        "older30d": (None, 30)}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one selected case."""
+
+    code: str
+    ok: bool
+    message: str
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return max(0, int(value)) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def parse_filter(params: QueryParams | FormData) -> QueueFilter:
+    """The queue filter from query parameters; unknown values fall back to the defaults."""
+    status = str(params.get("status") or "queue")
+    known = {s.value for s in CaseStatus}
+    if status == "all":
+        statuses = tuple(sorted(known))
+    elif status in known:
+        statuses = (status,)
+    else:
+        statuses = QUEUE_STATUSES
+    newer, older = AGES.get(str(params.get("age") or ""), (None, None))
+    synthetic = {"yes": True, "no": False}.get(str(params.get("synthetic") or ""))
+    sort = str(params.get("sort") or "reporters")
+    return QueueFilter(
+        statuses=statuses,
+        platform=str(params.get("platform") or "").strip() or None,
+        host=str(params.get("host") or "").strip() or None,
+        min_reporters=_int(str(params.get("min_reporters") or "")),
+        newer_than_days=newer,
+        older_than_days=older,
+        synthetic=synthetic,
+        search=str(params.get("q") or "").strip()[:200] or None,
+        sort=sort if sort in SORTS else "reporters",
+    )
+
+
+def filter_query(params: QueryParams | FormData) -> str:
+    """The filter part of a query string (to page on, or to come back to after an action)."""
+    kept = {k: str(params.get(k)) for k in FILTER_KEYS if params.get(k)}
+    return urlencode(kept)
+
+
+async def _queue_page(
+    request: Request, params: QueryParams | FormData, **extra: object
+) -> Response:
+    session = request.state.session
+    wanted = parse_filter(params)
+    reader = request.app.state.queue
+    cursor = str(params.get("after") or "") or None
+    page = await reader.page(
+        session.creator, wanted, cursor=cursor, limit=_int(str(params.get("limit") or "")) or 50
+    )
+    return render(
+        request,
+        "queue.html",
+        page=page,
+        params={k: str(params.get(k) or "") for k in FILTER_KEYS},
+        filters=filter_query(params),
+        platforms=sorted(p.id for p in request.app.state.leakdesk.intake.registry.platforms),
+        statuses=[s.value for s in CaseStatus],
+        ages=list(AGES),
+        sorts=list(SORTS),
+        **extra,
+    )
+
+
+async def queue(request: Request) -> Response:
+    """GET /: one page of the queue."""
+    await current_session(request)
+    return await _queue_page(request, request.query_params)
+
+
+async def bulk_action(request: Request) -> Response:
+    """POST /actions: claim, confirm or dismiss the selected cases, or preview escalating them."""
+    session = await current_session(request)
+    form = await request.form()
+    await check_csrf(request, form.get("csrf"))
+    action = str(form.get("action") or "")
+    if action not in BULK_ACTIONS:
+        raise WebError(400, "Unknown action", "Choose Claim, Confirm, Dismiss or Escalate.")
+    codes = list(dict.fromkeys(str(c) for c in form.getlist("codes")))
+    if len(codes) > MAX_SELECTED:
+        raise WebError(400, "Too many cases", f"Select at most {MAX_SELECTED} cases at once.")
+    if not codes:
+        raise WebError(400, "Nothing selected", "Tick the cases to act on, then choose an action.")
+    if action == "escalate":
+        from bots.web.escalate_preview import preview
+
+        return await preview(request, codes)
+    reason = str(form.get("reason") or "").strip() or None
+    actor = actor_of(session)
+    moderation = request.app.state.leakdesk.moderation
+    outcomes: list[Outcome] = []
+    for typed in codes:
+        code = normalize_case_code(typed) or typed[:20]
+        try:
+            view = await moderation.act(actor, action, code, reason)
+            outcomes.append(Outcome(view.code, True, view.status.value))
+        except LeakdeskError as err:
+            outcomes.append(Outcome(code, False, str(err)))
+    done = sum(o.ok for o in outcomes)
+    log.info("web %s by %s: %d of %d case(s)", action, actor.label, done, len(outcomes))
+    request.app.state.metrics.actions(action, done, len(outcomes) - done)
+    response = await _queue_page(request, form, outcomes=outcomes, action=action, done=done)
+    filters = filter_query(form)
+    response.headers["HX-Push-Url"] = f"/?{filters}" if filters else "/"  # reloads re-read
+    return response
+
+
+async def actions_page(request: Request) -> Response:
+    """GET /actions (a reload after an action without htmx): back to the queue."""
+    return RedirectResponse("/", status_code=303)
+
+
+routes = [
+    Route("/", queue, methods=["GET"]),
+    Route("/actions", bulk_action, methods=["POST"]),
+    Route("/actions", actions_page, methods=["GET"]),
+]

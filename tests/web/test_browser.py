@@ -1,0 +1,91 @@
+"""End to end in a real headless Chromium (Debian's package, driven by Playwright).
+
+Sign in with a one-time link, filter, select three cases, confirm them, see them confirmed,
+and be refused when the link is used again. Chromium missing is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+from tests.cli.runner import leakdesk
+from tests.web.server import running
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def _report(tmp_path: Path, db: str, *urls: str) -> list[str]:
+    made = leakdesk("report", *urls, "--creator", "alice", "--json", db=db, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    return [json.loads(line)["case_code"] for line in made.stdout.splitlines()]
+
+
+def test_sign_in_filter_select_confirm_and_refuse_a_reused_link(tmp_path: Path) -> None:
+    chromium = shutil.which("chromium")
+    assert chromium, "Chromium is missing: apt-get install -y chromium (see .ci/run)"
+    db = f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}"
+    wanted = _report(tmp_path, db, *(f"https://example.com/leak/{n}" for n in range(3)))
+    others = _report(tmp_path, db, "https://x.com/u/status/1", "https://x.com/u/status/2")
+
+    with running("web", db=db, cwd=tmp_path) as (base, _process):
+        made = leakdesk("web-link", "--moderator", "discord:4242", "--creator", "alice",
+                        db=db, cwd=tmp_path, env={"LEAKDESK_WEB_URL": base})  # fmt: skip
+        link = made.stdout.strip()
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium, headless=True, args=CHROMIUM_FLAGS
+            )
+            try:
+                page = browser.new_page()
+                errors: list[str] = []
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page.goto(link)
+                page.click("#signin")
+                expect(page.locator("header .who")).to_contain_text("discord:4242")
+                rows = page.locator("#queue tbody tr[data-code]")
+                expect(rows).to_have_count(5)
+                assert page.evaluate("typeof htmx.version") == "string"  # vendored, served
+
+                page.fill("input[name=host]", "example.com")
+                page.click("#apply")
+                expect(rows).to_have_count(3)
+                for code in wanted:
+                    page.check(f"input[name=codes][value='{code}']")
+                page.click("#confirm")
+                expect(page.locator("#results")).to_contain_text("3 of 3 case(s) done")
+                # htmx boosted the form: the address is the filtered queue, safe to reload
+                assert page.url.startswith(f"{base}/?") and "host=example.com" in page.url
+                for code in wanted:
+                    status = page.locator(f"#queue tr[data-code='{code}'] td.status")
+                    expect(status).to_have_text("confirmed")
+
+                page.goto(f"{base}/")  # unfiltered again: the others are untouched
+                for code in others:
+                    expect(page.locator(f"#queue tr[data-code='{code}'] td.status")).to_have_text(
+                        "open"
+                    )
+                page.goto(f"{base}/cases/{wanted[0]}")
+                expect(page.locator("#trail")).to_contain_text("discord:4242")
+                assert errors == []  # no script or style blocked by the page's CSP
+
+                fresh = browser.new_page()  # someone else opens the same link later
+                response = fresh.goto(link)
+                assert response is not None and response.status == 410
+                expect(fresh.locator("h1")).to_have_text("Sign-in link refused")
+                expect(fresh.locator("#signin")).to_have_count(0)
+            finally:
+                browser.close()
+
+    listed = leakdesk("cases", "--status", "confirmed", "--json", db=db, cwd=tmp_path)
+    assert sorted(json.loads(line)["code"] for line in listed.stdout.splitlines()) == sorted(wanted)
