@@ -61,7 +61,7 @@ async def confirmed(fake: FakeBotApi, link: str) -> str:
     (code,) = codes_in(reply[-1]["text"])
     # the new-case card (with its link) reaches the group asynchronously: let it land first
     await fake.wait_for(
-        lambda: [c for c in fake.calls_to("sendMessage", chat_id=MOD) if link in c["text"]]
+        lambda: [c for c in fake.calls_to("sendMessage", chat_id=MOD) if code in c["text"]]
     )
     await fake.push(in_mod_group(ADMIN, f"/confirm {code}"))
     await said(fake, MOD, f"confirmed: {code}")
