@@ -217,6 +217,7 @@ async def build_app(
         ),
         concurrency=settings.recheck_concurrency,
         per_host=settings.recheck_per_host,
+        head_first=settings.recheck_head_first,
     )
     recheck = RecheckService(
         tracker,

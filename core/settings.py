@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     recheck_per_host: int = 4
     recheck_attempts: int = 3
     recheck_retry_base: float = 2.0
+    # HEAD first (GET only for a live page's first KB): politer, two requests per live link
+    recheck_head_first: bool = False
     # where /escalate in the chat adapters writes its packets: <packets_dir>/<creator>/<time>
     packets_dir: str = "packets"
 

@@ -128,3 +128,29 @@ class LinkHostServer:
     def url(self, host: str, path: str) -> str:
         """``http://host:port/path``."""
         return f"http://{host}:{self.port}{path}"
+
+
+async def _serve(port_file: str, slow_delay: float) -> None:
+    """Serve until killed; ``/__stats`` answers the per-host peaks as JSON."""
+    import json
+
+    server = LinkHostServer(slow_delay=slow_delay)
+    answer = server._answer
+
+    async def with_stats(method: str, path: str) -> tuple[str, dict[str, str], bytes]:
+        if path == "/__stats":
+            stats = {"peak": dict(server.peak), "requests": len(server.requests)}
+            return "200 OK", {"Content-Type": "application/json"}, json.dumps(stats).encode()
+        return await answer(method, path)
+
+    server._answer = with_stats  # type: ignore[method-assign]
+    async with server:
+        with open(port_file, "w", encoding="ascii") as out:
+            out.write(str(server.port))
+        await asyncio.Event().wait()
+
+
+if __name__ == "__main__":  # python -m tests.link_hosts PORT_FILE [SLOW_DELAY]: for benchmarks
+    import sys
+
+    asyncio.run(_serve(sys.argv[1], float(sys.argv[2]) if len(sys.argv) > 2 else 1.0))

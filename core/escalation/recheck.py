@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -56,6 +57,8 @@ class Prober(Protocol):
     """What recheck needs of :class:`~core.media.probe.LinkProbe`."""
 
     async def probe(self, url: str) -> ProbeResult: ...
+
+    def session(self) -> AbstractAsyncContextManager[None]: ...
 
 
 class Tracking(Protocol):
@@ -151,9 +154,9 @@ class RecheckService:
             if v.recipient not in SEARCH_RECIPIENTS and v.urls
         ]
         urls = sorted({url for view in views for url in view.urls})
-        outcomes = dict(
-            zip(urls, await asyncio.gather(*(self.check(url) for url in urls)), strict=True)
-        )
+        async with self._prober.session():
+            verdicts = await asyncio.gather(*(self.check(url) for url in urls))
+        outcomes = dict(zip(urls, verdicts, strict=True))
         summary = RecheckSummary(checked=len(urls))
         for outcome in outcomes.values():
             if outcome.verdict == "removed":

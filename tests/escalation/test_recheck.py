@@ -123,10 +123,11 @@ async def test_each_kind_of_answer_gets_its_verdict(
     assert ("leakdesk:recheck", "escalation_removed") in actors
     [stats] = [s for s in await tube_app.tracker.stats() if s.recipient == HOST_CHANNEL]
     assert (stats.sent, stats.removed) == (10, 6) and stats.median_hours is not None
-    # HEAD first; GET only where the page's first KB is needed
-    methods = {(m, p) for m, h, p in server.requests if h == a}
-    assert ("HEAD", "/gone404/1") in methods and ("GET", "/gone404/1") not in methods
-    assert {("HEAD", "/alive/7"), ("GET", "/alive/7")} <= methods
+    # one GET per link (its first KB), none for a dead host; the redirect followed by hand
+    asked = [(m, p) for m, h, p in server.requests if h == a]
+    assert ("GET", "/alive/7") in asked and all(m == "GET" for m, _ in asked)
+    assert asked.count(("GET", "/gone404/1")) == 1
+    assert ("GET", "/placeholder-removed") in asked
     # a second run finds the same and moves nothing twice
     again = await tube_app.recheck.run()
     assert again.as_json() == summary.as_json() and again.marked_removed == 0
@@ -240,6 +241,35 @@ async def test_the_probe_keeps_the_address_guard(server: LinkHostServer) -> None
     assert result.status == 200
     assert result.final_url == server.url("a.tube.test", "/placeholder-removed")
     assert "<title>a video</title>" in result.text
+
+
+async def test_head_first_falls_back_to_get_of_the_first_kb(server: LinkHostServer) -> None:
+    probe = LinkProbe(
+        GuardedFetcher(
+            allow_networks=parse_networks("127.0.0.0/8"),
+            resolver=fake_dns({"a.tube.test": ["127.0.0.1"]}),
+        ),
+        head_first=True,
+    )
+    async with probe.session():
+        gone = await probe.probe(server.url("a.tube.test", "/gone404/1"))
+        alive = await probe.probe(server.url("a.tube.test", "/alive/2"))
+        no_head = await probe.probe(server.url("a.tube.test", "/no-head/3"))
+        removed = await probe.probe(server.url("a.tube.test", "/redirect-removed/4"))
+    assert (gone.status, gone.text) == (404, "")
+    assert alive.status == 200 and "a video" in alive.text
+    assert no_head.status == 200 and "a video" in no_head.text
+    assert removed.final_url.endswith("/placeholder-removed") and "a video" in removed.text
+    assert [(m, p) for m, _, p in server.requests] == [
+        ("HEAD", "/gone404/1"),  # a HEAD settles a 404
+        ("HEAD", "/alive/2"),
+        ("GET", "/alive/2"),  # 2xx: the first KB is needed for removal markers
+        ("HEAD", "/no-head/3"),
+        ("GET", "/no-head/3"),  # 405 to HEAD
+        ("HEAD", "/redirect-removed/4"),
+        ("HEAD", "/placeholder-removed"),
+        ("GET", "/placeholder-removed"),
+    ]
 
 
 def test_removal_markers_generic_and_per_platform(tmp_path: Path) -> None:
