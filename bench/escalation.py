@@ -223,6 +223,8 @@ async def _recheck(url: str, links: int, folder: Path, server: LinkHostProcess) 
             "marked": summary.marked_removed,
             "requests": int(stats["requests"]) - int(before),  # type: ignore[call-overload]
             "worst": worst,
+            "probe_s": summary.probe_seconds,
+            "record_s": summary.record_seconds,
         }
     finally:
         await app.close()
@@ -231,7 +233,8 @@ async def _recheck(url: str, links: int, folder: Path, server: LinkHostProcess) 
 def _print_recheck(name: str, f: dict[str, float]) -> None:
     print(
         f"{name:<11} recheck of {f['links']:,.0f} links on {RECHECK_HOSTS} loopback hosts: "
-        f"{f['seconds']:.2f} s ({f['links'] / f['seconds']:,.0f} links/s, "
+        f"{f['seconds']:.2f} s (probing {f['probe_s']:.2f} s, recording {f['record_s']:.2f} s; "
+        f"{f['links'] / f['seconds']:,.0f} links/s, "
         f"{f['requests']:,.0f} requests) | {f['removed']:,.0f} removed, {f['alive']:,.0f} alive, "
         f"{f['marked']:,.0f} requests marked removed | at most {f['worst']:.0f} requests at once "
         f"to one host (cap {PER_HOST_CAP})"

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -97,6 +98,8 @@ class RecheckSummary:
     errors: int = 0
     marked_removed: int = 0
     reopened: int = 0
+    probe_seconds: float = 0.0
+    record_seconds: float = 0.0
 
     def as_json(self) -> dict[str, int]:
         """``{"checked", "removed", "alive", "errors"}``: counts of distinct URLs."""
@@ -154,10 +157,12 @@ class RecheckService:
             if v.recipient not in SEARCH_RECIPIENTS and v.urls
         ]
         urls = sorted({url for view in views for url in view.urls})
+        started = time.perf_counter()
         async with self._prober.session():
             verdicts = await asyncio.gather(*(self.check(url) for url in urls))
         outcomes = dict(zip(urls, verdicts, strict=True))
         summary = RecheckSummary(checked=len(urls))
+        summary.probe_seconds = time.perf_counter() - started
         for outcome in outcomes.values():
             if outcome.verdict == "removed":
                 summary.removed += 1
@@ -180,6 +185,7 @@ class RecheckService:
             reopened = await self._mark([v.id for v in back], "sent", note)
             summary.reopened = len(reopened)
             await self._announce({v.case_code for v in back if v.id in set(reopened)}, back)
+        summary.record_seconds = time.perf_counter() - started - summary.probe_seconds
         return summary
 
     async def check(self, url: str) -> LinkOutcome:
