@@ -202,10 +202,10 @@ async def _recheck(url: str, links: int, folder: Path, server: LinkHostProcess) 
             for n in range(links)
         ]
         await escalate_links(app, urls, folder / "packets", bulk_confirm=True)
-        before = server.stats()["requests"]
-        started = time.perf_counter()
+        before = server.stats()
+        started, cpu = time.perf_counter(), time.process_time()
         summary = await app.recheck.run()
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         stats = server.stats()
         peaks: dict[str, int] = stats["peak"]  # type: ignore[assignment]
         worst = max(v for k, v in peaks.items() if k.endswith(".bench.test"))
@@ -221,7 +221,9 @@ async def _recheck(url: str, links: int, folder: Path, server: LinkHostProcess) 
             "removed": summary.removed,
             "alive": summary.alive,
             "marked": summary.marked_removed,
-            "requests": int(stats["requests"]) - int(before),  # type: ignore[call-overload]
+            "requests": int(stats["requests"]) - int(before["requests"]),  # type: ignore[call-overload]
+            "cpu": cpu,
+            "server_cpu": float(stats["cpu"]) - float(before["cpu"]),  # type: ignore[arg-type]
             "worst": worst,
             "probe_s": summary.probe_seconds,
             "record_s": summary.record_seconds,
@@ -236,7 +238,8 @@ def _print_recheck(name: str, f: dict[str, float]) -> None:
         f"{f['seconds']:.2f} s (probing {f['probe_s']:.2f} s, recording {f['record_s']:.2f} s; "
         f"{f['links'] / f['seconds']:,.0f} links/s, "
         f"{f['requests']:,.0f} requests) | {f['removed']:,.0f} removed, {f['alive']:,.0f} alive, "
-        f"{f['marked']:,.0f} requests marked removed | at most {f['worst']:.0f} requests at once "
+        f"{f['marked']:,.0f} requests marked removed | CPU: recheck {f['cpu']:.1f} s, "
+        f"web server {f['server_cpu']:.1f} s | at most {f['worst']:.0f} requests at once "
         f"to one host (cap {PER_HOST_CAP})"
     )
 

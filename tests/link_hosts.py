@@ -133,13 +133,18 @@ class LinkHostServer:
 async def _serve(port_file: str, slow_delay: float) -> None:
     """Serve until killed; ``/__stats`` answers the per-host peaks as JSON."""
     import json
+    import time
 
     server = LinkHostServer(slow_delay=slow_delay)
     answer = server._answer
 
     async def with_stats(method: str, path: str) -> tuple[str, dict[str, str], bytes]:
         if path == "/__stats":
-            stats = {"peak": dict(server.peak), "requests": len(server.requests)}
+            stats = {
+                "peak": dict(server.peak),
+                "requests": len(server.requests),
+                "cpu": time.process_time(),
+            }
             return "200 OK", {"Content-Type": "application/json"}, json.dumps(stats).encode()
         return await answer(method, path)
 
