@@ -172,11 +172,8 @@ async def follow_cases(conn, case_ids, actor, status, note, now) -> None:  # typ
     ids = sorted(set(case_ids))
     if not ids:
         return
-    current = dict(
-        (await conn.execute(select(cases_t.c.id, cases_t.c.status).where(cases_t.c.id.in_(ids))))
-        .tuples()
-        .all()
-    )
+    rows = await conn.execute(select(cases_t.c.id, cases_t.c.status).where(cases_t.c.id.in_(ids)))
+    current = {case_id: state for case_id, state in rows}
     hosts: dict[int, list[str]] = {}
     states = await conn.execute(
         select(escalations_t.c.case_id, escalations_t.c.recipient, escalations_t.c.status).where(

@@ -182,9 +182,9 @@ class RecheckService:
             summary.marked_removed += len(await self._mark(ids, "removed", note))
         if back:
             note = "recheck: the link answers again; ask the host again"
-            reopened = await self._mark([v.id for v in back], "sent", note)
+            reopened = set(await self._mark([v.id for v in back], "sent", note))
             summary.reopened = len(reopened)
-            await self._announce({v.case_code for v in back if v.id in set(reopened)}, back)
+            await self._announce({v.case_code for v in back if v.id in reopened}, back)
         summary.record_seconds = time.perf_counter() - started - summary.probe_seconds
         return summary
 

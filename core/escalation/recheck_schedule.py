@@ -30,6 +30,11 @@ class RecheckSchedule:
         self.runs = 0
         self._task: asyncio.Task[None] | None = None
 
+    @property
+    def running(self) -> bool:
+        """Whether the schedule is started."""
+        return self._task is not None
+
     def start(self) -> None:
         """Start the schedule in the background; idempotent, and a no-op when disabled."""
         if self._task is None and self.interval > 0:

@@ -209,10 +209,9 @@ async def test_the_schedule_runs_recheck_in_the_background(
     tube_app: App, server: LinkHostServer, tmp_path: Path
 ) -> None:
     await escalate_links(tube_app, [server.url("a.tube.test", "/gone410/1")], tmp_path / "out")
-    assert RecheckSchedule(tube_app.recheck, 0).interval == 0
-    disabled = RecheckSchedule(tube_app.recheck, 0)
+    disabled = RecheckSchedule(tube_app.recheck, 0)  # recheck_interval_hours = 0
     disabled.start()
-    assert disabled._task is None
+    assert not disabled.running
     schedule = RecheckSchedule(tube_app.recheck, 1.0, first_delay=0.0)
     schedule.start()
     try:
@@ -222,6 +221,19 @@ async def test_the_schedule_runs_recheck_in_the_background(
     finally:
         await schedule.stop()
     assert {s for s, _ in (await host_requests(tube_app)).values()} == {"removed"}
+
+
+async def test_bot_processes_start_the_schedule_and_the_console_does_not(
+    tube_app: App,
+) -> None:
+    assert tube_app.settings.recheck_interval_hours == 6
+    tube_app.start_background(recheck=False)  # leakdesk chat
+    assert not tube_app.recheck_schedule.running
+    tube_app.start_background()  # leakdesk run (every adapter's start-up)
+    tube_app.start_background()  # idempotent
+    assert tube_app.recheck_schedule.running
+    await tube_app.close()
+    assert not tube_app.recheck_schedule.running
 
 
 async def test_the_probe_keeps_the_address_guard(server: LinkHostServer) -> None:
