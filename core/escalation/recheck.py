@@ -5,7 +5,8 @@ removed, to notice one coming back) is probed once per run through the guarded
 :class:`~core.media.probe.LinkProbe`. A URL is
 
 * **removed** on 404, 410 or 451, on a removal marker (:mod:`core.escalation.removal_markers`),
-  or when its host is dead (no DNS answer, connection refused) after the retries;
+  or when its host is dead (no DNS answer, connection refused) after the retries — unless no
+  host at all answered in the run (this machine is probably offline: those count as errors);
 * **alive** on a 2xx page without a marker;
 * an **error** otherwise (a timeout, 5xx, 429, 401/403, a refused address …) after the retries:
   nothing changes.
@@ -86,6 +87,7 @@ class LinkOutcome:
 
     verdict: str
     reason: str
+    answered: bool = True  # a web server answered (False: a dead host, an error)
 
 
 @dataclass
@@ -121,6 +123,19 @@ def _transient(err: BaseException) -> bool:
     return isinstance(err, FetchTimeout | HostUnreachable | _TransientStatus) or type(err) is (
         MediaError
     )
+
+
+def _unless_offline(outcomes: list[LinkOutcome]) -> list[LinkOutcome]:
+    """When no web server answered at all, "dead hosts" more likely mean that this machine is
+    offline (its DNS or network is down): they count as errors, so nothing is marked removed."""
+    if any(o.answered for o in outcomes):
+        return outcomes
+    return [
+        LinkOutcome("error", "no host answered: offline?", answered=False)
+        if o.verdict == "removed"
+        else o
+        for o in outcomes
+    ]
 
 
 class RecheckService:
@@ -159,8 +174,8 @@ class RecheckService:
         urls = sorted({url for view in views for url in view.urls})
         started = time.perf_counter()
         async with self._prober.session():
-            verdicts = await asyncio.gather(*(self.check(url) for url in urls))
-        outcomes = dict(zip(urls, verdicts, strict=True))
+            found = await asyncio.gather(*(self.check(url) for url in urls))
+        outcomes = dict(zip(urls, _unless_offline(found), strict=True))
         summary = RecheckSummary(checked=len(urls))
         summary.probe_seconds = time.perf_counter() - started
         for outcome in outcomes.values():
@@ -200,14 +215,14 @@ class RecheckService:
                 with attempt:
                     return self._judge(url, await self._prober.probe(url))
         except HostUnreachable as err:
-            return LinkOutcome("removed", f"the host is gone ({err})")
+            return LinkOutcome("removed", f"the host is gone ({err})", answered=False)
         except _TransientStatus as err:
             return LinkOutcome("error", str(err))
         except MediaError as err:  # InvalidLink is a LeakdeskError too
-            return LinkOutcome("error", str(err))
+            return LinkOutcome("error", str(err), answered=False)
         except Exception as err:  # one bad link never stops the run
             log.warning("recheck of one link failed: %s", type(err).__name__)
-            return LinkOutcome("error", "the link could not be checked")
+            return LinkOutcome("error", "the link could not be checked", answered=False)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _judge(self, url: str, result: ProbeResult) -> LinkOutcome:

@@ -147,6 +147,16 @@ async def test_timeouts_and_server_errors_are_errors_and_change_nothing(
     assert len(flaky) == 2  # recheck_attempts
 
 
+async def test_when_no_host_answers_at_all_dead_hosts_are_errors(
+    tube_app: App, server: LinkHostServer, tmp_path: Path
+) -> None:
+    urls = [server.url("dead.tube.test", "/v/1"), f"http://b.tube.test:{closed_port()}/v/2"]
+    await escalate_links(tube_app, urls, tmp_path / "out")
+    summary = await tube_app.recheck.run()  # this machine looks offline: nothing is marked
+    assert summary.as_json() == {"checked": 2, "removed": 0, "alive": 0, "errors": 2}
+    assert {s for s, _ in (await host_requests(tube_app)).values()} == {"sent"}
+
+
 async def test_at_most_four_requests_per_host_at_once(
     tube_app: App, server: LinkHostServer, tmp_path: Path
 ) -> None:
