@@ -11,12 +11,16 @@ from core.escalation.channels import load_channels
 from core.escalation.contacts import AbuseContactFinder, RdapClient
 from core.escalation.notices import NoticeWriter
 from core.escalation.outbox import OutboxSender
+from core.escalation.recheck import RecheckService
+from core.escalation.recheck_schedule import RecheckSchedule
+from core.escalation.removal_markers import RemovalMarkers
 from core.escalation.service import EscalationService
 from core.escalation.smtp import SmtpTransport
 from core.events import CaseChanged, EventBus
 from core.intake import IntakeService
 from core.media import GuardedFetcher, parse_networks, system_resolver
 from core.media.fetcher import Resolver
+from core.media.probe import LinkProbe
 from core.media.workers import MediaWorkers
 from core.media_matching import MediaMatcher
 from core.model import ReporterRef
@@ -79,6 +83,8 @@ class App:
     moderator_alerts: ModeratorAlerts
     # a second moderator approves a held bulk send from a chat
     approval_handlers: ApprovalHandlers
+    recheck: RecheckService
+    recheck_schedule: RecheckSchedule
     listener: PgListener | None = None
     rdap: RdapClient | None = None
 
@@ -88,13 +94,17 @@ class App:
             return None
         return OutboxSender(self.outbox, SmtpTransport(self.settings.smtp_url))
 
-    def start_background(self) -> None:
-        """Start the long-running work of a bot process: fetching pictures behind links."""
+    def start_background(self, *, recheck: bool = True) -> None:
+        """Start the long-running work of a bot process: fetching pictures behind links and
+        (unless ``recheck`` is False) rechecking escalated links on a schedule; idempotent."""
         self.pictures.start()
+        if recheck:
+            self.recheck_schedule.start()
 
     async def close(self) -> None:
         """Finish pending writes and close the database."""
         await self.pictures.stop()
+        await self.recheck_schedule.stop()
         if self.listener is not None:
             await self.listener.close()
         await self.reports.close()
@@ -239,6 +249,27 @@ async def build_app(
     tracker = SqlEscalationTracker(
         engine, default_deadline_hours=settings.escalation_deadline_hours
     )
+    # the link status probe has its own guard instance: it works with picture fetching off
+    probe = LinkProbe(
+        GuardedFetcher(
+            allow_networks=parse_networks(settings.fetch_allow_networks),
+            timeout=settings.fetch_timeout,
+            resolver=resolver,
+        ),
+        concurrency=settings.recheck_concurrency,
+        per_host=settings.recheck_per_host,
+        head_first=settings.recheck_head_first,
+    )
+    recheck = RecheckService(
+        tracker,
+        probe,
+        RemovalMarkers.load(settings.platforms_file),
+        registry,
+        cases=cases,
+        events=events,
+        attempts=settings.recheck_attempts,
+        retry_base=settings.recheck_retry_base,
+    )
     app = App(
         settings=settings,
         engine=engine,
@@ -272,6 +303,8 @@ async def build_app(
         watch_handlers=WatchHandlers(watches),
         moderator_alerts=ModeratorAlerts(tracker, SqlPeriodicSends(engine)),
         approval_handlers=ApprovalHandlers(escalations, SqlBatches(engine)),
+        recheck=recheck,
+        recheck_schedule=RecheckSchedule(recheck, settings.recheck_interval_hours),
         listener=listener,
         rdap=rdap,
     )

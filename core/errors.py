@@ -47,6 +47,10 @@ class FetchTimeout(MediaError):
     """The remote host did not answer within the time limit."""
 
 
+class HostUnreachable(MediaError):
+    """The host's name does not resolve, or no address of it accepts a connection."""
+
+
 class NotAnImage(MediaError):
     """The bytes are not an image that can be decoded."""
 

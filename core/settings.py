@@ -59,6 +59,16 @@ class Settings(BaseSettings):
     escalation_deadline_hours: float = 168.0
     # 2: every bulk send waits for a second moderator's approval (the audit log names both)
     escalation_approvals: int = 1
+    # recheck of escalated links: `leakdesk run` does it every this many hours (0: never)
+    recheck_interval_hours: float = 6.0
+    # probes at once in total, requests at once to one host, attempts per link (with backoff
+    # from recheck_retry_base seconds) before a timeout or dead host counts
+    recheck_concurrency: int = 64
+    recheck_per_host: int = 4
+    recheck_attempts: int = 3
+    recheck_retry_base: float = 2.0
+    # HEAD first (GET only for a live page's first KB): politer, two requests per live link
+    recheck_head_first: bool = False
     # where /escalate in the chat adapters writes its packets: <packets_dir>/<creator>/<time>
     packets_dir: str = "packets"
     # how often a running bot sends queued chat notices (reporters' "it's down"), seconds

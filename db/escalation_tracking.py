@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.errors import InvalidTransition
@@ -139,7 +139,8 @@ class SqlEscalationTracker:
             for row in rows:
                 if status not in MOVES.get(row.status, ()):
                     raise InvalidTransition(f"escalation {row.id} is {row.status}, not {status}")
-            for row in rows:
+            groups: dict[tuple[tuple[str, object], ...], list[int]] = {}
+            for row in rows:  # one statement per distinct set of values, not per row
                 values: dict[str, object] = {"status": status, "updated_at": now}
                 if note:
                     values["note"] = note
@@ -155,50 +156,75 @@ class SqlEscalationTracker:
                     values["acknowledged_at"] = now
                 else:
                     values["closed_at"] = now
+                groups.setdefault(tuple(values.items()), []).append(row.id)
+            for items, group in groups.items():
                 await conn.execute(
-                    update(escalations_t).where(escalations_t.c.id == row.id).values(**values)
+                    update(escalations_t)
+                    .where(escalations_t.c.id == bindparam("b_id"))
+                    .values(**dict(items)),
+                    [{"b_id": one} for one in group],
                 )
-            for case_id in sorted({row.case_id for row in rows}):
-                await follow_case(conn, case_id, actor, status, note, now)
+            await follow_cases(conn, [row.case_id for row in rows], actor, status, note, now)
         return [e for e in await self.list() if e.id in found]
 
 
-async def follow_case(conn, case_id, actor, status, note, now) -> None:  # type: ignore[no-untyped-def]
-    """A sent request makes its case escalated; all hosts' removals make it removed."""
-    case_status = (
-        await conn.execute(select(cases_t.c.status).where(cases_t.c.id == case_id))
-    ).scalar_one()
-    states = (
-        await conn.execute(
-            select(escalations_t.c.recipient, escalations_t.c.status).where(
-                escalations_t.c.case_id == case_id
-            )
+async def follow_cases(conn, case_ids, actor, status, note, now) -> None:  # type: ignore[no-untyped-def]
+    """:func:`follow_case` for many cases in a few statements (a recheck marks thousands)."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return
+    rows = await conn.execute(select(cases_t.c.id, cases_t.c.status).where(cases_t.c.id.in_(ids)))
+    current = {case_id: state for case_id, state in rows}
+    hosts: dict[int, list[str]] = {}
+    states = await conn.execute(
+        select(escalations_t.c.case_id, escalations_t.c.recipient, escalations_t.c.status).where(
+            escalations_t.c.case_id.in_(ids)
         )
-    ).all()
-    hosts = [s for r, s in states if r not in SEARCH_RECIPIENTS]
+    )
+    for case_id, recipient, state in states:
+        if recipient not in SEARCH_RECIPIENTS:
+            hosts.setdefault(case_id, []).append(state)
+    moves: dict[str, list[int]] = {}
+    actions = []
+    for case_id in ids:
+        case_status = current[case_id]
+        to = _case_follows(case_status, hosts.get(case_id, []), status)
+        if to is None:
+            continue
+        moves.setdefault(to, []).append(case_id)
+        actions.append(
+            {
+                "case_id": case_id,
+                "moderator": actor,
+                "action": f"escalation_{status}",
+                "from_status": case_status,
+                "to_status": to,
+                "reason": note,
+                "created_at": now,
+            }
+        )
+    for to, moved in moves.items():
+        await conn.execute(
+            update(cases_t).where(cases_t.c.id.in_(moved)).values(status=to, updated_at=now)
+        )
+    if actions:
+        await conn.execute(actions_t.insert(), actions)
+    for case_id in moves.get(str(CaseStatus.REMOVED), []):  # reporters who asked are told, once
+        await queue_removal_notices(conn, case_id, now)
+
+
+def _case_follows(case_status: str, hosts: list[str], status: str) -> str | None:
+    """The case's new status after its requests moved to ``status`` (None: it stays)."""
     to = None
     if hosts and all(s == "removed" for s in hosts):
         to = CaseStatus.REMOVED
     elif status == "sent" and case_status in (CaseStatus.CONFIRMED, CaseStatus.REMOVED):
         to = CaseStatus.ESCALATED
     if to is None or to == case_status:
-        return
-    await conn.execute(
-        update(cases_t).where(cases_t.c.id == case_id).values(status=str(to), updated_at=now)
-    )
-    await conn.execute(
-        actions_t.insert(),
-        [
-            {
-                "case_id": case_id,
-                "moderator": actor,
-                "action": f"escalation_{status}",
-                "from_status": case_status,
-                "to_status": str(to),
-                "reason": note,
-                "created_at": now,
-            }
-        ],
-    )
-    if to == CaseStatus.REMOVED:  # reporters who asked are told, once (issue 10)
-        await queue_removal_notices(conn, case_id, now)
+        return None
+    return str(to)
+
+
+async def follow_case(conn, case_id, actor, status, note, now) -> None:  # type: ignore[no-untyped-def]
+    """A sent request makes its case escalated; all hosts' removals make it removed."""
+    await follow_cases(conn, [case_id], actor, status, note, now)

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from bots.cli import cases, escalation, maintenance, reports, run, venues, web
+from bots.cli import cases, escalation, maintenance, recheck, reports, run, venues, web
 from bots.cli.common import EXIT_BAD_INPUT, say_error
 from bots.cli.help_format import plain_type_labels
 
@@ -70,6 +70,7 @@ reports.register(app)
 cases.register(app)
 venues.register(app)
 escalation.register(app)
+recheck.register(app)
 maintenance.register(app)
 run.register(app)
 web.register(app)

@@ -26,7 +26,8 @@ def chat(
     async def work(application: App) -> None:
         from bots.console import ConsoleChat
 
-        application.start_background()  # pictures behind links are matched while you chat
+        # pictures behind links are matched while you chat (links are rechecked by `leakdesk run`)
+        application.start_background(recheck=False)
         await ConsoleChat(application, creator=creator).run()
 
     with_app(work, rate_limited=True)

@@ -36,7 +36,14 @@ from ipaddress import ip_address
 
 import httpx
 
-from core.errors import FetchTimeout, InvalidLink, MediaError, MediaTooLarge, NotAnImage
+from core.errors import (
+    FetchTimeout,
+    HostUnreachable,
+    InvalidLink,
+    MediaError,
+    MediaTooLarge,
+    NotAnImage,
+)
 from core.media.addresses import IPAddress, Network, check_public, parse_host
 from core.media.html import HEAD_BYTES, extract_image_url
 from core.media.sniff import SNIFF_BYTES, MediaKind, sniff
@@ -224,22 +231,39 @@ class GuardedFetcher:
             except TimeoutError:
                 raise FetchTimeout("the host name did not resolve in time") from None
             except OSError:
-                raise MediaError("the host name could not be resolved") from None
+                raise HostUnreachable("the host name could not be resolved") from None
             addresses = [ip_address(answer) for answer in answers]
             if not addresses:
-                raise MediaError("the host name could not be resolved")
+                raise HostUnreachable("the host name could not be resolved")
         for address in addresses:  # every answer, so a mixed answer cannot slip through
             check_public(address, self.allow_networks)
         return addresses
 
+    async def send_checked(
+        self, client: httpx.AsyncClient, url: httpx.URL, method: str = "GET"
+    ) -> httpx.Response:
+        """One guarded request (rules 1–3 of the module docstring), streamed, not followed.
+
+        For other users of the guard (the link status probe); the caller closes the response.
+        """
+        host = url.raw_host.decode("ascii")
+        port = url.port or (443 if url.scheme == "https" else 80)
+        addresses = await self._checked_addresses(host, port)
+        return await self._connect(client, url, host, addresses, method)
+
     async def _connect(
-        self, client: httpx.AsyncClient, url: httpx.URL, host: str, addresses: list[IPAddress]
+        self,
+        client: httpx.AsyncClient,
+        url: httpx.URL,
+        host: str,
+        addresses: list[IPAddress],
+        method: str = "GET",
     ) -> httpx.Response:
         extensions = {"sni_hostname": host} if url.scheme == "https" else {}
         headers = {"Host": url.netloc.decode("ascii")}
         for address in addresses:
             request = client.build_request(
-                "GET", url.copy_with(host=str(address)), headers=headers, extensions=extensions
+                method, url.copy_with(host=str(address)), headers=headers, extensions=extensions
             )
             try:
                 return await client.send(request, stream=True)
@@ -249,7 +273,7 @@ class GuardedFetcher:
                 log.debug("connect failed, trying the next address")
             except httpx.HTTPError:
                 raise MediaError("the host could not be reached") from None
-        raise MediaError("the host could not be reached")
+        raise HostUnreachable("the host could not be reached")
 
     async def _read_body(
         self, response: httpx.Response, *, html_allowed: bool
@@ -329,6 +353,11 @@ def _decoder_for(content_encoding: str) -> _Inflater | None:
     if encoding == "deflate":
         return _Inflater(zlib.MAX_WBITS)
     raise NotAnImage("the host used an unsupported content encoding")
+
+
+def parse_fetch_url(url: str) -> httpx.URL:
+    """``url`` checked by rule 1 of the module docstring (scheme, no credentials, a valid host)."""
+    return _parse_url(url)
 
 
 def _parse_url(url: str) -> httpx.URL:
