@@ -173,12 +173,12 @@ class SqlEscalationStore:
                     "notice_kind": request.notice,
                     "status": "drafted",
                     "request_key": request.key,
-                    "urls": "\n".join(i.url for i in request.items if i.case_code == code),
+                    "urls": "\n".join(urls),
                     "created_at": now,
                     "updated_at": now,
                 }
                 for request in requests
-                for code in request.case_codes
+                for code, urls in request.urls_by_case().items()
             ]
             existing = set(
                 (

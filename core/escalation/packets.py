@@ -14,19 +14,19 @@ import mailbox
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from email.message import EmailMessage
+from functools import cached_property
 from pathlib import Path
 
 from core.escalation.agent import AgentOfRecord
 from core.escalation.channels import Channel
 from core.escalation.fields import form_values
+from core.escalation.mail import notice_mail
 from core.escalation.notices import (
     DSA,
     TITLES,
     NoticeItem,
     NoticeWriter,
     applicable,
-    split_subject,
 )
 from core.escalation.outbox import OutgoingMail
 from core.model import CaseView
@@ -53,16 +53,23 @@ class Request:
     #: set when a moderator asks again: a deliberate resend is a new message
     round: str = ""
 
-    @property
+    @cached_property
     def case_codes(self) -> tuple[str, ...]:
         """The cases this request covers, in order."""
         return tuple(dict.fromkeys(item.case_code for item in self.items))
 
-    @property
+    @cached_property
     def key(self) -> str:
         """A stable id of this request (its ``Message-ID`` and folder are built on it)."""
         text = "\n".join([self.channel.id, self.notice, self.round, *(i.url for i in self.items)])
         return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+    def urls_by_case(self) -> dict[str, list[str]]:
+        """``{case code: its URLs in this request}``, in order."""
+        urls: dict[str, list[str]] = {}
+        for item in self.items:
+            urls.setdefault(item.case_code, []).append(item.url)
+        return urls
 
 
 @dataclass
@@ -189,19 +196,6 @@ def plan_requests(
     return plan
 
 
-def email_message(request: Request, notice: str, agent: AgentOfRecord, sender: str) -> EmailMessage:
-    """The mail for an email channel, with a stable ``Message-ID`` (a resend keeps it)."""
-    subject, body = split_subject(notice)
-    message = EmailMessage()
-    message["From"] = sender or agent.email
-    message["To"] = request.channel.address or ""
-    message["Reply-To"] = agent.email
-    message["Subject"] = subject
-    message["Message-ID"] = f"<escalation-{request.key}@leakdesk.invalid>"
-    message.set_content(body)
-    return message
-
-
 def _form_text(request: Request, notice: str, agent: AgentOfRecord) -> str:
     lines = [
         f"{request.channel.name}",
@@ -265,12 +259,10 @@ def write_packets(
             notices.append(heading + notice)
             rows += [[str(number), item.case_code, item.url] for item in request.items]
             if box is not None:
-                message = email_message(request, notice, agent, sender)
-                box.add(message)
+                mail = notice_mail(request, notice, agent, sender)
+                box.add(mail.mbox_entry)
                 if mails is not None:
-                    mails.append(
-                        OutgoingMail(request.key, recipient, message["To"], bytes(message))
-                    )
+                    mails.append(OutgoingMail(request.key, recipient, mail.to, mail.message))
             else:
                 forms.append(heading + _form_text(request, notice, agent))
             index.append(
