@@ -15,6 +15,7 @@ from core.escalation.mail import email_message, notice_mail
 from core.escalation.notices import NoticeItem
 from core.escalation.packets import Request
 
+GOLDEN = Path(__file__).parent / "golden"
 CHANNEL = next(c for c in load_channels() if c.id == "telegram-abuse")
 AGENT = AgentOfRecord("ava", signer="Ava Example", email="ava@example.org", jurisdiction="US")
 BODY = "To Telegram:\n\nPlease remove:\n  1. https://t.me/chan/5   (reference LD-7KQ2MX)\n"
@@ -44,6 +45,12 @@ BODIES = [
     "no final newline",
     "Zoë wrote this\n",
     "\U0001f600\n",
+    ("y" * 100 + "\n") * 3,  # long lines: quoted-printable, sniffed from the first ten
+    ("y" * 100 + " \n") * 12,  # beyond ten lines, with trailing spaces to quote
+    "From " + "z" * 90 + "\nFrom the quoted-printable body\n",
+    ("é" * 60 + "\n") * 12,  # mostly non-ASCII with long lines: base64
+    "=" * 80 + "\n",
+    *(path.read_text("utf-8") for path in sorted(GOLDEN.glob("*.txt"))),
 ]
 ADDRESSES = [
     "abuse@telegram.org",
