@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import asdict
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import String, bindparam, func, literal, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.codes import normalize_case_code
 from core.errors import CaseNotFound, InvalidTransition, NotPermitted
 from core.escalation.agent import AgentOfRecord
 from core.escalation.outbox import OutgoingMail
 from core.escalation.packets import Request
+from db.sets import among
 from db.tables import (
     actions_t,
     agents_t,
@@ -34,6 +39,45 @@ _AGENT_FIELDS = (
     "authority",
     "owns_content",
 )
+
+
+_NEW_COLUMNS = ("case_id", "recipient", "notice_kind", "request_key", "urls")
+
+
+async def _insert_new(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert drafted escalations in one statement, skipping pairs already there (the
+    first of twins wins).
+
+    The rows travel as one parameter per column (PostgreSQL arrays through ``unnest``)
+    or one JSON array (SQLite's ``json_each``) rather than one execution per row; the
+    timestamp is bound once.
+    """
+    now = rows[0]["created_at"]
+    stamp = escalations_t.c.created_at.type
+    if conn.dialect.name == "postgresql":
+        arrays = [
+            bindparam(None, [row[name] for row in rows], type_=ARRAY(escalations_t.c[name].type))
+            for name in _NEW_COLUMNS
+        ]
+        given = func.unnest(*arrays).table_valued(*_NEW_COLUMNS).render_derived()
+        values = [given.c[name] for name in _NEW_COLUMNS]
+        source = select(*values, literal("drafted"), literal(now, stamp), literal(now, stamp))
+        insert = postgresql.insert(escalations_t)
+    else:
+        packed = json.dumps([[row[name] for name in _NEW_COLUMNS] for row in rows])
+        each = func.json_each(bindparam(None, packed, type_=String())).table_valued("value")
+        values = [func.json_extract(each.c.value, f"$[{n}]") for n in range(len(_NEW_COLUMNS))]
+        source = (
+            select(*values, literal("drafted"), literal(now, stamp), literal(now, stamp))
+            .select_from(each)
+            .where(true())  # SQLite reads "SELECT … ON CONFLICT" as a join without it
+        )
+        insert = sqlite.insert(escalations_t)
+    await conn.execute(
+        insert.from_select(
+            [*_NEW_COLUMNS, "status", "created_at", "updated_at"], source
+        ).on_conflict_do_nothing()
+    )
 
 
 class SqlEscalationStore:
@@ -162,7 +206,9 @@ class SqlEscalationStore:
             ids = dict(
                 (
                     await conn.execute(
-                        select(cases_t.c.code, cases_t.c.id).where(cases_t.c.code.in_(codes))
+                        select(cases_t.c.code, cases_t.c.id).where(
+                            among(conn, cases_t.c.code, codes)
+                        )
                     )
                 ).all()
             )
@@ -184,7 +230,7 @@ class SqlEscalationStore:
                 (
                     await conn.execute(
                         select(escalations_t.c.case_id, escalations_t.c.recipient).where(
-                            escalations_t.c.case_id.in_(list(ids.values()))
+                            among(conn, escalations_t.c.case_id, list(ids.values()))
                         )
                     )
                 ).all()
@@ -217,7 +263,7 @@ class SqlEscalationStore:
                     ],
                 )
             if new:
-                await conn.execute(insert_ignore(conn, escalations_t), new)
+                await _insert_new(conn, new)
             if mails:
                 await conn.execute(
                     insert_ignore(conn, outbox_t),
