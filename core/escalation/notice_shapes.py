@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from core.escalation.notices import NoticeItem
 
-#: a placeholder item's value: NUL never occurs in a reported URL or a case code
+#: a placeholder item's value (the real values are put in verbatim, never parsed again)
 _MARK = re.compile("\x00([0-9]+)([uc])\x00")
 #: shapes kept at most (one per recipient, kind, item count … of a bulk escalation)
 MAX_SHAPES = 4096
@@ -62,8 +62,6 @@ class NoticeShapes:
     ) -> str:
         """The notice for ``items``: from the shape under ``key`` (made with ``render`` and
         placeholder items), or ``render(items)`` where a shape cannot stand in."""
-        if any("\x00" in item.url or "\x00" in item.case_code for item in items):
-            return render(items)
         shape = self._shapes.get(key)
         if shape is None:
             if len(self._shapes) >= MAX_SHAPES:

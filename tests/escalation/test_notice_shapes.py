@@ -36,6 +36,7 @@ URLS = (
     "https://mega.nz/file/abc#key-with-{{-braces}}",
     "https://t.me/chan/5?single&x=%20y",
     "https://example.org/ü/ñ",
+    "https://odd.example/\x000u\x00/\x001c\x00",  # looks like a placeholder: put in as is
 )
 
 
