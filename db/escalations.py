@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -190,16 +190,21 @@ class SqlEscalationStore:
         batch: str = "",
         requested_by: str | None = None,
         hold: bool = False,
+        before_commit: Awaitable[object] | None = None,
     ) -> int:
         """Record each (case, recipient) of ``requests`` as drafted; returns how many rows.
 
         A pair escalated before (``--again``) gets the new request and is drafted again.
         ``mails`` go into the outbox in the same transaction: a notice is never recorded
         without its mail, nor queued without its escalation. ``hold`` keeps them until a
-        second moderator approves the ``batch`` (:meth:`approve`).
+        second moderator approves the ``batch`` (:meth:`approve`). The transaction commits
+        only after ``before_commit`` (the packet files being written) completes; if it
+        raises, nothing is recorded.
         """
         codes = sorted({code for request in requests for code in request.case_codes})
         if not codes:
+            if before_commit is not None:
+                await before_commit
             return 0
         now = utcnow()
         async with self._engine.begin() as conn:
@@ -284,6 +289,8 @@ class SqlEscalationStore:
                         for mail in mails
                     ],
                 )
+            if before_commit is not None:
+                await before_commit
             return len(rows)
 
     async def approve(self, batch: str, approver: str) -> int:

@@ -14,6 +14,7 @@ import mailbox
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from email.message import EmailMessage
 from functools import cached_property
 from pathlib import Path
 
@@ -214,6 +215,117 @@ def _form_text(request: Request, notice: str, agent: AgentOfRecord) -> str:
     return "\n".join(line for n, line in enumerate(lines) if line or n > 3)
 
 
+@dataclass
+class PacketFolder:
+    """One recipient's folder: its text files (in writing order) and its mbox entries."""
+
+    name: str
+    texts: dict[str, str]
+    mbox: list[bytes | EmailMessage] | None = None
+
+
+@dataclass
+class Packets:
+    """A plan's packets rendered in memory: the folders, the summary and the mails."""
+
+    folders: list[PacketFolder]
+    summary: dict[str, object]
+    mails: list[OutgoingMail]
+
+    def write(self, out_dir: Path) -> None:
+        """Write every folder under ``out_dir``, then ``summary.json`` and ``summary.txt``."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for folder in self.folders:
+            path = out_dir / folder.name
+            path.mkdir(exist_ok=True)
+            for name, text in folder.texts.items():
+                (path / name).write_text(text, "utf-8")
+            if folder.mbox is not None:
+                box = mailbox.mbox(path / "messages.mbox")
+                for entry in folder.mbox:
+                    box.add(entry)
+                box.flush()
+                box.close()
+        (out_dir / "summary.json").write_text(json.dumps(self.summary) + "\n", "utf-8")
+        (out_dir / "summary.txt").write_text(_summary_text(self.summary), "utf-8")
+
+
+def build_packets(
+    plan: Plan,
+    agent: AgentOfRecord,
+    writer: NoticeWriter,
+    *,
+    sender: str = "",
+    today: date | None = None,
+) -> Packets:
+    """Render every recipient's packet in memory (nothing is written; see :func:`write_packets`)."""
+    if plan.missing:
+        raise ValueError("the agent of record lacks: " + ", ".join(plan.missing))
+    by_recipient: dict[str, list[Request]] = {}
+    for request in plan.requests:
+        by_recipient.setdefault(request.channel.id, []).append(request)
+    index = []
+    folders: list[PacketFolder] = []
+    mails: list[OutgoingMail] = []
+    for recipient, requests in by_recipient.items():
+        channel = requests[0].channel
+        notices, forms, rows = [], [], [["request", "case_code", "url"]]
+        box: list[bytes | EmailMessage] | None = [] if channel.kind == "email" else None
+        for number, request in enumerate(requests, start=1):
+            notice = writer.render(
+                request.notice,
+                agent=agent,
+                channel=channel,
+                items=request.items,
+                other_copies=request.other_copies,
+                synthetic=request.synthetic,
+                today=today,
+            )
+            heading = _heading(number, len(requests), request)
+            notices.append(heading + notice)
+            rows += [[str(number), item.case_code, item.url] for item in request.items]
+            if box is not None:
+                mail = notice_mail(request, notice, agent, sender)
+                box.append(mail.mbox_entry)
+                mails.append(OutgoingMail(request.key, recipient, mail.to, mail.message))
+            else:
+                forms.append(heading + _form_text(request, notice, agent))
+            index.append(
+                {
+                    "folder": recipient,
+                    "request": number,
+                    "recipient": recipient,
+                    "notice": request.notice,
+                    "urls": len(request.items),
+                    "cases": list(request.case_codes),
+                }
+            )
+        out = io.StringIO()
+        csv.writer(out).writerows(rows)
+        texts = {"notice.txt": "\n".join(notices), "urls.csv": out.getvalue()}
+        if box is None:
+            texts["form.txt"] = "\n".join(forms)
+        folders.append(PacketFolder(recipient, texts, box))
+    summary: dict[str, object] = {
+        "recipients": plan.urls_per_recipient(),
+        "channels": {
+            recipient: {
+                "kind": requests[0].channel.kind,
+                "to": requests[0].channel.address or requests[0].channel.url,
+                "title": TITLES[requests[0].notice],
+                "requests": len(requests),
+                "verified_channel": requests[0].channel.verified,
+            }
+            for recipient, requests in by_recipient.items()
+        },
+        "requests": index,
+        "cases": plan.cases,
+        "skipped": plan.skipped,
+        "unrouted": [{"case_code": c, "host": h} for c, h in plan.unrouted],
+    }
+    return Packets(folders, summary, mails)
+
+
 def write_packets(
     plan: Plan,
     out_dir: Path,
@@ -232,78 +344,11 @@ def write_packets(
     and, per request, the values in the form's order). The mails are also appended to
     ``mails`` when given (for the outbox).
     """
-    if plan.missing:
-        raise ValueError("the agent of record lacks: " + ", ".join(plan.missing))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    by_recipient: dict[str, list[Request]] = {}
-    for request in plan.requests:
-        by_recipient.setdefault(request.channel.id, []).append(request)
-    index = []
-    for recipient, requests in by_recipient.items():
-        channel = requests[0].channel
-        folder = out_dir / recipient
-        folder.mkdir(exist_ok=True)
-        notices, forms, rows = [], [], [["request", "case_code", "url"]]
-        box = mailbox.mbox(folder / "messages.mbox") if channel.kind == "email" else None
-        for number, request in enumerate(requests, start=1):
-            notice = writer.render(
-                request.notice,
-                agent=agent,
-                channel=channel,
-                items=request.items,
-                other_copies=request.other_copies,
-                synthetic=request.synthetic,
-                today=today,
-            )
-            heading = _heading(number, len(requests), request)
-            notices.append(heading + notice)
-            rows += [[str(number), item.case_code, item.url] for item in request.items]
-            if box is not None:
-                mail = notice_mail(request, notice, agent, sender)
-                box.add(mail.mbox_entry)
-                if mails is not None:
-                    mails.append(OutgoingMail(request.key, recipient, mail.to, mail.message))
-            else:
-                forms.append(heading + _form_text(request, notice, agent))
-            index.append(
-                {
-                    "folder": recipient,
-                    "request": number,
-                    "recipient": recipient,
-                    "notice": request.notice,
-                    "urls": len(request.items),
-                    "cases": list(request.case_codes),
-                }
-            )
-        (folder / "notice.txt").write_text("\n".join(notices), "utf-8")
-        out = io.StringIO()
-        csv.writer(out).writerows(rows)
-        (folder / "urls.csv").write_text(out.getvalue(), "utf-8")
-        if box is not None:
-            box.flush()
-            box.close()
-        else:
-            (folder / "form.txt").write_text("\n".join(forms), "utf-8")
-    summary: dict[str, object] = {
-        "recipients": plan.urls_per_recipient(),
-        "channels": {
-            recipient: {
-                "kind": requests[0].channel.kind,
-                "to": requests[0].channel.address or requests[0].channel.url,
-                "title": TITLES[requests[0].notice],
-                "requests": len(requests),
-                "verified_channel": requests[0].channel.verified,
-            }
-            for recipient, requests in by_recipient.items()
-        },
-        "requests": index,
-        "cases": plan.cases,
-        "skipped": plan.skipped,
-        "unrouted": [{"case_code": c, "host": h} for c, h in plan.unrouted],
-    }
-    (out_dir / "summary.json").write_text(json.dumps(summary) + "\n", "utf-8")
-    (out_dir / "summary.txt").write_text(_summary_text(summary), "utf-8")
-    return summary
+    packets = build_packets(plan, agent, writer, sender=sender, today=today)
+    packets.write(out_dir)
+    if mails is not None:
+        mails.extend(packets.mails)
+    return packets.summary
 
 
 def _heading(number: int, total: int, request: Request) -> str:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select, text
 
 from bots.bootstrap import App
+from core.escalation.agent import AgentOfRecord
 from core.escalation.channels import load_channels
 from core.escalation.notices import NoticeItem
 from core.escalation.outbox import OutgoingMail
@@ -107,3 +111,22 @@ async def test_asking_again_redrafts_existing_pairs_and_adds_new_ones(app: App) 
         (codes[0], telegram.id),
         (codes[1], telegram.id),
     }
+
+
+async def test_packets_that_cannot_be_written_record_nothing(app: App, tmp_path: Path) -> None:
+    codes = await _cases(app, 2)
+    for code in codes:
+        await app.moderation.act(MODERATOR, "confirm", code)
+    await app.escalations.set_agent(
+        AgentOfRecord("default", signer="Ava", email="ava@example.org", jurisdiction="US")
+    )
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    with pytest.raises(OSError):
+        await app.escalation.escalate("default", blocked / "out", send=True)
+    assert await _rows(app) == {}
+    assert await app.outbox.states() == {}
+    plan, summary = await app.escalation.escalate("default", tmp_path / "out", send=True)
+    assert summary is not None and plan.cases == 2 and len(await _rows(app)) == 4
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["cases"] == 2
+    assert "batch" not in json.loads((tmp_path / "out" / "summary.json").read_text())
