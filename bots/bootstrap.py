@@ -92,7 +92,12 @@ class App:
         """The sender of notice mails, when ``LEAKDESK_SMTP_URL`` is set."""
         if not self.settings.smtp_url:
             return None
-        return OutboxSender(self.outbox, SmtpTransport(self.settings.smtp_url))
+        url, settings = self.settings.smtp_url, self.settings
+        return OutboxSender(
+            self.outbox,
+            [SmtpTransport(url) for _ in range(settings.smtp_connections)],
+            unrecorded=settings.smtp_unrecorded,
+        )
 
     def start_background(self, *, recheck: bool = True) -> None:
         """Start the long-running work of a bot process: fetching pictures behind links and

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     # the From address of notices sent by mail
     smtp_from: str = ""
+    # connections the outbox sender keeps open to the mail server (that many mails at once)
+    smtp_connections: int = Field(default=4, ge=1, le=32)
+    # accepted mails a connection may have waiting to be recorded as sent while it sends on:
+    # a crash repeats at most smtp_connections * smtp_unrecorded mails, each with its Message-ID
+    smtp_unrecorded: int = Field(default=1, ge=1, le=100)
     # how long a platform has to act on a request other than TAKE IT DOWN's (48 h by law)
     escalation_deadline_hours: float = 168.0
     # 2: every bulk send waits for a second moderator's approval (the audit log names both)

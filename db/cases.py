@@ -14,6 +14,7 @@ from core.errors import CaseNotFound, InvalidTransition
 from core.model import CaseStatus, CaseView, LinkView, NoteView, ReporterRef
 from db.notify import CASES_CHANNEL, notify
 from db.retention import FORGOTTEN_PLATFORM
+from db.sets import among
 from db.tables import (
     actions_t,
     case_reporters_t,
@@ -102,7 +103,7 @@ async def _links(conn: AsyncConnection, case_ids: Sequence[int]) -> dict[int, li
             links_t.c.host,
             links_t.c.platform,
         )
-        .where(links_t.c.case_id.in_(case_ids))
+        .where(among(conn, links_t.c.case_id, case_ids))
         .order_by(links_t.c.id)
     )
     for case_id, url, canonical, host, platform in rows:
@@ -131,7 +132,7 @@ async def _notes(conn: AsyncConnection, case_ids: Sequence[int]) -> dict[int, li
             func.max(r.id).label("last_id"),
             func.max(r.created_at).label("at"),
         )
-        .where(r.case_id.in_(case_ids), r.note != "")
+        .where(among(conn, r.case_id, case_ids), r.note != "")
         .group_by(r.case_id, r.reporter_id, r.note, r.anonymous)
         .subquery()
     )

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Awaitable, Sequence
 from dataclasses import asdict
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import String, bindparam, func, literal, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.codes import normalize_case_code
 from core.errors import CaseNotFound, InvalidTransition, NotPermitted
 from core.escalation.agent import AgentOfRecord
 from core.escalation.outbox import OutgoingMail
 from core.escalation.packets import Request
+from db.sets import among
 from db.tables import (
     actions_t,
     agents_t,
@@ -34,6 +39,45 @@ _AGENT_FIELDS = (
     "authority",
     "owns_content",
 )
+
+
+_NEW_COLUMNS = ("case_id", "recipient", "notice_kind", "request_key", "urls")
+
+
+async def _insert_new(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert drafted escalations in one statement, skipping pairs already there (the
+    first of twins wins).
+
+    The rows travel as one parameter per column (PostgreSQL arrays through ``unnest``)
+    or one JSON array (SQLite's ``json_each``) rather than one execution per row; the
+    timestamp is bound once.
+    """
+    now = rows[0]["created_at"]
+    stamp = escalations_t.c.created_at.type
+    if conn.dialect.name == "postgresql":
+        arrays = [
+            bindparam(None, [row[name] for row in rows], type_=ARRAY(escalations_t.c[name].type))
+            for name in _NEW_COLUMNS
+        ]
+        given = func.unnest(*arrays).table_valued(*_NEW_COLUMNS).render_derived()
+        values = [given.c[name] for name in _NEW_COLUMNS]
+        source = select(*values, literal("drafted"), literal(now, stamp), literal(now, stamp))
+        insert = postgresql.insert(escalations_t)
+    else:
+        packed = json.dumps([[row[name] for name in _NEW_COLUMNS] for row in rows])
+        each = func.json_each(bindparam(None, packed, type_=String())).table_valued("value")
+        values = [func.json_extract(each.c.value, f"$[{n}]") for n in range(len(_NEW_COLUMNS))]
+        source = (
+            select(*values, literal("drafted"), literal(now, stamp), literal(now, stamp))
+            .select_from(each)
+            .where(true())  # SQLite reads "SELECT … ON CONFLICT" as a join without it
+        )
+        insert = sqlite.insert(escalations_t)
+    await conn.execute(
+        insert.from_select(
+            [*_NEW_COLUMNS, "status", "created_at", "updated_at"], source
+        ).on_conflict_do_nothing()
+    )
 
 
 class SqlEscalationStore:
@@ -146,23 +190,30 @@ class SqlEscalationStore:
         batch: str = "",
         requested_by: str | None = None,
         hold: bool = False,
+        before_commit: Awaitable[object] | None = None,
     ) -> int:
         """Record each (case, recipient) of ``requests`` as drafted; returns how many rows.
 
         A pair escalated before (``--again``) gets the new request and is drafted again.
         ``mails`` go into the outbox in the same transaction: a notice is never recorded
         without its mail, nor queued without its escalation. ``hold`` keeps them until a
-        second moderator approves the ``batch`` (:meth:`approve`).
+        second moderator approves the ``batch`` (:meth:`approve`). The transaction commits
+        only after ``before_commit`` (the packet files being written) completes; if it
+        raises, nothing is recorded.
         """
         codes = sorted({code for request in requests for code in request.case_codes})
         if not codes:
+            if before_commit is not None:
+                await before_commit
             return 0
         now = utcnow()
         async with self._engine.begin() as conn:
             ids = dict(
                 (
                     await conn.execute(
-                        select(cases_t.c.code, cases_t.c.id).where(cases_t.c.code.in_(codes))
+                        select(cases_t.c.code, cases_t.c.id).where(
+                            among(conn, cases_t.c.code, codes)
+                        )
                     )
                 ).all()
             )
@@ -173,18 +224,18 @@ class SqlEscalationStore:
                     "notice_kind": request.notice,
                     "status": "drafted",
                     "request_key": request.key,
-                    "urls": "\n".join(i.url for i in request.items if i.case_code == code),
+                    "urls": "\n".join(urls),
                     "created_at": now,
                     "updated_at": now,
                 }
                 for request in requests
-                for code in request.case_codes
+                for code, urls in request.urls_by_case().items()
             ]
             existing = set(
                 (
                     await conn.execute(
                         select(escalations_t.c.case_id, escalations_t.c.recipient).where(
-                            escalations_t.c.case_id.in_(list(ids.values()))
+                            among(conn, escalations_t.c.case_id, list(ids.values()))
                         )
                     )
                 ).all()
@@ -217,7 +268,7 @@ class SqlEscalationStore:
                     ],
                 )
             if new:
-                await conn.execute(insert_ignore(conn, escalations_t), new)
+                await _insert_new(conn, new)
             if mails:
                 await conn.execute(
                     insert_ignore(conn, outbox_t),
@@ -238,6 +289,8 @@ class SqlEscalationStore:
                         for mail in mails
                     ],
                 )
+            if before_commit is not None:
+                await before_commit
             return len(rows)
 
     async def approve(self, batch: str, approver: str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.escalation.notices import TAKE_IT_DOWN
 from core.escalation.outbox import QueuedMail
-from db.escalation_tracking import follow_case
+from db.outbox_cases import follow_cases_sent
+from db.sets import among
 from db.tables import escalations_t, outbox_t, utcnow
 
 #: TAKE IT DOWN Act: removal within 48 hours of a valid request
@@ -26,21 +28,30 @@ class SqlOutbox:
         self._engine = engine
         self._default_hours = default_deadline_hours
 
-    async def claim_mail(self, limit: int, *, lease_seconds: float) -> list[QueuedMail]:
-        """Lease up to ``limit`` due mails (pending, or sending with a lapsed lease)."""
+    async def claim_mail(
+        self, limit: int, *, lease_seconds: float, due_by: float | None = None
+    ) -> list[QueuedMail]:
+        """Lease up to ``limit`` mails due by ``due_by`` (default now): pending, or sending
+        with a lapsed lease."""
         now = time.time()
+        horizon = now if due_by is None else min(now, due_by)
         token = uuid.uuid4().hex
         due = or_(
-            and_(outbox_t.c.state == "pending", outbox_t.c.not_before <= now),
-            and_(outbox_t.c.state == "sending", outbox_t.c.lease_until < now),
+            and_(outbox_t.c.state == "pending", outbox_t.c.not_before <= horizon),
+            and_(outbox_t.c.state == "sending", outbox_t.c.lease_until < horizon),
         )
         async with self._engine.begin() as conn:
-            ids = select(outbox_t.c.id).where(due).order_by(outbox_t.c.id).limit(limit)
+            # the ids first: inside "UPDATE … WHERE id IN (SELECT … LIMIT n)" PostgreSQL may
+            # run the subquery more than once and lease more than ``limit`` mails
+            pick = select(outbox_t.c.id).where(due).order_by(outbox_t.c.id).limit(limit)
             if conn.dialect.name == "postgresql":
-                ids = ids.with_for_update(skip_locked=True)
+                pick = pick.with_for_update(skip_locked=True)
+            ids = list((await conn.execute(pick)).scalars())
+            if not ids:
+                return []
             await conn.execute(
                 update(outbox_t)
-                .where(outbox_t.c.id.in_(ids.scalar_subquery()), due)
+                .where(among(conn, outbox_t.c.id, ids), due)
                 .values(
                     state="sending",
                     claim=token,
@@ -65,24 +76,30 @@ class SqlOutbox:
 
     async def mail_sent(self, mail: QueuedMail) -> None:
         """The mail was accepted: it and its escalations are sent, their clocks start."""
+        await self.mails_sent([mail])
+
+    async def mails_sent(self, mails: Sequence[QueuedMail]) -> None:
+        """These mails were accepted: one transaction records them all (a handful of
+        statements whatever their number), their escalations are sent, their clocks start,
+        and their cases follow (escalated, audit-logged)."""
+        if not mails:
+            return
         now = utcnow()
+        keys = [mail.request_key for mail in mails]
         async with self._engine.begin() as conn:
             await conn.execute(
                 update(outbox_t)
-                .where(outbox_t.c.id == mail.id)
+                .where(among(conn, outbox_t.c.id, [mail.id for mail in mails]))
                 .values(state="sent", sent_at=now, error=None, lease_until=0.0)
             )
-            kinds = await conn.execute(
-                select(escalations_t.c.id, escalations_t.c.notice_kind).where(
-                    escalations_t.c.request_key == mail.request_key
-                )
+            drafted = and_(
+                among(conn, escalations_t.c.request_key, keys), escalations_t.c.status == "drafted"
             )
-            rows = kinds.all()
-            for escalation_id, kind in rows:
-                hours = TAKE_IT_DOWN_HOURS if kind == TAKE_IT_DOWN else self._default_hours
+            for tid, hours in ((True, TAKE_IT_DOWN_HOURS), (False, self._default_hours)):
+                kind = escalations_t.c.notice_kind
                 await conn.execute(
                     update(escalations_t)
-                    .where(escalations_t.c.id == escalation_id, escalations_t.c.status == "drafted")
+                    .where(drafted, kind == TAKE_IT_DOWN if tid else kind != TAKE_IT_DOWN)
                     .values(
                         status="sent",
                         sent_at=now,
@@ -92,11 +109,10 @@ class SqlOutbox:
                 )
             cases = await conn.execute(
                 select(escalations_t.c.case_id)
-                .where(escalations_t.c.request_key == mail.request_key)
+                .where(among(conn, escalations_t.c.request_key, keys))
                 .distinct()
             )
-            for case_id in sorted(cases.scalars()):
-                await follow_case(conn, case_id, "leakdesk:outbox", "sent", None, now)
+            await follow_cases_sent(conn, sorted(cases.scalars()), "leakdesk:outbox", now)
 
     async def mail_failed(self, mail: QueuedMail, error: str, *, retry_in: float | None) -> None:
         """Record ``error``; due again after ``retry_in`` seconds, or failed for good."""

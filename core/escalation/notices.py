@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from core.escalation.notice_shapes import NoticeShapes
+
 if TYPE_CHECKING:
     from core.escalation.agent import AgentOfRecord
     from core.escalation.channels import Channel
@@ -60,6 +62,9 @@ class NoticeWriter:
     """Renders notices from the built-in templates, or the operator's directory first."""
 
     def __init__(self, override_dir: str | Path | None = None) -> None:
+        self._override = Path(override_dir) if override_dir else None
+        self._shapes = NoticeShapes()
+        self._shipped: dict[str, bool] = {}
         loaders: list[jinja2.BaseLoader] = []
         if override_dir:
             loaders.append(jinja2.FileSystemLoader(str(override_dir)))
@@ -89,16 +94,34 @@ class NoticeWriter:
         missing = agent.missing(kind)
         if missing:
             raise ValueError(f"{kind}: missing " + ", ".join(missing))
-        context: dict[str, Any] = {
-            "agent": agent,
-            "channel": channel,
-            "items": list(items),
-            "other_copies": list(other_copies),
-            "synthetic": synthetic,
-            "subject": channel.subject,
-            "today": (today or date.today()).isoformat(),
-        }
-        return self._env.get_template(f"{kind}.txt.j2").render(context)
+        day = (today or date.today()).isoformat()
+        template = self._env.get_template(f"{kind}.txt.j2")
+
+        def full(listed: Sequence[NoticeItem]) -> str:
+            context: dict[str, Any] = {
+                "agent": agent,
+                "channel": channel,
+                "items": list(listed),
+                "other_copies": list(other_copies),
+                "synthetic": synthetic,
+                "subject": channel.subject,
+                "today": day,
+            }
+            return template.render(context)
+
+        if not self._built_in(kind):
+            return full(items)
+        key = (kind, agent, channel, synthetic, day, len(items), tuple(other_copies))
+        return self._shapes.render(key, items, full)
+
+    def _built_in(self, kind: str) -> bool:
+        """Whether ``kind`` renders from the shipped templates only (no operator file)."""
+        if self._override is None:
+            return True
+        if kind not in self._shipped:
+            names = (f"{kind}.txt.j2", "_parts.txt.j2")
+            self._shipped[kind] = not any((self._override / n).exists() for n in names)
+        return self._shipped[kind]
 
 
 def split_subject(text: str) -> tuple[str, str]:

@@ -15,18 +15,19 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
+from functools import cached_property
 from pathlib import Path
 
 from core.escalation.agent import AgentOfRecord
 from core.escalation.channels import Channel
 from core.escalation.fields import form_values
+from core.escalation.mail import notice_mail
 from core.escalation.notices import (
     DSA,
     TITLES,
     NoticeItem,
     NoticeWriter,
     applicable,
-    split_subject,
 )
 from core.escalation.outbox import OutgoingMail
 from core.model import CaseView
@@ -53,16 +54,23 @@ class Request:
     #: set when a moderator asks again: a deliberate resend is a new message
     round: str = ""
 
-    @property
+    @cached_property
     def case_codes(self) -> tuple[str, ...]:
         """The cases this request covers, in order."""
         return tuple(dict.fromkeys(item.case_code for item in self.items))
 
-    @property
+    @cached_property
     def key(self) -> str:
         """A stable id of this request (its ``Message-ID`` and folder are built on it)."""
         text = "\n".join([self.channel.id, self.notice, self.round, *(i.url for i in self.items)])
         return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+    def urls_by_case(self) -> dict[str, list[str]]:
+        """``{case code: its URLs in this request}``, in order."""
+        urls: dict[str, list[str]] = {}
+        for item in self.items:
+            urls.setdefault(item.case_code, []).append(item.url)
+        return urls
 
 
 @dataclass
@@ -202,19 +210,6 @@ def plan_requests(
     return plan
 
 
-def email_message(request: Request, notice: str, agent: AgentOfRecord, sender: str) -> EmailMessage:
-    """The mail for an email channel, with a stable ``Message-ID`` (a resend keeps it)."""
-    subject, body = split_subject(notice)
-    message = EmailMessage()
-    message["From"] = sender or agent.email
-    message["To"] = request.channel.address or ""
-    message["Reply-To"] = agent.email
-    message["Subject"] = subject
-    message["Message-ID"] = f"<escalation-{request.key}@leakdesk.invalid>"
-    message.set_content(body)
-    return message
-
-
 def _form_text(request: Request, notice: str, agent: AgentOfRecord) -> str:
     lines = [
         f"{request.channel.name}",
@@ -233,37 +228,62 @@ def _form_text(request: Request, notice: str, agent: AgentOfRecord) -> str:
     return "\n".join(line for n, line in enumerate(lines) if line or n > 3)
 
 
-def write_packets(
+@dataclass
+class PacketFolder:
+    """One recipient's folder: its text files (in writing order) and its mbox entries."""
+
+    name: str
+    texts: dict[str, str]
+    mbox: list[bytes | EmailMessage] | None = None
+
+
+@dataclass
+class Packets:
+    """A plan's packets rendered in memory: the folders, the summary and the mails."""
+
+    folders: list[PacketFolder]
+    summary: dict[str, object]
+    mails: list[OutgoingMail]
+
+    def write(self, out_dir: Path) -> None:
+        """Write every folder under ``out_dir``, then ``summary.json`` and ``summary.txt``."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for folder in self.folders:
+            path = out_dir / folder.name
+            path.mkdir(exist_ok=True)
+            for name, text in folder.texts.items():
+                (path / name).write_text(text, "utf-8")
+            if folder.mbox is not None:
+                box = mailbox.mbox(path / "messages.mbox")
+                for entry in folder.mbox:
+                    box.add(entry)
+                box.flush()
+                box.close()
+        (out_dir / "summary.json").write_text(json.dumps(self.summary) + "\n", "utf-8")
+        (out_dir / "summary.txt").write_text(_summary_text(self.summary), "utf-8")
+
+
+def build_packets(
     plan: Plan,
-    out_dir: Path,
     agent: AgentOfRecord,
     writer: NoticeWriter,
     *,
     sender: str = "",
     today: date | None = None,
-    mails: list[OutgoingMail] | None = None,
-) -> dict[str, object]:
-    """Write one folder per recipient under ``out_dir`` and a summary; returns the summary.
-
-    Each recipient's folder holds ``notice.txt`` (its requests' notices, in order),
-    ``urls.csv`` (request, case, URL), and ``messages.mbox`` for an email channel (one
-    mail per request, ready to send or import) or ``form.txt`` for a form (the form's URL
-    and, per request, the values in the form's order). The mails are also appended to
-    ``mails`` when given (for the outbox).
-    """
+) -> Packets:
+    """Render every recipient's packet in memory (nothing is written; see :func:`write_packets`)."""
     if plan.missing:
         raise ValueError("the agent of record lacks: " + ", ".join(plan.missing))
-    out_dir.mkdir(parents=True, exist_ok=True)
     by_recipient: dict[str, list[Request]] = {}
     for request in plan.requests:
         by_recipient.setdefault(request.channel.id, []).append(request)
     index = []
+    folders: list[PacketFolder] = []
+    mails: list[OutgoingMail] = []
     for recipient, requests in by_recipient.items():
         channel = requests[0].channel
-        folder = out_dir / recipient
-        folder.mkdir(exist_ok=True)
         notices, forms, rows = [], [], [["request", "case_code", "url"]]
-        box = mailbox.mbox(folder / "messages.mbox") if channel.kind == "email" else None
+        box: list[bytes | EmailMessage] | None = [] if channel.kind == "email" else None
         for number, request in enumerate(requests, start=1):
             notice = writer.render(
                 request.notice,
@@ -278,12 +298,9 @@ def write_packets(
             notices.append(heading + notice)
             rows += [[str(number), item.case_code, item.url] for item in request.items]
             if box is not None:
-                message = email_message(request, notice, agent, sender)
-                box.add(message)
-                if mails is not None:
-                    mails.append(
-                        OutgoingMail(request.key, recipient, message["To"], bytes(message))
-                    )
+                mail = notice_mail(request, notice, agent, sender)
+                box.append(mail.mbox_entry)
+                mails.append(OutgoingMail(request.key, recipient, mail.to, mail.message))
             else:
                 forms.append(heading + _form_text(request, notice, agent))
             index.append(
@@ -296,15 +313,12 @@ def write_packets(
                     "cases": list(request.case_codes),
                 }
             )
-        (folder / "notice.txt").write_text("\n".join(notices), "utf-8")
         out = io.StringIO()
         csv.writer(out).writerows(rows)
-        (folder / "urls.csv").write_text(out.getvalue(), "utf-8")
-        if box is not None:
-            box.flush()
-            box.close()
-        else:
-            (folder / "form.txt").write_text("\n".join(forms), "utf-8")
+        texts = {"notice.txt": "\n".join(notices), "urls.csv": out.getvalue()}
+        if box is None:
+            texts["form.txt"] = "\n".join(forms)
+        folders.append(PacketFolder(recipient, texts, box))
     summary: dict[str, object] = {
         "recipients": plan.urls_per_recipient(),
         "channels": {
@@ -325,9 +339,32 @@ def write_packets(
             for c, h in plan.unrouted
         ],
     }
-    (out_dir / "summary.json").write_text(json.dumps(summary) + "\n", "utf-8")
-    (out_dir / "summary.txt").write_text(_summary_text(summary), "utf-8")
-    return summary
+    return Packets(folders, summary, mails)
+
+
+def write_packets(
+    plan: Plan,
+    out_dir: Path,
+    agent: AgentOfRecord,
+    writer: NoticeWriter,
+    *,
+    sender: str = "",
+    today: date | None = None,
+    mails: list[OutgoingMail] | None = None,
+) -> dict[str, object]:
+    """Write one folder per recipient under ``out_dir`` and a summary; returns the summary.
+
+    Each recipient's folder holds ``notice.txt`` (its requests' notices, in order),
+    ``urls.csv`` (request, case, URL), and ``messages.mbox`` for an email channel (one
+    mail per request, ready to send or import) or ``form.txt`` for a form (the form's URL
+    and, per request, the values in the form's order). The mails are also appended to
+    ``mails`` when given (for the outbox).
+    """
+    packets = build_packets(plan, agent, writer, sender=sender, today=today)
+    packets.write(out_dir)
+    if mails is not None:
+        mails.extend(packets.mails)
+    return packets.summary
 
 
 def _heading(number: int, total: int, request: Request) -> str:

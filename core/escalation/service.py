@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Protocol
@@ -19,7 +20,7 @@ from core.escalation.contacts import (
 )
 from core.escalation.notices import NoticeWriter
 from core.escalation.outbox import OutgoingMail
-from core.escalation.packets import Plan, Request, plan_requests, write_packets
+from core.escalation.packets import Plan, Request, build_packets, plan_requests
 from core.model import CaseStatus
 from core.ports import CaseStore
 
@@ -53,9 +54,10 @@ class EscalationStore(Protocol):
         batch: str = "",
         requested_by: str | None = None,
         hold: bool = False,
+        before_commit: Awaitable[object] | None = None,
     ) -> int:
         """Record the requests' (case, recipient) pairs as drafted, and their mails to send,
-        in one transaction."""
+        in one transaction, which commits only after ``before_commit`` completes."""
         ...
 
 
@@ -151,15 +153,26 @@ class EscalationService:
             raise MissingFields(plan.missing)
         if out_dir is None:
             return plan, None
-        mails: list[OutgoingMail] = []
-        summary = write_packets(
-            plan, out_dir, agent, self._writer, sender=self._sender, today=today, mails=mails
-        )
+        packets = build_packets(plan, agent, self._writer, sender=self._sender, today=today)
+        mails = packets.mails
         batch = uuid.uuid4().hex[:12]
         hold = send and self._approvals >= 2 and bool(mails)
-        await self._store.record_drafted(
-            plan.requests, mails if send else (), batch=batch, requested_by=actor, hold=hold
-        )
+        # the files are written (in a thread) while the database records the requests; the
+        # records commit only once the files are there
+        writing = asyncio.ensure_future(asyncio.to_thread(packets.write, out_dir))
+        try:
+            await self._store.record_drafted(
+                plan.requests,
+                mails if send else (),
+                batch=batch,
+                requested_by=actor,
+                hold=hold,
+                before_commit=writing,
+            )
+        finally:
+            await asyncio.wait([writing])
+        writing.result()  # a failed write raises even when nothing was recorded
+        summary = dict(packets.summary)
         summary["batch"] = batch
         summary["held_for_approval"] = len(mails) if hold else 0
         return plan, summary

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from email import message_from_bytes
+from email.parser import BytesHeaderParser
 from email.utils import parseaddr
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
 from core.escalation.outbox import PermanentFailure
+
+#: reads only a message's headers (the envelope sender is its From)
+_HEADERS = BytesHeaderParser()
 
 
 class SmtpTransport:
@@ -47,7 +50,7 @@ class SmtpTransport:
 
     async def send(self, to: str, message: bytes) -> None:
         """Deliver ``message`` to ``to``; a 5xx answer is a :class:`PermanentFailure`."""
-        sender = parseaddr(message_from_bytes(message).get("From", ""))[1]
+        sender = parseaddr(_HEADERS.parsebytes(message).get("From", ""))[1]
         for attempt in (1, 2):
             client = await self._connected()
             try:
