@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.escalation.notices import TAKE_IT_DOWN
 from core.escalation.outbox import QueuedMail
 from db.escalation_tracking import follow_case
+from db.leases import lease_due, new_claim_token
 from db.tables import escalations_t, outbox_t, utcnow
 
 #: TAKE IT DOWN Act: removal within 48 hours of a valid request
@@ -29,24 +29,24 @@ class SqlOutbox:
     async def claim_mail(self, limit: int, *, lease_seconds: float) -> list[QueuedMail]:
         """Lease up to ``limit`` due mails (pending, or sending with a lapsed lease)."""
         now = time.time()
-        token = uuid.uuid4().hex
+        token = new_claim_token()
         due = or_(
             and_(outbox_t.c.state == "pending", outbox_t.c.not_before <= now),
             and_(outbox_t.c.state == "sending", outbox_t.c.lease_until < now),
         )
         async with self._engine.begin() as conn:
-            ids = select(outbox_t.c.id).where(due).order_by(outbox_t.c.id).limit(limit)
-            if conn.dialect.name == "postgresql":
-                ids = ids.with_for_update(skip_locked=True)
-            await conn.execute(
-                update(outbox_t)
-                .where(outbox_t.c.id.in_(ids.scalar_subquery()), due)
-                .values(
-                    state="sending",
-                    claim=token,
-                    lease_until=now + lease_seconds,
-                    attempts=outbox_t.c.attempts + 1,
-                )
+            await lease_due(
+                conn,
+                outbox_t,
+                outbox_t.c.id,
+                due,
+                limit=limit,
+                token=token,
+                values={
+                    "state": "sending",
+                    "lease_until": now + lease_seconds,
+                    "attempts": outbox_t.c.attempts + 1,
+                },
             )
             rows = await conn.execute(
                 select(

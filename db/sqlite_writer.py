@@ -59,6 +59,8 @@ class SqliteWriter:
     def __init__(self, url: str) -> None:
         self._url = url
         self._conn: sqlite3.Connection | None = None
+        #: held by this process's other SQLite writes (:mod:`db.write_gate`): wait, don't poll
+        self.gate = asyncio.Lock()
 
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` in one committed transaction and return its result.
@@ -72,7 +74,8 @@ class SqliteWriter:
         pauses = retry.backoff_delays(FIRST_POLL, MAX_POLL)
         while True:
             try:
-                return _transaction(self._conn, work)
+                async with self.gate:
+                    return _transaction(self._conn, work)
             except LockBusy:
                 if time.monotonic() >= give_up:
                     raise
