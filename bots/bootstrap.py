@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.logsafe import quiet_http_logs
+from bots.warmup import settle_heap, warm_fetcher
 from core.escalation.channels import load_channels
 from core.escalation.contacts import AbuseContactFinder, RdapClient
 from core.escalation.notices import NoticeWriter
@@ -102,6 +104,7 @@ class App:
     def start_background(self, *, recheck: bool = True) -> None:
         """Start the long-running work of a bot process: fetching pictures behind links and
         (unless ``recheck`` is False) rechecking escalated links on a schedule; idempotent."""
+        settle_heap()
         self.pictures.start()
         if recheck:
             self.recheck_schedule.start()
@@ -165,7 +168,7 @@ async def build_app(
     events = EventBus()
     sender = new_sender_token()  # signs this process's notifications to the others
     reports = SqlReportStore(engine, max_batch=settings.writer_max_batch, sender=sender)
-    cases = SqlCaseStore(engine, sender=sender)
+    cases = SqlCaseStore(engine, sender=sender, write_gate=reports.write_gate)
     # links into the allow-listed networks are accepted at intake, as the fetcher reaches them
     registry = default_registry(settings.platforms_file, settings.fetch_allow_networks)
     fetcher = (
@@ -180,6 +183,8 @@ async def build_app(
         if settings.fetch_media
         else None
     )
+    if fetcher is not None:  # its first request would import and build this on the loop
+        await asyncio.to_thread(warm_fetcher)
     workers = MediaWorkers(
         settings.media_workers,
         timeout=settings.media_timeout,
@@ -217,7 +222,7 @@ async def build_app(
     )
     moderation = ModerationService(cases, events=events)
     pictures = PictureJobs(
-        SqlPictureJobStore(engine, sender=sender),
+        SqlPictureJobStore(engine, sender=sender, write_gate=reports.write_gate),
         media,
         cases,
         events=events,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Sequence
 
 from core.errors import FetchTimeout, InvalidLink, InvalidTransition, LeakdeskError, MediaError
@@ -28,6 +29,11 @@ log = logging.getLogger(__name__)
 ACTIVE = (CaseStatus.OPEN, CaseStatus.CLAIMED, CaseStatus.CONFIRMED, CaseStatus.ESCALATED)
 #: seconds between two claims of the background pool (each claim is a short write transaction)
 CLAIM_INTERVAL = 0.25
+#: seconds between two searches for committed links without a job (other processes' links,
+#: links left by a restart); this process's new cases are handed to the pool in memory
+DISCOVER_INTERVAL = 10.0
+#: new cases remembered for the next claims; beyond that the search finds their links
+MAX_FRESH = 100_000
 #: the moderators' account name for merges made by a picture match
 PICTURE_MATCH_ACTOR = "leakdesk:picture-match"
 
@@ -63,6 +69,8 @@ class PictureJobs:
         self._runner: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
         self._creator_locks: dict[str, asyncio.Lock] = {}
+        self._fresh: deque[int] = deque(maxlen=MAX_FRESH)  # cases opened, oldest first
+        self._next_discovery = 0.0  # the first claim searches (links left by a restart)
 
     @property
     def store(self) -> PictureJobStore:
@@ -100,6 +108,7 @@ class PictureJobs:
 
     async def _on_case(self, event: CaseChanged) -> None:
         if event.created:
+            self._fresh.append(event.case_id)
             self.wake()
 
     async def _run(self) -> None:
@@ -123,12 +132,23 @@ class PictureJobs:
         if free < max(1, self._concurrency // 4) and self._in_flight:  # claim in batches
             await asyncio.wait(list(self._in_flight), return_when=asyncio.FIRST_COMPLETED)
             return 1
-        jobs = await self._store.claim(free, lease_seconds=self._lease)
+        loop = asyncio.get_running_loop()
+        discover = loop.time() >= self._next_discovery
+        cases = [self._fresh.popleft() for _ in range(min(free, len(self._fresh)))]
+        try:
+            jobs = await self._store.claim(
+                free, lease_seconds=self._lease, cases=cases, discover=discover
+            )
+        except BaseException:
+            self._fresh.extendleft(reversed(cases))  # their links are still committed
+            raise
+        if discover:
+            self._next_discovery = loop.time() + DISCOVER_INTERVAL
         for job in jobs:
             task = asyncio.create_task(self._guarded(job))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
-        return len(jobs)
+        return len(jobs) + len(cases)  # cases without a link to fetch still count as work
 
     async def settle(
         self, creator: str, keys: Sequence[str], *, timeout: float | None = None

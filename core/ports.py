@@ -173,9 +173,19 @@ class PictureJobStore(Protocol):
     """The durable queue of pictures to fetch: one job per committed link."""
 
     async def claim(
-        self, limit: int, *, lease_seconds: float, keys: Sequence[tuple[str, str]] = ()
+        self,
+        limit: int,
+        *,
+        lease_seconds: float,
+        keys: Sequence[tuple[str, str]] = (),
+        cases: Sequence[int] = (),
+        discover: bool = True,
     ) -> list[PictureJob]:
-        """Lease up to ``limit`` due jobs (only the (creator, key) links in ``keys`` if given)."""
+        """Lease up to ``limit`` due jobs (only the (creator, key) links in ``keys`` if given).
+
+        The links of ``cases`` (just opened) come first; ``discover=False`` skips the
+        search for committed links that have no job yet.
+        """
         ...
 
     async def complete(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -26,6 +27,7 @@ from db.tables import (
     utcnow,
 )
 from db.upsert import insert_ignore
+from db.write_gate import gated_begin
 
 _merged = aliased(cases_t, name="merged")
 _dup = aliased(cases_t, name="dup")
@@ -225,9 +227,12 @@ def _check_merge(src: Row, dst: Row, asked: str) -> None:  # type: ignore[type-a
 class SqlCaseStore:
     """A :class:`core.ports.CaseStore` over SQLAlchemy Core."""
 
-    def __init__(self, engine: AsyncEngine, *, sender: str = "") -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, sender: str = "", write_gate: asyncio.Lock | None = None
+    ) -> None:
         self._engine = engine
         self._sender = sender
+        self._gate = write_gate  # taking turns with the report writer (db.write_gate)
 
     async def _announce(self, conn: AsyncConnection, view: CaseView) -> None:
         payload = {
@@ -299,7 +304,7 @@ class SqlCaseStore:
         creator: str | None = None,
     ) -> CaseView:
         """Change the state of a case and append the action to the audit log, atomically."""
-        async with self._engine.begin() as conn:
+        async with gated_begin(self._engine, self._gate) as conn:
             row = await self._locked_case(conn, code, creator)
             status = CaseStatus(row.status)
             if status not in allowed_from:
@@ -334,7 +339,7 @@ class SqlCaseStore:
         self, source: str, target: str, *, actor: str, creator: str | None = None
     ) -> CaseView:
         """Fold ``source`` into ``target``: links, reports and distinct reporters move over."""
-        async with self._engine.begin() as conn:
+        async with gated_begin(self._engine, self._gate) as conn:
             if conn.dialect.name == "postgresql":  # both rows in id order: no deadlock
                 codes = [normalize_case_code(source), normalize_case_code(target)]
                 await conn.execute(

@@ -5,13 +5,17 @@ first sees the link (a link without a row is pending), so the report's hot path 
 extra row and a crash between the report and its job loses nothing. Jobs are leased:
 a worker that dies leaves a lease that runs out, and another worker takes the job over.
 Several processes may drain one database: a claim is one ``UPDATE`` whose ``WHERE``
-re-checks that the job is still claimable, so two workers never hold one job.
+re-checks that the job is still claimable (:mod:`db.leases`), so two workers never hold
+one job.  The links of cases the process has just opened are handed to the claim in
+memory and leased by inserting their rows (``ON CONFLICT DO NOTHING``: a row another
+process made first wins), so the search for links without a row, which writes a pending
+row for each, runs only now and then rather than in every claim.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,9 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.model import CaseStatus
 from core.ports import MediaSignals, PictureJob, PictureJobResult
+from db.leases import lease_due, new_claim_token
 from db.notify import MEDIA_CHANNEL, notify
 from db.tables import cases_t, creators_t, links_t, media_jobs_t, media_t
 from db.upsert import insert_ignore
+from db.write_gate import gated_begin
 
 #: links examined per claim for missing job rows
 _DISCOVER_BATCH = 512
@@ -33,40 +39,51 @@ _DISCOVER_MARGIN = 4096
 class SqlPictureJobStore:
     """Leases, finishes and reports picture jobs over SQLAlchemy Core."""
 
-    def __init__(self, engine: AsyncEngine, *, sender: str = "") -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, sender: str = "", write_gate: asyncio.Lock | None = None
+    ) -> None:
         self._engine = engine
         self._sender = sender
+        self._gate = write_gate  # taking turns with the report writer (db.write_gate)
         self._seen_link_id = 0  # links up to here (less the margin) all have a job row
 
     async def claim(
-        self, limit: int, *, lease_seconds: float, keys: Sequence[tuple[str, str]] = ()
+        self,
+        limit: int,
+        *,
+        lease_seconds: float,
+        keys: Sequence[tuple[str, str]] = (),
+        cases: Sequence[int] = (),
+        discover: bool = True,
     ) -> list[PictureJob]:
-        """Lease up to ``limit`` due jobs, oldest link first (only ``keys`` if given)."""
+        """Lease up to ``limit`` due jobs, oldest link first (only ``keys`` if given).
+
+        ``cases`` are cases this process has just opened: their links without a job
+        row are leased first, straight from the links (no search for missing rows).
+        ``discover=False`` skips that search (the background pool runs it now and then,
+        for links committed by other processes or before a restart).
+        """
         now = time.time()
-        token = uuid.uuid4().hex
-        async with self._engine.begin() as conn:
+        token = new_claim_token()
+        lease = {"lease_until": now + lease_seconds, "updated_at": now}
+        async with gated_begin(self._engine, self._gate) as conn:
             link_ids = await self._link_ids(conn, keys) if keys else None
-            await self._discover(conn, link_ids)
+            taken = await self._lease_new(conn, cases, limit, token, lease) if cases else 0
+            if discover or link_ids is not None:
+                await self._discover(conn, link_ids)
             claimable = or_(
                 and_(media_jobs_t.c.state == "pending", media_jobs_t.c.not_before <= now),
                 and_(media_jobs_t.c.state == "running", media_jobs_t.c.lease_until < now),
             )
-            due = select(media_jobs_t.c.link_id).where(claimable)
-            if link_ids is not None:
-                due = due.where(media_jobs_t.c.link_id.in_(link_ids or [-1]))
-            due = due.order_by(media_jobs_t.c.link_id).limit(limit)
-            if conn.dialect.name == "postgresql":  # concurrent claims take different rows
-                due = due.with_for_update(skip_locked=True)
-            await conn.execute(
-                update(media_jobs_t)
-                .where(media_jobs_t.c.link_id.in_(due.scalar_subquery()), claimable)
-                .values(
-                    state="running",
-                    claim=token,
-                    lease_until=now + lease_seconds,
-                    attempts=media_jobs_t.c.attempts + 1,
-                    updated_at=now,
-                )
+            await lease_due(
+                conn,
+                media_jobs_t,
+                media_jobs_t.c.link_id,
+                claimable,
+                limit=limit - taken,
+                token=token,
+                values={**lease, "state": "running", "attempts": media_jobs_t.c.attempts + 1},
+                only=link_ids,
             )
             rows = await conn.execute(
                 select(
@@ -100,6 +117,30 @@ class SqlPictureJobStore:
                 )
                 for row in rows
             ]
+
+    async def _lease_new(
+        self,
+        conn: AsyncConnection,
+        cases: Sequence[int],
+        limit: int,
+        token: str,
+        lease: dict[str, float],
+    ) -> int:
+        """Lease the links of ``cases`` that have no job row yet; returns how many."""
+        fresh = await conn.execute(
+            select(links_t.c.id)
+            .outerjoin(media_jobs_t, media_jobs_t.c.link_id == links_t.c.id)
+            .where(links_t.c.case_id.in_(list(cases)), media_jobs_t.c.link_id.is_(None))
+            .order_by(links_t.c.id)
+            .limit(limit)
+        )
+        rows = [
+            {"link_id": link_id, "state": "running", "claim": token, "attempts": 1, **lease}
+            for link_id in fresh.scalars()
+        ]
+        if rows:  # a row another process made meanwhile is skipped: it holds that job
+            await conn.execute(insert_ignore(conn, media_jobs_t), rows)
+        return len(rows)
 
     async def _link_ids(self, conn: AsyncConnection, keys: Sequence[tuple[str, str]]) -> list[int]:
         wanted: dict[str, list[str]] = {}
@@ -154,7 +195,7 @@ class SqlPictureJobStore:
     ) -> None:
         """Keep the hashes on ``case_id``, flag a possible duplicate, finish the job."""
         now = time.time()
-        async with self._engine.begin() as conn:
+        async with gated_begin(self._engine, self._gate) as conn:
             if media is not None:
                 await self._store_media(conn, job, case_id, media)
             if possible_duplicate_of is not None:
@@ -217,7 +258,7 @@ class SqlPictureJobStore:
             values["state"] = "failed"
         else:
             values.update(state="pending", not_before=now + retry_in)
-        async with self._engine.begin() as conn:
+        async with gated_begin(self._engine, self._gate) as conn:
             await conn.execute(
                 update(media_jobs_t).where(media_jobs_t.c.link_id == job.link_id).values(**values)
             )
@@ -226,7 +267,7 @@ class SqlPictureJobStore:
         """Never fetch these links' pictures (unless done); returns how many are skipped."""
         if not keys:
             return 0
-        async with self._engine.begin() as conn:
+        async with gated_begin(self._engine, self._gate) as conn:
             link_ids = await self._link_ids(conn, [(creator, key) for key in keys])
             if not link_ids:
                 return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.escalation.notices import TAKE_IT_DOWN
 from core.escalation.outbox import QueuedMail
+from db.leases import lease_due, new_claim_token
 from db.outbox_cases import follow_cases_sent
 from db.sets import among
 from db.tables import escalations_t, outbox_t, utcnow
@@ -35,29 +35,24 @@ class SqlOutbox:
         with a lapsed lease."""
         now = time.time()
         horizon = now if due_by is None else min(now, due_by)
-        token = uuid.uuid4().hex
+        token = new_claim_token()
         due = or_(
             and_(outbox_t.c.state == "pending", outbox_t.c.not_before <= horizon),
             and_(outbox_t.c.state == "sending", outbox_t.c.lease_until < horizon),
         )
         async with self._engine.begin() as conn:
-            # the ids first: inside "UPDATE … WHERE id IN (SELECT … LIMIT n)" PostgreSQL may
-            # run the subquery more than once and lease more than ``limit`` mails
-            pick = select(outbox_t.c.id).where(due).order_by(outbox_t.c.id).limit(limit)
-            if conn.dialect.name == "postgresql":
-                pick = pick.with_for_update(skip_locked=True)
-            ids = list((await conn.execute(pick)).scalars())
-            if not ids:
-                return []
-            await conn.execute(
-                update(outbox_t)
-                .where(among(conn, outbox_t.c.id, ids), due)
-                .values(
-                    state="sending",
-                    claim=token,
-                    lease_until=now + lease_seconds,
-                    attempts=outbox_t.c.attempts + 1,
-                )
+            await lease_due(
+                conn,
+                outbox_t,
+                outbox_t.c.id,
+                due,
+                limit=limit,
+                token=token,
+                values={
+                    "state": "sending",
+                    "lease_until": now + lease_seconds,
+                    "attempts": outbox_t.c.attempts + 1,
+                },
             )
             rows = await conn.execute(
                 select(

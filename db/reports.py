@@ -92,6 +92,12 @@ class SqlReportStore:
         elif engine.dialect.name == "postgresql":
             self._pg = PgWriter(asyncpg_connect_args(engine))
 
+    @property
+    def write_gate(self) -> asyncio.Lock | None:
+        """The lock other SQLite writes of this process share with the writer (see
+        :mod:`db.write_gate`); None on PostgreSQL."""
+        return self._sqlite.gate if self._sqlite is not None else None
+
     def forget_cached(self, reporter: ReporterRef) -> None:
         """Drop the cached id of a reporter whose identity was erased."""
         self._ids.reporters.pop((reporter.platform, reporter.user_id), None)
