@@ -42,10 +42,12 @@ class WatchHandlers:
 
     @staticmethod
     def offer(reply: ReplyType) -> WatchOffer | None:
-        """The question to ask after ``reply``: only for a recorded, non-anonymous report."""
-        if not isinstance(reply, ReportReceived) or reply.anonymous or not reply.outcomes:
+        """The question to ask after ``reply``: only for a recorded, non-anonymous report
+        that brought something new (not a link this reporter had reported already)."""
+        if not isinstance(reply, ReportReceived) or reply.anonymous:
             return None
-        return WatchOffer(reply.outcomes[0].report_id)
+        new = [o for o in reply.outcomes if not o.already_reported]
+        return WatchOffer(new[0].report_id) if new else None
 
     @replies_on_error
     async def opt_in(self, actor: Actor, report_id: int) -> ReplyType:

@@ -155,3 +155,14 @@ async def test_a_request_follows_its_case_into_a_merge(app: App, tmp_path: Path)
     assert (await ChatNoticeSender(app.chat_notices, "telegram", recorder).drain()).sent == 1
     [(user, text)] = recorder.sent
     assert user == "4242" and target in text
+
+
+async def test_a_link_reported_again_is_not_offered_again(app: App) -> None:
+    first = await report(app)
+    assert app.watch_handlers.offer(first) is not None
+    again = await report(app, links=("https://twitter.com/leaker/status/42",))
+    assert again.outcomes[0].already_reported
+    assert app.watch_handlers.offer(again) is None  # nothing new was recorded
+    mixed = await report(app, links=(LINK, "https://x.com/other/status/43"))
+    offer = app.watch_handlers.offer(mixed)
+    assert offer is not None and offer.report_id == mixed.outcomes[1].report_id
