@@ -60,6 +60,19 @@ def test_the_probe_sees_heavy_libraries_when_a_command_needs_them(tmp_path: Path
     assert (tmp_path / "leakdesk.db").exists()
 
 
+def test_moderator_commands_leave_lookup_libraries_unloaded(tmp_path: Path) -> None:
+    """RDAP's library (and the requests stack under it) loads at the first lookup only."""
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(["cases"]), json.dumps(["whoisit", "requests"])],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    probe = json.loads(result.stderr.strip().splitlines()[-1])
+    assert probe == {"code": 0, "heavy": []}
+
+
 def test_help_shows_plain_types_without_tags(tmp_path: Path) -> None:
     for command in (["--help"], ["report", "--help"], ["import", "--help"], ["cases", "--help"]):
         result = subprocess.run(

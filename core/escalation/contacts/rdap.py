@@ -12,21 +12,37 @@ operator's mirror, or a fake server in tests).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
-from whoisit.bootstrap import BaseBootstrap
-from whoisit.errors import WhoisItError
-from whoisit.parser import parse
-from whoisit.query import QueryBuilder
 
 log = logging.getLogger(__name__)
+
+
+@functools.cache
+def _whoisit() -> SimpleNamespace:
+    """whoisit (and the requests library it pulls in) loads at the first lookup, not with
+    every command that builds the app."""
+    from whoisit.bootstrap import BaseBootstrap
+    from whoisit.errors import WhoisItError
+    from whoisit.parser import parse
+    from whoisit.query import QueryBuilder
+
+    return SimpleNamespace(
+        BaseBootstrap=BaseBootstrap,
+        WhoisItError=WhoisItError,
+        parse=parse,
+        QueryBuilder=QueryBuilder,
+    )
+
 
 MAX_ANSWER_BYTES = 2_000_000
 BOOTSTRAP_MAX_AGE_DAYS = 1
@@ -87,7 +103,7 @@ class RdapClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/" if base_url else None
-        self._bootstrap_urls = dict(bootstrap_urls or BaseBootstrap.BOOTSTRAP_URLS)
+        self._bootstrap_urls = dict(bootstrap_urls) if bootstrap_urls else None
         self._allow_insecure = allow_insecure
         self._http = httpx.AsyncClient(
             timeout=timeout,
@@ -95,7 +111,7 @@ class RdapClient:
             transport=transport,
             headers={"Accept": "application/rdap+json, application/json"},
         )
-        self._boot = BaseBootstrap()
+        self._boot: Any = None  # whoisit's BaseBootstrap, made at the first lookup
         self._boot_lock = asyncio.Lock()
 
     async def aclose(self) -> None:
@@ -135,17 +151,25 @@ class RdapClient:
         if not isinstance(data, dict):
             raise RdapUnavailable("the RDAP answer is not a JSON object")
         try:
-            return parse(self._boot, kind, query, data)  # type: ignore[arg-type]
-        except (WhoisItError, KeyError, TypeError, ValueError) as err:
+            return _whoisit().parse(self._booted(), kind, query, data)  # type: ignore[no-any-return]
+        except (_whoisit().WhoisItError, KeyError, TypeError, ValueError) as err:
             raise RdapUnavailable(f"unreadable RDAP answer: {err}") from err
 
     async def _url(self, kind: str, value: str) -> str:
         if self.base_url:
-            return QueryBuilder(self._boot).construct_url(self.base_url, kind, value)
+            return (
+                _whoisit()
+                .QueryBuilder(self._booted())
+                .construct_url(  # type: ignore[no-any-return]
+                    self.base_url, kind, value
+                )
+            )
         await self._bootstrap()
         try:
-            _, url, _ = QueryBuilder(self._boot).build(query_type=kind, query_value=value)
-        except WhoisItError as err:
+            _, url, _ = (
+                _whoisit().QueryBuilder(self._boot).build(query_type=kind, query_value=value)
+            )
+        except _whoisit().WhoisItError as err:
             raise RdapUnavailable(f"no RDAP service knows {value}") from err
         return url
 
@@ -169,27 +193,32 @@ class RdapClient:
         except ValueError as err:
             raise RdapUnavailable(f"{_server(url)} answered no JSON") from err
 
+    def _booted(self) -> Any:
+        if self._boot is None:
+            self._boot = _whoisit().BaseBootstrap()
+        return self._boot
+
     async def _bootstrap(self) -> None:
         async with self._boot_lock:
-            if self._boot.is_bootstrapped() and not self._boot.bootstrap_is_older_than(
-                BOOTSTRAP_MAX_AGE_DAYS
-            ):
+            boot = self._booted()
+            if boot.is_bootstrapped() and not boot.bootstrap_is_older_than(BOOTSTRAP_MAX_AGE_DAYS):
                 return
             data: dict[str, Any] = {"timestamp": int(time.time())}
-            for name, url in self._bootstrap_urls.items():
+            urls = self._bootstrap_urls or dict(_whoisit().BaseBootstrap.BOOTSTRAP_URLS)
+            for name, url in urls.items():
                 try:
                     response = await self._http.get(url)
                     response.raise_for_status()
                     data[name] = response.json()
                 except (httpx.HTTPError, ValueError) as err:
                     raise RdapUnavailable(f"RDAP bootstrap unavailable ({url})") from err
-            boot = BaseBootstrap()
+            boot = _whoisit().BaseBootstrap()
             try:
                 boot.load_bootstrap_data(data, allow_insecure=self._allow_insecure, from_json=False)
-            except WhoisItError as err:
+            except _whoisit().WhoisItError as err:
                 raise RdapUnavailable(f"RDAP bootstrap unreadable: {err}") from err
             self._boot = boot
-            log.info("RDAP bootstrap loaded from %d files", len(self._bootstrap_urls))
+            log.info("RDAP bootstrap loaded from %d files", len(urls))
 
 
 def _server(url: str) -> str:
