@@ -105,8 +105,8 @@ class LeakdeskBot(commands.AutoShardedBot):
     async def close(self) -> None:
         """Stop announcing, disconnect, and close the app if this bot built it."""
         self.announcer.stop()
-        self.notices.stop()
-        self.moderator_alerts.stop()
+        await self.notices.stop()
+        await self.moderator_alerts.stop()
         await super().close()
         if self._owns_app and self._app is not None:
             await self._app.close()

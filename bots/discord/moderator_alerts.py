@@ -14,6 +14,7 @@ from discord.ext import tasks
 
 from bots.discord.translate import PLATFORM
 from core.notify.moderator_alerts import Place
+from core.notify.periodic import JobGate
 
 if TYPE_CHECKING:
     from bots.discord.bot import LeakdeskBot
@@ -27,9 +28,14 @@ class ModeratorAlertLoop:
     def __init__(self, bot: LeakdeskBot) -> None:
         self._bot = bot
         self._loop = tasks.loop(seconds=bot.settings.moderator_alert_seconds)(self.check_once)
+        self._gate = JobGate()
 
     async def check_once(self) -> int:
         """Post what is due now; how many messages were posted."""
+        async with self._gate.running():
+            return await self._check()
+
+    async def _check(self) -> int:
         app = self._bot.app
         posted = 0
         if self._loop.is_running() and self._loop.current_loop == 0:
@@ -68,6 +74,7 @@ class ModeratorAlertLoop:
         if not self._loop.is_running():
             self._loop.start()
 
-    def stop(self) -> None:
-        """Stop the periodic check."""
+    async def stop(self) -> None:
+        """Stop the periodic check; a check under way ends first."""
+        await self._gate.settle()
         self._loop.cancel()

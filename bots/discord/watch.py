@@ -17,6 +17,7 @@ from bots.discord.replies import SOMETHING_WENT_WRONG, answer, answer_safely, re
 from bots.discord.translate import PLATFORM, reporter_ref
 from core.model import Actor
 from core.notify.outbox import ChatNoticeSender, Undeliverable
+from core.notify.periodic import JobGate
 from handlers.messages import ReplyType
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ class NoticeDelivery:
     def __init__(self, bot: LeakdeskBot) -> None:
         self._bot = bot
         self._loop = tasks.loop(seconds=bot.settings.chat_notice_seconds)(self.drain_once)
+        self._gate = JobGate()
 
     def sender(self) -> ChatNoticeSender:
         """The outbox sender that delivers through this bot."""
@@ -97,16 +99,18 @@ class NoticeDelivery:
 
     async def drain_once(self) -> None:
         """One pass over the outbox (errors are logged; the loop goes on)."""
-        try:
-            await self.sender().drain()
-        except Exception:
-            log.exception("removal notices: drain failed")
+        async with self._gate.running():
+            try:
+                await self.sender().drain()
+            except Exception:
+                log.exception("removal notices: drain failed")
 
     def start(self) -> None:
         """Start the periodic drain (idempotent)."""
         if not self._loop.is_running():
             self._loop.start()
 
-    def stop(self) -> None:
-        """Stop the periodic drain."""
+    async def stop(self) -> None:
+        """Stop the periodic drain; a pass under way ends first (a notice sent is recorded)."""
+        await self._gate.settle()
         self._loop.cancel()

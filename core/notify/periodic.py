@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 log = logging.getLogger(__name__)
+
+#: how long stopping waits for a job under way before cancelling it
+STOP_GRACE = 10.0
 
 
 class Periodic:
@@ -27,6 +30,8 @@ class Periodic:
         self._job = job
         self._name = name
         self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+        self._busy = False
 
     @property
     def running(self) -> bool:
@@ -36,22 +41,63 @@ class Periodic:
     def start(self) -> None:
         """Start the loop (idempotent)."""
         if not self.running:
+            self._stop = asyncio.Event()
             self._task = asyncio.create_task(self._run(), name=self._name)
 
     async def _run(self) -> None:
-        if self._delay_first:
-            await asyncio.sleep(self._seconds)
+        if self._delay_first and await self._stopping_within(self._seconds):
+            return
         while True:
+            self._busy = True
             try:
                 await self._job()
             except Exception:
                 log.exception("%s failed; trying again in %s s", self._name, self._seconds)
-            await asyncio.sleep(self._seconds)
+            finally:
+                self._busy = False
+            if await self._stopping_within(self._seconds):
+                return
 
-    async def stop(self) -> None:
-        """Stop the loop and wait for it."""
+    async def _stopping_within(self, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self._stop.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Stop the loop and wait for it: a job under way may finish (up to ``grace``
+        seconds), so a message sent is also recorded as sent; then it is cancelled."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if task is None:
+            return
+        self._stop.set()
+        if self._busy:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(task), grace)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+class JobGate:
+    """Marks a periodic job under way, so that stopping may let it finish first (a message
+    sent is then also recorded as sent) — for loops run by a chat library's own scheduler."""
+
+    def __init__(self) -> None:
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Hold the gate for one run of the job."""
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._idle.set()
+
+    async def settle(self, grace: float = STOP_GRACE) -> None:
+        """Wait (up to ``grace`` seconds) for a run under way to end."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), grace)
