@@ -90,6 +90,11 @@ def _check_shape(raw: str) -> str:
         raise InvalidLink(f"link longer than {MAX_LINK_LENGTH} characters")
     if _BAD_CHARACTERS.search(text):
         raise InvalidLink("a link cannot contain spaces or control characters")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")  # a lone surrogate is no character: it cannot be stored
+        except UnicodeEncodeError:
+            raise InvalidLink("malformed link") from None
     scheme, sep, _ = text.partition(":")
     if sep and scheme.lower() in _REFUSED_SCHEMES:
         raise InvalidLink(f"{scheme.lower()}: links are not accepted")

@@ -277,3 +277,9 @@ def test_extract_links_from_chat_text() -> None:
         "example.org/p",
     ]
     assert extract_links("no links here, just words.") == []
+
+
+def test_a_lone_surrogate_makes_a_link_malformed_on_every_platform() -> None:
+    for raw in ("https://imgur.com/a\udc80b", "https://x.com/a/status/1\ud800", "e.com/\udfff"):
+        with pytest.raises(InvalidLink, match="malformed"):
+            canonicalize(raw)

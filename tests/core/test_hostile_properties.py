@@ -100,6 +100,7 @@ def wired(
 @example(text="/dismiss LD-7KQ2MX \u202ereason", moderator=True)
 @example(text='/status "', moderator=False)
 @example(text="/", moderator=False)
+@example(text="https://imgur.com/a\udc80b", moderator=False)  # a lone surrogate in a link
 def test_routing_any_message_never_fails(
     wired: tuple[asyncio.AbstractEventLoop, App], text: str, moderator: bool
 ) -> None:
