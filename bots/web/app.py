@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bots.web import case, ops, queue, signin
+from bots.web import case, escalate, escalations, ops, queue, signin
 from bots.web.auth import WebError
 from bots.web.ops import WebMetrics
 from bots.web.rendering import STATIC, render
@@ -61,6 +61,8 @@ def create_web_app(leakdesk: object, web: WebSettings | None = None) -> Starlett
             *signin.routes,
             *queue.routes,
             *case.routes,
+            *escalate.routes,
+            *escalations.routes,
             *ops.routes,
             Route("/favicon.ico", _no_favicon, methods=["GET"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
