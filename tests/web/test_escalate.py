@@ -167,3 +167,30 @@ async def test_two_approvals_hold_the_mails_for_a_second_moderator(database_url:
         assert list(states) == ["held"]
     finally:
         await app.close()
+
+
+async def test_overdue_escalations_are_red(dashboard: Dashboard) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from db.tables import escalations_t
+
+    app = dashboard.app
+    csrf, codes = await _confirmed(dashboard)
+    await dashboard.client.post(
+        "/escalate/zip",
+        data={"csrf": csrf, "codes": codes[:1], "recipients": ["mega-abuse", "google-ncii"]},
+    )
+    late, on_time = await app.tracker.list("alice")
+    await app.tracker.mark([late.id, on_time.id], "sent", actor="t")
+    async with app.engine.begin() as conn:
+        await conn.execute(
+            update(escalations_t)
+            .where(escalations_t.c.id == late.id)
+            .values(deadline_at=datetime.now(UTC) - timedelta(hours=1))
+        )
+    view = await dashboard.client.get("/escalations")
+    rows = re.findall(r'<tr class="(\w*)" data-state="sent">\s*<td>.*?value="(\d+)"', view.text)
+    assert sorted(rows) == sorted([("overdue", str(late.id)), ("", str(on_time.id))])
+    assert "1 overdue" in view.text
