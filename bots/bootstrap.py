@@ -47,9 +47,11 @@ from db.periodic_sends import SqlPeriodicSends
 from db.removal_watches import SqlRemovalWatches
 from db.retention import SqlRetention
 from db.user_settings import SqlUserSettingsStore
+from db.web_auth import SqlWebAuth
 from handlers import Handlers
 from handlers.agent import AgentHandlers
 from handlers.approval import ApprovalHandlers
+from handlers.dashboard import DashboardLinks
 from handlers.escalation import EscalationHandlers
 from handlers.watch import WatchHandlers
 
@@ -77,6 +79,7 @@ class App:
     tracker: SqlEscalationTracker
     escalation_handlers: EscalationHandlers
     agent_handlers: AgentHandlers
+    dashboard_links: DashboardLinks
     # reporters' removal notices (issue 10): requests, the chat outbox, the opt-in
     watches: SqlRemovalWatches
     chat_notices: SqlChatNotices
@@ -147,6 +150,13 @@ class ForgettingStore:
         if self._watches is not None:
             await self._watches.forget(reporter)
         return count
+
+
+def _dashboard_base_url() -> str | None:
+    """The dashboard's public URL, read when a moderator asks (the web stack loads lazily)."""
+    from bots.web.settings import configured_base_url
+
+    return configured_base_url()
 
 
 async def build_app(
@@ -308,6 +318,7 @@ async def build_app(
             packets_dir=settings.packets_dir,
         ),
         agent_handlers=AgentHandlers(escalations),
+        dashboard_links=DashboardLinks(SqlWebAuth(engine).mint_link, _dashboard_base_url),
         watches=watches,
         chat_notices=SqlChatNotices(engine),
         watch_handlers=WatchHandlers(watches),

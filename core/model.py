@@ -149,6 +149,17 @@ class CaseView:
 
 
 @dataclass(frozen=True)
+class BulkOutcome:
+    """What one action on many cases did to one of them (``message``: new state or refusal)."""
+
+    code: str
+    ok: bool
+    message: str
+    case_id: int | None = None
+    creator: str | None = None
+
+
+@dataclass(frozen=True)
 class Actor:
     """Who performs an action; ``is_moderator`` is decided by the adapter (role, chat admin)."""
 

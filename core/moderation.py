@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from core.codes import normalize_case_code
 from core.errors import CaseNotFound, InvalidLink, InvalidTransition, NotPermitted
 from core.events import CaseChanged, EventBus
-from core.model import Actor, CaseStatus, CaseView
+from core.model import Actor, BulkOutcome, CaseStatus, CaseView
 from core.ports import CaseStore
 
 S = CaseStatus
@@ -73,6 +73,36 @@ class ModerationService:
         )
         self._events.publish(CaseChanged(view.id, view.code, view.creator))
         return view
+
+    async def act_many(
+        self, actor: Actor, action: str, codes: Sequence[str], reason: str | None = None
+    ) -> list[BulkOutcome]:
+        """Apply ``action`` to many cases of the actor's creator in one transaction.
+
+        Each case that allows it changes and is audited exactly as :meth:`act` would; the
+        others are left alone and their outcome says why.  The cards of the changed cases
+        are updated (events published) after the commit.
+        """
+        self._require_moderator(actor)
+        if action not in TRANSITIONS:
+            raise InvalidLink(f"unknown action {action!r}")
+        if action == "dismiss" and not (reason and reason.strip()):
+            raise InvalidLink("a dismissal needs a reason")
+        allowed, to = TRANSITIONS[action]
+        outcomes = await self._cases.transition_many(
+            codes,
+            actor=actor.label,
+            action=action,
+            allowed_from=allowed,
+            to=to,
+            reason=reason,
+            creator=actor.creator,
+        )
+        for outcome in outcomes:
+            if outcome.ok and outcome.case_id is not None:
+                event = CaseChanged(outcome.case_id, outcome.code, outcome.creator or actor.creator)
+                self._events.publish(event)
+        return outcomes
 
     async def _merged_into_itself(self, code: str) -> bool:
         view = await self._cases.get_case(code)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from core.model import CaseStatus, CaseView, ReporterRef
+from core.model import BulkOutcome, CaseStatus, CaseView, ReporterRef
 from core.urls import CanonicalLink
 
 
@@ -128,6 +128,20 @@ class CaseStore(Protocol):
         creator: str | None = None,
     ) -> CaseView:
         """Move a case to ``to`` if it is in ``allowed_from``; log ``action`` by ``actor``."""
+        ...
+
+    async def transition_many(
+        self,
+        codes: Sequence[str],
+        *,
+        actor: str,
+        action: str,
+        allowed_from: Sequence[CaseStatus],
+        to: CaseStatus,
+        reason: str | None = None,
+        creator: str | None = None,
+    ) -> list[BulkOutcome]:
+        """:meth:`transition` on many cases in one transaction; one outcome per distinct code."""
         ...
 
     async def merge(

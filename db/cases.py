@@ -6,13 +6,13 @@ import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Row, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import aliased
 
 from core.codes import normalize_case_code
 from core.errors import CaseNotFound, InvalidTransition
-from core.model import CaseStatus, CaseView, LinkView, NoteView, ReporterRef
+from core.model import BulkOutcome, CaseStatus, CaseView, LinkView, NoteView, ReporterRef
 from db.notify import CASES_CHANNEL, notify
 from db.retention import FORGOTTEN_PLATFORM
 from db.sets import among
@@ -224,6 +224,45 @@ def _check_merge(src: Row, dst: Row, asked: str) -> None:  # type: ignore[type-a
         )
 
 
+async def write_audit(conn: AsyncConnection, rows: Sequence[dict[str, object]]) -> None:
+    """Append moderator actions to the audit log (``moderator_actions``), in one statement.
+
+    Every write to the audit log goes through here, so anything each row needs (a hash
+    chain, say) is added in one place.  Each row has ``case_id``, ``moderator``, ``action``,
+    ``from_status``, ``to_status``, ``reason`` and ``created_at``.
+    """
+    if rows:
+        await conn.execute(insert(actions_t), list(rows))
+
+
+def _refusal(
+    row: Row | None,
+    code: str,
+    *,
+    actor: str,
+    action: str,  # type: ignore[type-arg]
+    allowed: Sequence[CaseStatus],
+    creator: str | None,
+) -> str | None:
+    """Why ``action`` may not touch the case ``row`` (None when it may)."""
+    if row is None or (creator is not None and row.slug != creator):
+        return f"no case {code}"
+    if CaseStatus(row.status) not in allowed and not _merged_into_itself(row, action):
+        return f"case is {row.status}; cannot {action}"
+    if action == "claim" and row.claimed_by and row.claimed_by != actor:
+        return "case is already claimed by another moderator"
+    return None
+
+
+def _merged_into_itself(row: Row, action: str) -> bool:  # type: ignore[type-arg]
+    """A reopen of a case an old bug merged into itself (allowed, to repair it)."""
+    return (
+        action == "reopen"
+        and row.status == CaseStatus.MERGED.value
+        and row.merged_into_id == row.id
+    )
+
+
 class SqlCaseStore:
     """A :class:`core.ports.CaseStore` over SQLAlchemy Core."""
 
@@ -319,21 +358,160 @@ class SqlCaseStore:
             if action == "reopen":
                 values["merged_into_id"] = None  # a case merged into itself, repaired
             await conn.execute(update(cases_t).where(cases_t.c.id == row.id).values(**values))
-            await conn.execute(
-                insert(actions_t).values(
-                    case_id=row.id,
-                    moderator=actor,
-                    action=action,
-                    from_status=status.value,
-                    to_status=str(to),
-                    reason=reason,
-                    created_at=utcnow(),
-                )
+            await write_audit(
+                conn,
+                [
+                    {
+                        "case_id": row.id,
+                        "moderator": actor,
+                        "action": action,
+                        "from_status": status.value,
+                        "to_status": str(to),
+                        "reason": reason,
+                        "created_at": utcnow(),
+                    }
+                ],
             )
             view = await self._load(conn, normalize_case_code(code) or code)
             assert view is not None
             await self._announce(conn, view)
         return view
+
+    async def transition_many(
+        self,
+        codes: Sequence[str],
+        *,
+        actor: str,
+        action: str,
+        allowed_from: Sequence[CaseStatus],
+        to: CaseStatus,
+        reason: str | None = None,
+        creator: str | None = None,
+    ) -> list[BulkOutcome]:
+        """:meth:`transition` on many cases at once: one transaction, one ``UPDATE``.
+
+        The cases are read (and locked, on PostgreSQL, in id order) in one query; those
+        whose state allows ``action`` change in one ``UPDATE … WHERE id IN (…)`` that checks
+        the state again, and get one audit row each, as one by one would write them.  The
+        result has one outcome per distinct code, in the order given; a refused case says why.
+        """
+        typed = {(normalize_case_code(c) or c.strip()[:20]): c for c in codes}
+        wanted = [c for c in typed if normalize_case_code(c) == c]
+        now = utcnow()
+        async with gated_begin(self._engine, self._gate) as conn:
+            query = (
+                select(
+                    cases_t.c.id,
+                    cases_t.c.code,
+                    cases_t.c.status,
+                    cases_t.c.claimed_by,
+                    cases_t.c.merged_into_id,
+                    creators_t.c.slug,
+                )
+                .join(creators_t, creators_t.c.id == cases_t.c.creator_id)
+                .where(among(conn, cases_t.c.code, wanted))
+                .order_by(cases_t.c.id)
+            )
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update(of=cases_t)
+            rows = {r.code: r for r in await conn.execute(query)} if wanted else {}
+            refused = {
+                code: why
+                for code in typed
+                if (
+                    why := _refusal(
+                        rows.get(code),
+                        code,
+                        actor=actor,
+                        action=action,
+                        allowed=allowed_from,
+                        creator=creator,
+                    )
+                )
+            }
+            movable = {rows[c].id: rows[c] for c in typed if c not in refused}
+            changed: set[int] = set()
+            if movable:
+                changed = await self._move(
+                    conn, list(movable), actor, action, allowed_from, to, reason, now
+                )
+                await write_audit(
+                    conn,
+                    [
+                        {
+                            "case_id": row.id,
+                            "moderator": actor,
+                            "action": action,
+                            "from_status": row.status,
+                            "to_status": str(to),
+                            "reason": reason,
+                            "created_at": now,
+                        }
+                        for row in movable.values()
+                        if row.id in changed
+                    ],
+                )
+                payloads = [
+                    {
+                        "from": self._sender,
+                        "case": r.id,
+                        "code": r.code,
+                        "creator": r.slug,
+                        "created": False,
+                    }
+                    for r in movable.values()
+                    if r.id in changed
+                ]
+                await conn.run_sync(notify, CASES_CHANNEL, payloads)
+        outcomes = []
+        for code in typed:
+            row = rows.get(code)
+            if code in refused or row is None:
+                outcomes.append(BulkOutcome(code, False, refused.get(code, f"no case {code}")))
+            elif row.id not in changed:  # changed by someone else meanwhile
+                why = f"case changed meanwhile; cannot {action}"
+                outcomes.append(BulkOutcome(code, False, why))
+            else:
+                outcomes.append(BulkOutcome(code, True, str(to), row.id, row.slug))
+        return outcomes
+
+    @staticmethod
+    async def _move(
+        conn: AsyncConnection,
+        ids: list[int],
+        actor: str,
+        action: str,
+        allowed_from: Sequence[CaseStatus],
+        to: CaseStatus,
+        reason: str | None,
+        now: datetime,
+    ) -> set[int]:
+        """One ``UPDATE`` of the cases ``ids`` still in a state that allows ``action``."""
+        values: dict[str, object] = {"status": str(to), "updated_at": now}
+        state_allows = cases_t.c.status.in_([str(s) for s in allowed_from])
+        if action == "claim":
+            values["claimed_by"] = actor
+            state_allows = state_allows & or_(
+                cases_t.c.claimed_by.is_(None),
+                cases_t.c.claimed_by == "",
+                cases_t.c.claimed_by == actor,
+            )
+        if action in ("dismiss", "reopen"):
+            values["reason"] = reason
+        if action == "reopen":
+            values["merged_into_id"] = None  # a case merged into itself, repaired
+            state_allows = or_(
+                state_allows,
+                (cases_t.c.status == CaseStatus.MERGED.value)
+                & (cases_t.c.merged_into_id == cases_t.c.id),
+            )
+        result = await conn.execute(
+            update(cases_t)
+            .where(among(conn, cases_t.c.id, ids), state_allows)
+            .values(**values)
+            .returning(cases_t.c.id)
+        )
+        return set(result.scalars().all())
 
     async def merge(
         self, source: str, target: str, *, actor: str, creator: str | None = None
@@ -390,8 +568,8 @@ class SqlCaseStore:
                 .where(cases_t.c.id == src.id)
                 .values(status=CaseStatus.MERGED.value, merged_into_id=dst.id, updated_at=now)
             )
-            await conn.execute(
-                insert(actions_t),
+            await write_audit(
+                conn,
                 [
                     {
                         "case_id": src.id,

@@ -14,7 +14,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Text, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,11 @@ MEDIA_CHANNEL = "leakdesk_media"
 CASES_CHANNEL = "leakdesk_cases"
 
 _NOTIFY = text("SELECT pg_notify(:channel, :payload)")
+#: many notifications in one round trip (a bulk action on hundreds of cases)
+_NOTIFY_MANY = text(
+    "SELECT pg_notify(:channel, payload) FROM unnest(:payloads) WITH ORDINALITY AS p(payload, n)"
+    " ORDER BY n"
+).bindparams(bindparam("payloads", type_=ARRAY(Text)))
 
 
 def new_sender_token() -> str:
@@ -36,8 +42,10 @@ def notify(conn: Connection, channel: str, payloads: list[dict[str, Any]]) -> No
     """Queue notifications in the current transaction (PostgreSQL only; a no-op elsewhere)."""
     if conn.dialect.name != "postgresql" or not payloads:
         return
-    for payload in payloads:
-        conn.execute(_NOTIFY, {"channel": channel, "payload": json.dumps(payload)})
+    if len(payloads) == 1:
+        conn.execute(_NOTIFY, {"channel": channel, "payload": json.dumps(payloads[0])})
+        return
+    conn.execute(_NOTIFY_MANY, {"channel": channel, "payloads": [json.dumps(p) for p in payloads]})
 
 
 class PgListener:

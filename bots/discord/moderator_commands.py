@@ -1,4 +1,5 @@
-"""What moderators use besides the case buttons: ``/queue`` and ``/escalate`` (both ephemeral)."""
+"""What moderators use besides the case buttons: ``/queue``, ``/escalate``, ``/agent`` and
+``/dashboard`` (all ephemeral)."""
 
 from __future__ import annotations
 
@@ -104,6 +105,16 @@ class ModeratorCommands(commands.Cog):
             values["owns_content"] = "yes" if owns_content else "no"
         agents = self.bot.app.agent_handlers
         reply = await (agents.set(caller.actor, values) if values else agents.show(caller.actor))
+        await answer(interaction, reply_text(reply))
+
+    @app_commands.command(
+        name="dashboard", description="Moderators: a private sign-in link to the web dashboard"
+    )
+    @app_commands.guild_only()
+    async def dashboard(self, interaction: discord.Interaction) -> None:
+        """``/dashboard``: a one-time link, shown only to the moderator who asked."""
+        caller = await resolve_caller(self.bot, interaction)
+        reply = await self.bot.app.dashboard_links.link(caller.actor)
         await answer(interaction, reply_text(reply))
 
     @escalate.autocomplete("platform")

@@ -1,5 +1,5 @@
 """Moderator group commands: /bind, /queue, /show, /claim, /confirm, /dismiss, /reopen,
-/merge, /escalate and /agent.  Only the group's admins act as moderators."""
+/merge, /escalate, /agent and /dashboard.  Only the group's admins act as moderators."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from bots.telegram.render import reply_text
 from bots.telegram.translate import PLATFORM, valid_creator
 from core.model import Actor, Origin
 from db.venues import VenueConfig
-from handlers import CaseUpdated, IncomingMessage, Problem, ReplyType
+from handlers import CaseUpdated, IncomingMessage, Problem, Reply, ReplyType
 from handlers.agent import USAGE, parse_pairs
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ class ModeratorHandlers:
             CommandHandler("bind", self.bind, filters=NEW),
             CommandHandler("escalate", self.escalate, filters=NEW),
             CommandHandler("agent", self.agent, filters=NEW),
+            CommandHandler("dashboard", self.dashboard, filters=NEW),
             CommandHandler(DISPATCHED, self.command, filters=NEW),
         ]
 
@@ -109,6 +110,32 @@ class ModeratorHandlers:
         else:
             reply = await agents.set(actor, values)
         await send(context.bot, chat.id, reply_text(reply))
+
+    async def dashboard(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/dashboard in the moderator group: a one-time sign-in link, sent by private message.
+
+        The link never appears in the group; a moderator who has not started a private chat
+        with the bot is told to do so first.
+        """
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return
+        actor = await self._actor(update, context)
+        if actor is None:
+            return
+        reply = await self._deps.app.dashboard_links.link(actor)
+        if not isinstance(reply, Reply):
+            await send(context.bot, chat.id, reply_text(reply))
+            return
+        if await send(context.bot, user.id, reply.text) is None:
+            await send(
+                context.bot,
+                chat.id,
+                "I cannot write to you privately yet: open a private chat with me, press "
+                "Start, then send /dashboard here again.",
+            )
+            return
+        await send(context.bot, chat.id, "I sent you the dashboard link in a private message.")
 
     async def bind(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/bind <creator>: make this group the creator's moderator group (group admins).

@@ -11,11 +11,12 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bots.web import case, ops, queue, signin
+from bots.web import case, charts, escalate, escalations, ops, queue, signin
 from bots.web.auth import WebError
 from bots.web.ops import WebMetrics
 from bots.web.rendering import STATIC, render
 from bots.web.settings import WebSettings
+from db.charts import SqlChartReader
 from db.web_auth import SqlWebAuth
 from db.web_queue import SqlQueueReader
 
@@ -61,6 +62,9 @@ def create_web_app(leakdesk: object, web: WebSettings | None = None) -> Starlett
             *signin.routes,
             *queue.routes,
             *case.routes,
+            *escalate.routes,
+            *escalations.routes,
+            *charts.routes,
             *ops.routes,
             Route("/favicon.ico", _no_favicon, methods=["GET"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
@@ -76,5 +80,6 @@ def create_web_app(leakdesk: object, web: WebSettings | None = None) -> Starlett
     app.state.web = web or WebSettings()
     app.state.auth = SqlWebAuth(engine)
     app.state.queue = SqlQueueReader(engine)
+    app.state.charts = SqlChartReader(engine)
     app.state.metrics = WebMetrics()
     return app

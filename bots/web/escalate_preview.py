@@ -43,6 +43,7 @@ async def preview(request: Request, typed_codes: Sequence[str]) -> Response:
         missing=plan.missing,
         not_planned=sorted(codes - planned),
         unrouted=[(c, h) for c, h in plan.unrouted if c in codes],
+        codes=sorted(codes),
     )
     response.headers["HX-Push-Url"] = "false"
     return response

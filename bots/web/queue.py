@@ -13,7 +13,6 @@ from starlette.routing import Route
 
 from bots.web.auth import WebError, actor_of, check_csrf, current_session
 from bots.web.rendering import render
-from core.codes import normalize_case_code
 from core.errors import LeakdeskError
 from core.model import CaseStatus
 from db.web_queue import QUEUE_STATUSES, SORTS, QueueFilter
@@ -127,14 +126,11 @@ async def bulk_action(request: Request) -> Response:
     reason = str(form.get("reason") or "").strip() or None
     actor = actor_of(session)
     moderation = request.app.state.leakdesk.moderation
-    outcomes: list[Outcome] = []
-    for typed in codes:
-        code = normalize_case_code(typed) or typed[:20]
-        try:
-            view = await moderation.act(actor, action, code, reason)
-            outcomes.append(Outcome(view.code, True, view.status.value))
-        except LeakdeskError as err:
-            outcomes.append(Outcome(code, False, str(err)))
+    try:
+        results = await moderation.act_many(actor, action, codes, reason)
+        outcomes = [Outcome(o.code, o.ok, o.message) for o in results]
+    except LeakdeskError as err:  # refused as a whole (a dismissal without a reason)
+        outcomes = [Outcome(code[:20], False, str(err)) for code in codes]
     done = sum(o.ok for o in outcomes)
     log.info("web %s by %s: %d of %d case(s)", action, actor.label, done, len(outcomes))
     request.app.state.metrics.actions(action, done, len(outcomes) - done)

@@ -34,3 +34,14 @@ class WebSettings(BaseSettings):
     ):  # type: ignore[no-untyped-def]
         """Order: explicit arguments, environment, ``leakdesk.toml``."""
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def configured_base_url() -> str | None:
+    """The dashboard's public base URL when the operator set one up (URL or port), else None."""
+    from pydantic import ValidationError
+
+    try:
+        web = WebSettings()
+    except ValidationError:
+        return None
+    return web.base_url if (web.url or web.port) else None

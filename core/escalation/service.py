@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Collection, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Protocol
@@ -96,11 +96,24 @@ class EscalationService:
         )
 
     async def plan(
-        self, creator: str, *, platform: str | None = None, again: bool = False, round: str = ""
+        self,
+        creator: str,
+        *,
+        platform: str | None = None,
+        again: bool = False,
+        round: str = "",
+        codes: Collection[str] | None = None,
+        recipients: Collection[str] | None = None,
     ) -> tuple[AgentOfRecord | None, Plan]:
-        """What escalating ``creator``'s confirmed cases would produce (nothing is written)."""
+        """What escalating ``creator``'s confirmed cases would produce (nothing is written).
+
+        ``codes`` narrows it to those cases, ``recipients`` to the requests to those
+        channel ids (a moderator's selection on the dashboard).
+        """
         agent = await self._store.agent(creator)
         cases = await self._cases.list_cases(creator, ESCALATABLE, limit=MAX_CASES)
+        if codes is not None:
+            cases = [case for case in cases if case.code in codes]
         synthetic = await self._store.synthetic_codes(creator)
         done = set() if again else await self._store.escalated(creator)
         # --- abuse contacts of unknown hosts: looked up in bulk before planning ---
@@ -120,6 +133,8 @@ class EscalationService:
             contacts=routed,
         )
         plan.contact_notes = notes
+        if recipients is not None:
+            _keep_recipients(plan, agent or AgentOfRecord(creator), recipients)
         if agent is None:
             plan.missing = [NO_AGENT]
         return agent, plan
@@ -134,6 +149,8 @@ class EscalationService:
         send: bool = False,
         actor: str = "",
         today: date | None = None,
+        codes: Collection[str] | None = None,
+        recipients: Collection[str] | None = None,
     ) -> tuple[Plan, dict[str, object] | None]:
         """Write the packets under ``out_dir`` (None: a dry run) and record them as drafted;
         with ``send``, the mails of email channels go into the outbox in the same commit
@@ -141,13 +158,16 @@ class EscalationService:
         summary's ``batch`` names them).
 
         Raises :class:`MissingFields` before anything is written when the agent of record
-        is unset or lacks a field one of the notices needs.
+        is unset or lacks a field one of the notices needs.  ``codes`` and ``recipients``
+        narrow it as in :meth:`plan`.
         """
         agent, plan = await self.plan(
             creator,
             platform=platform,
             again=again,
             round=datetime.now(UTC).isoformat() if again else "",
+            codes=codes,
+            recipients=recipients,
         )
         if plan.missing or agent is None:
             raise MissingFields(plan.missing)
@@ -176,3 +196,12 @@ class EscalationService:
         summary["batch"] = batch
         summary["held_for_approval"] = len(mails) if hold else 0
         return plan, summary
+
+
+def _keep_recipients(plan: Plan, agent: AgentOfRecord, recipients: Collection[str]) -> None:
+    """Keep only the requests to ``recipients`` (channel ids), and what they need."""
+    plan.requests = [r for r in plan.requests if r.channel.id in recipients]
+    plan.cases = len({code for r in plan.requests for code in r.case_codes})
+    plan.missing = sorted(
+        {f"{name} ({r.notice})" for r in plan.requests for name in agent.missing(r.notice)}
+    )
