@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from core.codes import normalize_case_code
 from core.errors import CaseNotFound, InvalidTransition
 from core.model import CaseStatus, CaseView, LinkView, NoteView, ReporterRef
+from core.redact import redact_optional
 from db.notify import CASES_CHANNEL, notify
 from db.retention import FORGOTTEN_PLATFORM
 from db.sets import among
@@ -326,7 +327,7 @@ class SqlCaseStore:
                     action=action,
                     from_status=status.value,
                     to_status=str(to),
-                    reason=reason,
+                    reason=redact_optional(reason),  # the audit log keeps no link
                     created_at=utcnow(),
                 )
             )
