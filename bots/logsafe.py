@@ -9,22 +9,12 @@ and host (``https://example.com/…``), whoever logged it.
 from __future__ import annotations
 
 import logging
-import re
+
+from core.redact import redact_links
 
 #: loggers that write request URLs at INFO or DEBUG
 HTTP_LOGGERS = ("httpx", "httpcore", "hpack")
-#: a link with a scheme: the part kept (scheme and host) and the rest
-_LINK = re.compile(r"\b([a-z][a-z0-9+.-]{1,15}://[^\s/?#\"'<>]+)[^\s\"'<>]*", re.IGNORECASE)
-
-
-def redact_links(text: str) -> str:
-    """``text`` with every ``scheme://host/path?query#fragment`` cut to ``scheme://host/…``."""
-    return _LINK.sub(_scheme_and_host, text)
-
-
-def _scheme_and_host(match: re.Match[str]) -> str:
-    kept = match.group(1)
-    return kept if match.group(0) == kept else kept + "/…"
+__all__ = ["HTTP_LOGGERS", "LinkRedactingFilter", "redact_links"]
 
 
 class LinkRedactingFilter(logging.Filter):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from core.codes import normalize_case_code
 from core.errors import CaseNotFound, InvalidTransition
 from core.model import BulkOutcome, CaseStatus, CaseView, LinkView, NoteView, ReporterRef
+from core.redact import redact_optional
 from db.notify import CASES_CHANNEL, notify
 from db.retention import FORGOTTEN_PLATFORM
 from db.sets import among
@@ -231,8 +232,9 @@ async def write_audit(conn: AsyncConnection, rows: Sequence[dict[str, object]]) 
     chain, say) is added in one place.  Each row has ``case_id``, ``moderator``, ``action``,
     ``from_status``, ``to_status``, ``reason`` and ``created_at``.
     """
-    if rows:
-        await conn.execute(insert(actions_t), list(rows))
+    if rows:  # the chain itself is computed by the database's trigger (db/audit_hash.py)
+        kept = [{**row, "reason": redact_optional(row.get("reason"))} for row in rows]  # type: ignore[arg-type]
+        await conn.execute(insert(actions_t), kept)
 
 
 def _refusal(

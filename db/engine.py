@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.ext.asyncio.engine import AsyncTransaction
 
 from core.errors import LeakdeskError
+from db.audit_hash import register_sqlite_function
 from db.retry import retry_sync
 
 #: how long one attempt waits for SQLite's write lock (its busy handler backs off meanwhile)
@@ -224,6 +225,7 @@ def _sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int | None = None) -
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.close()
+    register_sqlite_function(dbapi_connection)  # the audit log's chain trigger calls it
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -18,6 +18,7 @@ from core.escalation.tracking import (
     removal_stats,
 )
 from core.model import CaseStatus
+from core.redact import redact_optional
 from db.removal_watches import queue_removal_notices
 from db.tables import actions_t, cases_t, creators_t, escalations_t, utcnow
 
@@ -199,7 +200,7 @@ async def follow_cases(conn, case_ids, actor, status, note, now) -> None:  # typ
                 "action": f"escalation_{status}",
                 "from_status": case_status,
                 "to_status": to,
-                "reason": note,
+                "reason": redact_optional(note),  # the audit log keeps no link
                 "created_at": now,
             }
         )

@@ -34,6 +34,7 @@ from typing import Any
 
 from core.codes import new_case_code
 from core.ports import PendingReport
+from core.redact import redact_links
 from db.intake_plan import (
     AUDIT_COLUMNS,
     INTAKE_ACTOR,
@@ -106,10 +107,10 @@ SELECT_DISMISSALS = (
 )
 REOPEN_CASES = (
     "WITH o AS (UPDATE cases AS c SET status = 'open', reason = v.reason, updated_at = $3 "
-    "FROM unnest($1::int[], $2::text[]) AS v(id, reason) WHERE c.id = v.id "
-    "RETURNING c.id, v.reason) "
+    "FROM unnest($1::int[], $2::text[], $5::text[]) AS v(id, reason, audit) WHERE c.id = v.id "
+    "RETURNING c.id, v.audit) "
     f"INSERT INTO moderator_actions ({', '.join(AUDIT_COLUMNS)}) "
-    "SELECT id, $4, 'reopen', 'dismissed', 'open', reason, $3 FROM o"
+    "SELECT id, $4, 'reopen', 'dismissed', 'open', audit, $3 FROM o"
 )
 _LINK_ARRAYS = "$1::int[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[]"
 _WANTED = (
@@ -480,7 +481,8 @@ async def reopen_dismissed(conn: Any, case_ids: list[int], now: datetime) -> set
         return set()
     ids = [row[0] for row in dismissed]
     reasons = [reopen_reason(row[1]) for row in dismissed]
-    await conn.execute(REOPEN_CASES, ids, reasons, now, INTAKE_ACTOR)
+    audit = [redact_links(r) for r in reasons]  # the audit log keeps no link
+    await conn.execute(REOPEN_CASES, ids, reasons, now, INTAKE_ACTOR, audit)
     return set(ids)
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from core.ports import PendingReport, StoredReport
+from core.redact import redact_links
 
 #: Results per item, plus the creator and reporter ids the batch used (cached after commit).
 Result = tuple[list[StoredReport], dict[str, int], dict[tuple[str, str], int]]
@@ -36,7 +37,8 @@ def reopen_reason(dismissal: str | None) -> str:
 
 def audit_values(case_id: int, dismissal: str | None, now: Any) -> tuple[Any, ...]:
     """A reopening's audit row, in :data:`AUDIT_COLUMNS` order."""
-    return (case_id, INTAKE_ACTOR, "reopen", DISMISSED, "open", reopen_reason(dismissal), now)
+    reason = redact_links(reopen_reason(dismissal))  # the audit log keeps no link
+    return (case_id, INTAKE_ACTOR, "reopen", DISMISSED, "open", reason, now)
 
 
 AUDIT_COLUMNS = (

@@ -119,6 +119,25 @@ class ModeratorAction(SQLModel, table=True):
     to_status: str | None = Field(default=None, max_length=16)
     reason: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    #: the hash chain (db/audit_hash.py): set by the database's trigger on insert
+    seq: int | None = Field(
+        default=None, sa_column=Column("seq", BigInteger, index=True, unique=True)
+    )
+    prev_hash: str | None = Field(default=None, max_length=64)
+    row_hash: str | None = Field(default=None, max_length=64)
+
+
+class AuditChainHead(SQLModel, table=True):
+    """The audit chain's last link (one row, id 1): its seq and row_hash.
+
+    Appends lock this row (PostgreSQL) or hold SQLite's write lock, so the chain is linear;
+    a deleted last row shows as a head that points past the table.
+    """
+
+    __tablename__ = "audit_chain_head"
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+    last_hash: str = Field(max_length=64)
 
 
 class Escalation(SQLModel, table=True):
@@ -402,6 +421,7 @@ links_t = Link.__table__
 reports_t = Report.__table__
 case_reporters_t = CaseReporter.__table__
 actions_t = ModeratorAction.__table__
+audit_head_t = AuditChainHead.__table__
 escalations_t = Escalation.__table__
 agents_t = AgentOfRecord.__table__
 outbox_t = OutboxMessage.__table__

@@ -8,7 +8,18 @@ from typing import Any
 
 import typer
 
-from bots.cli import cases, doctor, escalation, maintenance, recheck, reports, run, venues, web
+from bots.cli import (
+    audit,
+    cases,
+    doctor,
+    escalation,
+    maintenance,
+    recheck,
+    reports,
+    run,
+    venues,
+    web,
+)
 from bots.cli.common import EXIT_BAD_INPUT, say_error
 from bots.cli.help_format import plain_type_labels
 
@@ -75,6 +86,7 @@ maintenance.register(app)
 run.register(app)
 web.register(app)
 doctor.register(app)
+audit.register(app)
 
 
 def main() -> None:
