@@ -146,6 +146,15 @@ class CaseView:
     merged_into: str | None = None
     possible_duplicate_of: str | None = None
     notes: tuple[NoteView, ...] = ()
+    #: a picture of the case matches one of the creator's protected images (moderators
+    #: only): "exact", "auto" or "possible", and the PDQ distance
+    protected_tier: str | None = None
+    protected_distance: int | None = None
+
+    @property
+    def protected(self) -> bool:
+        """Whether a picture of the case matches one of the creator's own images."""
+        return self.protected_tier is not None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from core.media import ImageSignals
 from core.media_matching import MediaMatcher, stored_signals
 from core.model import CaseStatus
 from core.ports import CaseStore, PictureJob, PictureJobResult, PictureJobStore, StoredSignal
+from core.protected import ProtectedMarks
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,11 @@ class PictureJobs:
         poll_interval: float = 2.0,
         max_attempts: int = 3,
         retry_base: float = 30.0,
+        protected: ProtectedMarks | None = None,
     ) -> None:
+        """``protected`` records matches with the creators' own pictures on cases."""
         self._store = store
+        self._protected = protected
         self._media = media
         self._cases = cases
         self._events = events or EventBus()
@@ -242,9 +246,22 @@ class PictureJobs:
             possible_duplicate_of=possible,
         )
         self._media.remember(StoredSignal(job.creator, case_id, media.sha256, media.frames))
+        await self._mark_protected(job.creator, case_id, signals)
         self._events.publish(CaseChanged(case_id, case_code, job.creator))
         if joined is not None:
             self._events.publish(CaseChanged(job.case_id, job.case_code, job.creator))
+
+    async def _mark_protected(self, creator: str, case_id: int, signals: ImageSignals) -> None:
+        """Mark the case when the picture matches one of ``creator``'s own images."""
+        hit = self._media.protected.match(creator, signals)
+        if hit is None or self._protected is None:
+            return
+        try:
+            await self._protected.mark_protected(case_id, hit)
+        except Exception:  # the job is recorded; a lost mark must not fail it
+            log.exception("could not mark a case as matching a protected image")
+            return
+        log.info("a linked picture matches a protected image (%s)", hit.tier)
 
     async def _resolve(self, case_id: int) -> tuple[int, str, CaseStatus] | None:
         """Follow merges from ``case_id`` to the case that holds its links now."""

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Row, func, insert, select, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import aliased
 
@@ -29,6 +31,9 @@ from db.tables import (
 from db.upsert import insert_ignore
 from db.write_gate import gated_begin
 
+if TYPE_CHECKING:
+    from core.protected import ProtectedMatch
+
 _merged = aliased(cases_t, name="merged")
 _dup = aliased(cases_t, name="dup")
 
@@ -50,6 +55,8 @@ _CASE_COLUMNS = (
     cases_t.c.platform,
     cases_t.c.claimed_by,
     cases_t.c.reason,
+    cases_t.c.protected_tier,
+    cases_t.c.protected_distance,
     _merged.c.code.label("merged_code"),
     _dup.c.code.label("dup_code"),
 )
@@ -90,6 +97,8 @@ def _view(
         merged_into=row.merged_code,
         possible_duplicate_of=row.dup_code,
         notes=tuple(notes),
+        protected_tier=row.protected_tier,
+        protected_distance=row.protected_distance,
     )
 
 
@@ -265,15 +274,38 @@ class SqlCaseStore:
     async def list_cases(
         self, creator: str | None, statuses: Sequence[CaseStatus], limit: int = 50
     ) -> list[CaseView]:
-        """Cases in ``statuses``, most reporters first, then oldest first."""
+        """Cases in ``statuses``: those matching a creator's protected image first, then
+        most reporters first, then oldest first."""
         query = _case_query().where(cases_t.c.status.in_([str(s) for s in statuses]))
         if creator is not None:
             query = query.where(creators_t.c.slug == creator)
-        query = query.order_by(cases_t.c.reporter_count.desc(), cases_t.c.first_seen).limit(limit)
+        protected_first = sql_case((cases_t.c.protected_tier.is_(None), 1), else_=0)
+        query = query.order_by(
+            protected_first, cases_t.c.reporter_count.desc(), cases_t.c.first_seen
+        ).limit(limit)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
             links, notes = await _details(conn, [r.id for r in rows])
         return [_view(r, links[r.id], notes[r.id]) for r in rows]
+
+    async def mark_protected(self, case_id: int, match: ProtectedMatch) -> None:
+        """Record that a picture of ``case_id`` matches one of its creator's protected
+        images (the closest match is kept); moderators see it, reporters never do."""
+        async with gated_begin(self._engine, self._gate) as conn:
+            row = (
+                await conn.execute(
+                    select(cases_t.c.protected_tier, cases_t.c.protected_distance).where(
+                        cases_t.c.id == case_id
+                    )
+                )
+            ).first()
+            if row is None or not match.closer_than(row.protected_tier, row.protected_distance):
+                return
+            await conn.execute(
+                update(cases_t)
+                .where(cases_t.c.id == case_id)
+                .values(protected_tier=match.tier, protected_distance=match.distance)
+            )
 
     async def count_cases(self, creator: str | None = None) -> dict[str, int]:
         """Number of cases per status."""

@@ -155,6 +155,16 @@ def evidence(case: CaseView, link: Callable[[str], str] = _plain) -> str:
     return "(picture only)"
 
 
+def protected_line(case: CaseView) -> str:
+    """'matches the creator's own image (…)' for moderators, or '' (never shown to reporters)."""
+    if case.protected_tier is None:
+        return ""
+    return (
+        f"matches the creator's own image "
+        f"({case.protected_tier} match, PDQ distance {case.protected_distance})"
+    )
+
+
 def case_line(
     case: CaseView, link: Callable[[str], str] = _plain, text: Callable[[str], str] = _plain
 ) -> str:
@@ -169,6 +179,7 @@ def case_line(
         f" possible duplicate of {case.possible_duplicate_of}" if case.possible_duplicate_of else ""
     )
     claimed = f" claimed by {text(case.claimed_by)}" if case.claimed_by else ""
+    own = f" · {protected_line(case)}" if case.protected_tier else ""
     notes = ""
     if case.notes:
         more = f" (+{len(case.notes) - 1} more)" if len(case.notes) > 1 else ""
@@ -176,7 +187,7 @@ def case_line(
     return (
         f"{case.code} [{case.status.value}] {case.reporters} reporter(s) "
         f"{text(case.platform or case.host or '-')}: {evidence(case, link)}"
-        f"{extra}{merged}{claimed}{dup}{notes}"
+        f"{extra}{merged}{claimed}{dup}{own}{notes}"
     )
 
 

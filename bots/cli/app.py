@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from bots.cli import cases, escalation, maintenance, recheck, reports, run, venues, web
+from bots.cli import cases, escalation, maintenance, protect, recheck, reports, run, venues, web
 from bots.cli.common import EXIT_BAD_INPUT, say_error
 from bots.cli.help_format import plain_type_labels
 
@@ -74,6 +74,7 @@ recheck.register(app)
 maintenance.register(app)
 run.register(app)
 web.register(app)
+protect.register(app)
 
 
 def main() -> None:
