@@ -159,6 +159,7 @@ def hash_(
     """Print a file's sha256, pHash and PDQ (nothing is stored)."""
     from core.errors import LeakdeskError
     from core.media import hash_image
+    from core.media.provenance import NOT_CHECKED
 
     max_pixels = settings().max_pixels
     failed = False
@@ -181,6 +182,9 @@ def hash_(
             "pdq": first.pdq if first else None,
             "pdq_quality": first.pdq_quality if first else None,
         }
+        if as_json:
+            row["provenance"] = [signal.as_json() for signal in signals.provenance]
+            row["provenance_not_checked"] = list(NOT_CHECKED)
         typer.echo(json.dumps(row) if as_json else "\t".join(str(v) for v in row.values()))
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)

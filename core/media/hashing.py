@@ -39,6 +39,7 @@ from PIL import Image, ImageSequence
 from PIL.JpegImagePlugin import JpegImageFile
 
 from core.errors import MediaTooLarge, NotAnImage
+from core.media.provenance import ProvenanceSignal, read_provenance
 from core.media.sniff import MediaKind, sniff
 from core.media.views import View, ViewHashes, bits_hex, frame_view, phash_bits, region_views
 
@@ -137,6 +138,8 @@ class ImageSignals:
     height: int = 0
     frames: tuple[FrameHashes, ...] = ()
     """One entry per distinct frame (one for stills, none for video)."""
+    provenance: tuple[ProvenanceSignal, ...] = ()
+    """Provenance evidence read from the metadata (:mod:`core.media.provenance`)."""
 
     @property
     def first(self) -> FrameHashes | None:
@@ -185,6 +188,7 @@ def hash_image(
         try:
             with Image.open(io.BytesIO(data), formats=[pil_format]) as image:
                 cap = max_pixels if pil_format == "JPEG" else min(max_pixels, max_full_pixels)
+                provenance = read_provenance(image)
                 width, height, frames = _hash_frames(image, cap, max_frames)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise MediaTooLarge("the image has too many pixels") from None
@@ -192,7 +196,7 @@ def hash_image(
             raise MediaTooLarge("the image is too large to decode") from None
         except _DECODE_ERRORS:
             raise NotAnImage("the image could not be decoded") from None
-    return ImageSignals("image", kind, sha256, width, height, frames)
+    return ImageSignals("image", kind, sha256, width, height, frames, provenance)
 
 
 def hash_file(path: str | Path, **limits: int) -> ImageSignals:

@@ -1,0 +1,182 @@
+"""Provenance signals read from a picture's metadata: is it declared AI-generated?
+
+Read in memory from the image Pillow already opened for hashing (no extra decode, no
+extra library), then only small typed records are kept (:class:`ProvenanceSignal`):
+
+* PNG text chunks of common generator front-ends: A1111's ``parameters`` (with a short,
+  escaped excerpt of the prompt, never more), ComfyUI's ``prompt`` / ``workflow``
+  (named, never copied), and NovelAI-style ``Software`` / ``Source`` chunks;
+* the IPTC ``DigitalSourceType`` in XMP (``trainedAlgorithmicMedia``,
+  ``compositeWithTrainedAlgorithmicMedia`` …);
+* the EXIF ``Software`` of known generators.
+
+None of these is signed: they are evidence that *suggests* a synthetic picture (a
+moderator decides), never proof, and ``validated`` is always False for them.  Signed
+Content Credentials (C2PA) and invisible watermarks need the ``provenance`` extra and
+are not read here (:data:`NOT_CHECKED`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from PIL import Image
+
+Confidence = Literal["strong", "medium", "weak"]
+
+EXCERPT_CHARS = 40
+"""At most this many characters of a prompt are kept, escaped."""
+NOT_CHECKED = ("c2pa", "watermark")
+"""Signals this build does not read (they need the ``provenance`` extra)."""
+
+AI_SOURCE_TYPES = frozenset(
+    {
+        "trainedAlgorithmicMedia",
+        "compositeWithTrainedAlgorithmicMedia",
+        "algorithmicMedia",
+        "compositeSynthetic",
+    }
+)
+"""IPTC digital source types that declare generated (or partly generated) content."""
+GENERATORS = (
+    "stable diffusion",
+    "automatic1111",
+    "comfyui",
+    "invokeai",
+    "fooocus",
+    "novelai",
+    "midjourney",
+    "dall-e",
+    "dall·e",
+    "openai",
+    "adobe firefly",
+    "leonardo.ai",
+    "imagen",
+    "flux",
+    "stability ai",
+    "dreamstudio",
+    "nightcafe",
+)
+"""Lower-case substrings of the ``Software`` names of known image generators."""
+_SOURCE_TYPE = re.compile(rb"digitalsourcetype/([A-Za-z]{3,64})", re.IGNORECASE)
+_XMP_KEYS = ("xmp", "XML:com.adobe.xmp")
+_EXIF_SOFTWARE = 0x0131
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenanceSignal:
+    """One piece of evidence about where a picture comes from."""
+
+    kind: str
+    """``png_parameters``, ``comfyui``, ``png_software``, ``digital_source_type`` or
+    ``exif_software``."""
+    value: str
+    """A short, escaped, printable description (never image data, never a whole prompt)."""
+    confidence: Confidence
+    validated: bool = False
+    """Whether a signature vouches for it (metadata never does)."""
+
+    @property
+    def suggests_synthetic(self) -> bool:
+        """Strong evidence that the picture is AI-generated (a moderator still decides)."""
+        return self.confidence == "strong"
+
+    def as_json(self) -> dict[str, object]:
+        """The record as ``hash --json`` prints it."""
+        return {
+            "kind": self.kind,
+            "value": self.value,
+            "confidence": self.confidence,
+            "validated": self.validated,
+        }
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """The first ``limit`` characters of ``text`` as printable ASCII (others escaped)."""
+    short = " ".join(text.split())[:limit]
+    escaped = short.encode("ascii", "backslashreplace").decode("ascii")
+    escaped = "".join(c if c.isprintable() else "?" for c in escaped)
+    return escaped + ("…" if len(" ".join(text.split())) > limit else "")
+
+
+def read_provenance(image: Image.Image) -> tuple[ProvenanceSignal, ...]:
+    """Every provenance signal in an opened image's metadata (never raises)."""
+    found: list[ProvenanceSignal] = []
+    info = image.info
+    try:
+        found += _png_text(info)
+        found += _digital_source_type(info)
+        found += _exif_software(image)
+    except Exception:  # hostile metadata: the picture is still hashed, nothing is claimed
+        return tuple(found)
+    return tuple(dict.fromkeys(found))
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value if isinstance(value, str) else None
+
+
+def _generator(name: str) -> bool:
+    lowered = name.lower()
+    return any(known in lowered for known in GENERATORS)
+
+
+def _png_text(info: dict[str, object]) -> list[ProvenanceSignal]:
+    found = []
+    parameters = _text(info.get("parameters"))
+    if parameters and ("Steps:" in parameters or "Sampler:" in parameters):
+        value = f"A1111-style generation parameters: {excerpt(parameters)}"
+        found.append(ProvenanceSignal("png_parameters", value, "strong"))
+    comfy = [key for key in ("prompt", "workflow") if _text(info.get(key))]
+    if comfy:
+        value = "ComfyUI " + " and ".join(comfy) + " embedded"
+        found.append(ProvenanceSignal("comfyui", value, "strong"))
+    for key in ("Software", "Source"):
+        text = _text(info.get(key))
+        if text and _generator(text):
+            found.append(ProvenanceSignal("png_software", excerpt(text), "medium"))
+    return found
+
+
+def _digital_source_type(info: dict[str, object]) -> list[ProvenanceSignal]:
+    found = []
+    for key in _XMP_KEYS:
+        raw = info.get(key)
+        data = raw.encode("utf-8", "replace") if isinstance(raw, str) else raw
+        if not isinstance(data, bytes):
+            continue
+        for match in _SOURCE_TYPE.finditer(data[:1_000_000]):
+            name = match.group(1).decode("ascii")
+            confidence: Confidence = "strong" if name in AI_SOURCE_TYPES else "weak"
+            found.append(ProvenanceSignal("digital_source_type", name, confidence))
+    return found
+
+
+def _exif_software(image: Image.Image) -> list[ProvenanceSignal]:
+    software = _text(image.getexif().get(_EXIF_SOFTWARE))
+    if software and _generator(software):
+        return [ProvenanceSignal("exif_software", excerpt(software), "medium")]
+    return []
+
+
+def evidence_line(signals: tuple[ProvenanceSignal, ...]) -> str:
+    """'AI-generated? evidence: …' for moderators ('' when there is none)."""
+    if not signals:
+        return ""
+    strong = any(s.suggests_synthetic for s in signals)
+    verdict = "suggests synthetic" if strong else "weak"
+    parts = "; ".join(f"{s.kind.replace('_', ' ')}: {s.value}" for s in signals)
+    return f"AI-generated? evidence ({verdict}, unsigned metadata): {parts}"
+
+
+__all__ = [
+    "NOT_CHECKED",
+    "ProvenanceSignal",
+    "evidence_line",
+    "excerpt",
+    "read_provenance",
+]
