@@ -18,7 +18,7 @@ from core.media import ImageSignals
 from core.media_matching import MediaMatch, MediaMatcher, stored_signals
 from core.model import Attachment, IncomingReport, Origin, ReportOutcome
 from core.ports import PendingReport, ReportStore, StoredReport, StoredSignal
-from core.protected import ProtectedMarks
+from core.protected import CaseEvidence
 from core.ratelimit import ReporterRateLimit
 from core.urls import CanonicalLink, Registry, canonicalize, default_registry
 
@@ -95,9 +95,10 @@ class IntakeService:
         rate_limit: ReporterRateLimit | None = None,
         registry: Registry | None = None,
         media: MediaMatcher | None = None,
-        protected: ProtectedMarks | None = None,
+        protected: CaseEvidence | None = None,
     ) -> None:
-        """``protected`` records matches with the creators' own pictures on cases."""
+        """``protected`` records what pictures reveal on their cases: matches with the
+        creators' own pictures, provenance evidence."""
         self._store = store
         self._protected = protected
         self._events = events or EventBus()
@@ -275,9 +276,13 @@ class IntakeService:
         the commit; only moderators see it, the reporter's reply never changes)."""
         assert self._media is not None
         hit = self._media.protected.match(creator, signals)
-        if hit is None or self._protected is None:
+        if self._protected is None or (hit is None and not signals.provenance):
             return
         try:
+            if signals.provenance:
+                await self._protected.add_provenance(case_id, signals.provenance)
+            if hit is None:
+                return
             await self._protected.mark_protected(case_id, hit)
         except Exception:  # the report is committed: never fail its acknowledgement for this
             log.exception("could not mark a case as matching a protected image")

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 
 class Origin(enum.StrEnum):
@@ -126,6 +127,37 @@ class LinkView:
     platform: str | None
 
 
+Confidence = Literal["strong", "medium", "weak"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenanceSignal:
+    """One piece of evidence about where a picture comes from."""
+
+    kind: str
+    """``png_parameters``, ``comfyui``, ``png_software``, ``digital_source_type`` or
+    ``exif_software``."""
+    value: str
+    """A short, escaped, printable description (never image data, never a whole prompt)."""
+    confidence: Confidence
+    validated: bool = False
+    """Whether a signature vouches for it (metadata never does)."""
+
+    @property
+    def suggests_synthetic(self) -> bool:
+        """Strong evidence that the picture is AI-generated (a moderator still decides)."""
+        return self.confidence == "strong"
+
+    def as_json(self) -> dict[str, object]:
+        """The record as ``hash --json`` prints it."""
+        return {
+            "kind": self.kind,
+            "value": self.value,
+            "confidence": self.confidence,
+            "validated": self.validated,
+        }
+
+
 @dataclass(frozen=True)
 class CaseView:
     """A case as moderators see it in their private queue."""
@@ -150,6 +182,8 @@ class CaseView:
     #: only): "exact", "auto" or "possible", and the PDQ distance
     protected_tier: str | None = None
     protected_distance: int | None = None
+    #: provenance evidence read from the case's pictures (moderators only)
+    provenance: tuple[ProvenanceSignal, ...] = ()
 
     @property
     def protected(self) -> bool:

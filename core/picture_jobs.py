@@ -22,7 +22,7 @@ from core.media import ImageSignals
 from core.media_matching import MediaMatcher, stored_signals
 from core.model import CaseStatus
 from core.ports import CaseStore, PictureJob, PictureJobResult, PictureJobStore, StoredSignal
-from core.protected import ProtectedMarks
+from core.protected import CaseEvidence
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,10 @@ class PictureJobs:
         poll_interval: float = 2.0,
         max_attempts: int = 3,
         retry_base: float = 30.0,
-        protected: ProtectedMarks | None = None,
+        protected: CaseEvidence | None = None,
     ) -> None:
-        """``protected`` records matches with the creators' own pictures on cases."""
+        """``protected`` records what pictures reveal on their cases: matches with the
+        creators' own pictures, provenance evidence."""
         self._store = store
         self._protected = protected
         self._media = media
@@ -254,9 +255,13 @@ class PictureJobs:
     async def _mark_protected(self, creator: str, case_id: int, signals: ImageSignals) -> None:
         """Mark the case when the picture matches one of ``creator``'s own images."""
         hit = self._media.protected.match(creator, signals)
-        if hit is None or self._protected is None:
+        if self._protected is None or (hit is None and not signals.provenance):
             return
         try:
+            if signals.provenance:
+                await self._protected.add_provenance(case_id, signals.provenance)
+            if hit is None:
+                return
             await self._protected.mark_protected(case_id, hit)
         except Exception:  # the job is recorded; a lost mark must not fail it
             log.exception("could not mark a case as matching a protected image")

@@ -11,12 +11,13 @@ the reporter is never told.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from core.errors import LeakdeskError
 from core.media import DEFAULT_THRESHOLDS, HashIndex, ImageSignals, MultiIndexHashIndex
+from core.model import ProvenanceSignal
 from core.ports import FrameSignals, MediaSignals
 
 EXPORT_FORMAT = "leakdesk-protected-hashes"
@@ -59,11 +60,15 @@ class ProtectedPicture:
     frames: tuple[FrameSignals, ...]
 
 
-class ProtectedMarks(Protocol):
-    """Records a protected match on a case (storage)."""
+class CaseEvidence(Protocol):
+    """Records what a case's pictures revealed (storage): protected matches, provenance."""
 
     async def mark_protected(self, case_id: int, match: ProtectedMatch) -> None:
         """Mark ``case_id`` as matching a protected picture (keeps the closest match)."""
+        ...
+
+    async def add_provenance(self, case_id: int, signals: Sequence[ProvenanceSignal]) -> None:
+        """Keep provenance evidence of a picture of ``case_id`` (each record once)."""
         ...
 
 
@@ -162,8 +167,8 @@ def _picture(picture: dict[str, Any]) -> MediaSignals:
 
 __all__ = [
     "BadHashFile",
+    "CaseEvidence",
     "ProtectedIndex",
-    "ProtectedMarks",
     "ProtectedMatch",
     "ProtectedPicture",
     "export_document",

@@ -267,6 +267,21 @@ class ProtectedHash(SQLModel, table=True):
     pdq_quality: int = 0
 
 
+class CaseProvenance(SQLModel, table=True):
+    """One piece of provenance evidence read from a picture of a case (never image data)."""
+
+    __tablename__ = "case_provenance"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "value"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    kind: str = Field(max_length=32)
+    #: a short, escaped description (at most a short excerpt of a prompt)
+    value: str = Field(max_length=200)
+    confidence: str = Field(max_length=8)
+    validated: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class MediaJob(SQLModel, table=True):
     """The picture behind a newly reported link, to be fetched and hashed after the commit.
 
@@ -438,6 +453,7 @@ posts_t = CasePost.__table__
 media_t = MediaSignal.__table__
 protected_pictures_t = ProtectedPicture.__table__
 protected_hashes_t = ProtectedHash.__table__
+case_provenance_t = CaseProvenance.__table__
 media_jobs_t = MediaJob.__table__
 user_settings_t = UserSetting.__table__
 removal_watches_t = RemovalWatch.__table__

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import singledispatch
 
-from core.model import CaseView, NoteView
+from core.model import CaseView, NoteView, ProvenanceSignal
 from core.urls import extract_links
 from handlers.display import one_line, shown_link
 from handlers.messages import (
@@ -165,6 +165,17 @@ def protected_line(case: CaseView) -> str:
     )
 
 
+def evidence_line(signals: Sequence[ProvenanceSignal]) -> str:
+    """'AI-generated? evidence: …' for moderators ('' when there is none)."""
+    if not signals:
+        return ""
+    strong = any(s.suggests_synthetic for s in signals)
+    verdict = "suggests synthetic" if strong else "weak"
+    parts = "; ".join(f"{s.kind.replace('_', ' ')}: {s.value}" for s in signals)
+    signed = "" if any(s.validated for s in signals) else ", unsigned metadata"
+    return f"AI-generated? evidence ({verdict}{signed}): {parts}"
+
+
 def case_line(
     case: CaseView, link: Callable[[str], str] = _plain, text: Callable[[str], str] = _plain
 ) -> str:
@@ -180,6 +191,7 @@ def case_line(
     )
     claimed = f" claimed by {text(case.claimed_by)}" if case.claimed_by else ""
     own = f" · {protected_line(case)}" if case.protected_tier else ""
+    own += f" · {text(evidence_line(case.provenance))}" if case.provenance else ""
     notes = ""
     if case.notes:
         more = f" (+{len(case.notes) - 1} more)" if len(case.notes) > 1 else ""

@@ -42,6 +42,10 @@ def case_json(case: CaseView) -> dict[str, Any]:
             if case.protected
             else None
         ),
+        "provenance": [
+            {"kind": p.kind, "value": p.value, "confidence": p.confidence, "validated": p.validated}
+            for p in case.provenance
+        ],
         "notes": [
             {"text": note.text, "at": note.at.isoformat(), "reporter": note.reporter}
             for note in case.notes

@@ -19,12 +19,10 @@ are not read here (:data:`NOT_CHECKED`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
 
 from PIL import Image
 
-Confidence = Literal["strong", "medium", "weak"]
+from core.model import Confidence, ProvenanceSignal
 
 EXCERPT_CHARS = 40
 """At most this many characters of a prompt are kept, escaped."""
@@ -63,34 +61,6 @@ GENERATORS = (
 _SOURCE_TYPE = re.compile(rb"digitalsourcetype/([A-Za-z]{3,64})", re.IGNORECASE)
 _XMP_KEYS = ("xmp", "XML:com.adobe.xmp")
 _EXIF_SOFTWARE = 0x0131
-
-
-@dataclass(frozen=True, slots=True)
-class ProvenanceSignal:
-    """One piece of evidence about where a picture comes from."""
-
-    kind: str
-    """``png_parameters``, ``comfyui``, ``png_software``, ``digital_source_type`` or
-    ``exif_software``."""
-    value: str
-    """A short, escaped, printable description (never image data, never a whole prompt)."""
-    confidence: Confidence
-    validated: bool = False
-    """Whether a signature vouches for it (metadata never does)."""
-
-    @property
-    def suggests_synthetic(self) -> bool:
-        """Strong evidence that the picture is AI-generated (a moderator still decides)."""
-        return self.confidence == "strong"
-
-    def as_json(self) -> dict[str, object]:
-        """The record as ``hash --json`` prints it."""
-        return {
-            "kind": self.kind,
-            "value": self.value,
-            "confidence": self.confidence,
-            "validated": self.validated,
-        }
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -163,20 +133,9 @@ def _exif_software(image: Image.Image) -> list[ProvenanceSignal]:
     return []
 
 
-def evidence_line(signals: tuple[ProvenanceSignal, ...]) -> str:
-    """'AI-generated? evidence: …' for moderators ('' when there is none)."""
-    if not signals:
-        return ""
-    strong = any(s.suggests_synthetic for s in signals)
-    verdict = "suggests synthetic" if strong else "weak"
-    parts = "; ".join(f"{s.kind.replace('_', ' ')}: {s.value}" for s in signals)
-    return f"AI-generated? evidence ({verdict}, unsigned metadata): {parts}"
-
-
 __all__ = [
     "NOT_CHECKED",
     "ProvenanceSignal",
-    "evidence_line",
     "excerpt",
     "read_provenance",
 ]

@@ -10,7 +10,8 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from core.media import hash_image
-from core.media.provenance import evidence_line, excerpt
+from core.media.provenance import excerpt
+from handlers.render import evidence_line
 from tests.cli.runner import leakdesk
 from tests.media.photos import photo
 

@@ -1,4 +1,5 @@
-"""protected images: a creator's own pictures as hashes only, and the match on a case
+"""protected images and provenance: a creator's own pictures as hashes only, the match
+on a case, and provenance evidence read from a case's pictures
 
 Revision ID: 0015
 Revises: 0011
@@ -44,6 +45,18 @@ def upgrade() -> None:
         sa.Column("pdq_quality", sa.Integer(), nullable=False),
     )
     op.create_index("ix_protected_hashes_picture_id", "protected_hashes", ["picture_id"])
+    op.create_table(
+        "case_provenance",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("case_id", sa.Integer(), sa.ForeignKey("cases.id"), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("value", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("confidence", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("validated", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.UniqueConstraint("case_id", "kind", "value"),
+    )
+    op.create_index("ix_case_provenance_case_id", "case_provenance", ["case_id"])
     with op.batch_alter_table("cases") as batch:
         batch.add_column(
             sa.Column("protected_tier", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True)
@@ -55,6 +68,8 @@ def downgrade() -> None:
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("protected_distance")
         batch.drop_column("protected_tier")
+    op.drop_index("ix_case_provenance_case_id", table_name="case_provenance")
+    op.drop_table("case_provenance")
     op.drop_index("ix_protected_hashes_picture_id", table_name="protected_hashes")
     op.drop_table("protected_hashes")
     op.drop_table("protected_pictures")
