@@ -159,7 +159,7 @@ def hash_(
     """Print a file's sha256, pHash and PDQ (nothing is stored)."""
     from core.errors import LeakdeskError
     from core.media import hash_image
-    from core.media.provenance import NOT_CHECKED
+    from core.media.credentials import not_checked
 
     max_pixels = settings().max_pixels
     failed = False
@@ -184,7 +184,7 @@ def hash_(
         }
         if as_json:
             row["provenance"] = [signal.as_json() for signal in signals.provenance]
-            row["provenance_not_checked"] = list(NOT_CHECKED)
+            row["provenance_not_checked"] = list(not_checked())
         typer.echo(json.dumps(row) if as_json else "\t".join(str(v) for v in row.values()))
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)

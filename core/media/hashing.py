@@ -39,6 +39,7 @@ from PIL import Image, ImageSequence
 from PIL.JpegImagePlugin import JpegImageFile
 
 from core.errors import MediaTooLarge, NotAnImage
+from core.media.credentials import read_credentials
 from core.media.provenance import ProvenanceSignal, read_provenance
 from core.media.sniff import MediaKind, sniff
 from core.media.views import View, ViewHashes, bits_hex, frame_view, phash_bits, region_views
@@ -196,6 +197,7 @@ def hash_image(
             raise MediaTooLarge("the image is too large to decode") from None
         except _DECODE_ERRORS:
             raise NotAnImage("the image could not be decoded") from None
+    provenance += read_credentials(data, kind)
     return ImageSignals("image", kind, sha256, width, height, frames, provenance)
 
 

@@ -12,8 +12,8 @@ extra library), then only small typed records are kept (:class:`ProvenanceSignal
 
 None of these is signed: they are evidence that *suggests* a synthetic picture (a
 moderator decides), never proof, and ``validated`` is always False for them.  Signed
-Content Credentials (C2PA) and invisible watermarks need the ``provenance`` extra and
-are not read here (:data:`NOT_CHECKED`).
+Content Credentials (C2PA) are read by :mod:`core.media.credentials` (the
+``provenance`` extra).
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ from core.model import Confidence, ProvenanceSignal
 
 EXCERPT_CHARS = 40
 """At most this many characters of a prompt are kept, escaped."""
-NOT_CHECKED = ("c2pa", "watermark")
-"""Signals this build does not read (they need the ``provenance`` extra)."""
 
 AI_SOURCE_TYPES = frozenset(
     {
@@ -134,7 +132,6 @@ def _exif_software(image: Image.Image) -> list[ProvenanceSignal]:
 
 
 __all__ = [
-    "NOT_CHECKED",
     "ProvenanceSignal",
     "excerpt",
     "read_provenance",
