@@ -135,8 +135,8 @@ class ProvenanceSignal:
     """One piece of evidence about where a picture comes from."""
 
     kind: str
-    """``png_parameters``, ``comfyui``, ``png_software``, ``digital_source_type`` or
-    ``exif_software``."""
+    """``png_parameters``, ``comfyui``, ``png_software``, ``digital_source_type``,
+    ``exif_software``, ``exif_parameters``, ``c2pa`` or ``c2pa_source_type``."""
     value: str
     """A short, escaped, printable description (never image data, never a whole prompt)."""
     confidence: Confidence

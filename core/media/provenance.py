@@ -8,7 +8,8 @@ extra library), then only small typed records are kept (:class:`ProvenanceSignal
   (named, never copied), and NovelAI-style ``Software`` / ``Source`` chunks;
 * the IPTC ``DigitalSourceType`` in XMP (``trainedAlgorithmicMedia``,
   ``compositeWithTrainedAlgorithmicMedia`` …);
-* the EXIF ``Software`` of known generators.
+* the EXIF ``Software`` of known generators, and A1111's parameters in the EXIF
+  ``UserComment`` of its JPEGs.
 
 None of these is signed: they are evidence that *suggests* a synthetic picture (a
 moderator decides), never proof, and ``validated`` is always False for them.  Signed
@@ -59,6 +60,8 @@ GENERATORS = (
 _SOURCE_TYPE = re.compile(rb"digitalsourcetype/([A-Za-z]{3,64})", re.IGNORECASE)
 _XMP_KEYS = ("xmp", "XML:com.adobe.xmp")
 _EXIF_SOFTWARE = 0x0131
+_EXIF_IFD = 0x8769
+_USER_COMMENT = 0x9286
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -125,10 +128,30 @@ def _digital_source_type(info: dict[str, object]) -> list[ProvenanceSignal]:
 
 
 def _exif_software(image: Image.Image) -> list[ProvenanceSignal]:
-    software = _text(image.getexif().get(_EXIF_SOFTWARE))
+    exif = image.getexif()
+    found = []
+    software = _text(exif.get(_EXIF_SOFTWARE))
     if software and _generator(software):
-        return [ProvenanceSignal("exif_software", excerpt(software), "medium")]
-    return []
+        found.append(ProvenanceSignal("exif_software", excerpt(software), "medium"))
+    comment = _user_comment(exif.get_ifd(_EXIF_IFD).get(_USER_COMMENT))
+    if comment and "Steps:" in comment and ("Sampler:" in comment or "Seed:" in comment):
+        value = f"A1111-style generation parameters: {excerpt(comment)}"
+        found.append(ProvenanceSignal("exif_parameters", value, "strong"))
+    return found
+
+
+def _user_comment(raw: object) -> str | None:
+    """EXIF UserComment: an 8-byte character-code prefix, then the text."""
+    if isinstance(raw, str):
+        return raw
+    if not isinstance(raw, bytes) or len(raw) <= 8:
+        return None
+    code, body = raw[:8], raw[8:]
+    if code.startswith(b"UNICODE"):
+        big = body.decode("utf-16-be", "replace")
+        little = body.decode("utf-16-le", "replace")
+        return big if big.isascii() or not little.isascii() else little
+    return body.decode("utf-8", "replace")
 
 
 __all__ = [

@@ -82,6 +82,15 @@ def test_exif_software_of_known_generators_only() -> None:
     assert kinds(jpeg(exif=exif.tobytes())) == {}
 
 
+def test_a1111_jpeg_parameters_in_exif_user_comment() -> None:
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9286] = b"UNICODE\0" + A1111.encode("utf-16-be")
+    found = kinds(jpeg(exif=exif.tobytes()))
+    assert set(found) == {"exif_parameters"} and found["exif_parameters"][1] == "strong"
+    assert "a photo of a secret person" in found["exif_parameters"][0]
+    assert "very long prompt text" not in found["exif_parameters"][0]
+
+
 def test_plain_photos_carry_no_evidence() -> None:
     for name in ("coffee", "astronaut", "chelsea", "rocket", "motorcycle"):
         buffer = io.BytesIO()
