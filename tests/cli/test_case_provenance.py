@@ -57,6 +57,15 @@ async def test_reported_generated_picture_shows_evidence_to_moderators(
     listed = await asyncio.to_thread(leakdesk, "cases", "--json", db=database_url, cwd=tmp_path)
     [case] = [json.loads(line) for line in listed.stdout.splitlines()]
     assert len(case["provenance"]) == 1 and case["reporters"] == 2
+    # a purge of the dismissed case deletes its evidence records with its hashes
+    for args in (("cases", "dismiss", case["code"], "--reason", "test"), ("purge", "--days", "0")):
+        done = await asyncio.to_thread(leakdesk, *args, db=database_url, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    listed = await asyncio.to_thread(
+        leakdesk, "cases", "--status", "all", "--json", db=database_url, cwd=tmp_path
+    )
+    [case] = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert case["status"] == "dismissed" and case["provenance"] == []
 
 
 def test_moderator_line_says_what_the_evidence_is() -> None:
