@@ -44,6 +44,7 @@ from db.media_jobs import SqlPictureJobStore
 from db.notify import CASES_CHANNEL, MEDIA_CHANNEL, PgListener, new_sender_token
 from db.outbox import SqlOutbox
 from db.periodic_sends import SqlPeriodicSends
+from db.protected import SqlProtectedStore
 from db.removal_watches import SqlRemovalWatches
 from db.retention import SqlRetention
 from db.user_settings import SqlUserSettingsStore
@@ -92,6 +93,8 @@ class App:
     recheck_schedule: RecheckSchedule
     listener: PgListener | None = None
     rdap: RdapClient | None = None
+    #: the creators' own pictures, as hashes (``leakdesk protect``)
+    protected: SqlProtectedStore | None = None
 
     def mail_sender(self) -> OutboxSender | None:
         """The sender of notice mails, when ``LEAKDESK_SMTP_URL`` is set."""
@@ -202,6 +205,8 @@ async def build_app(
     )
     media = MediaMatcher(fetcher, max_pixels=settings.max_pixels, workers=workers)
     media.load(await SqlMediaStore(engine).load())
+    protected = SqlProtectedStore(engine)
+    media.protected.load(await protected.load())
     listener = None
     if not is_sqlite(settings.database_url):  # other bot processes' new pictures, within a second
         listener = PgListener(settings.database_url, sender)
@@ -229,6 +234,7 @@ async def build_app(
         ),
         registry=registry,
         media=media,
+        protected=cases,
     )
     moderation = ModerationService(cases, events=events)
     pictures = PictureJobs(
@@ -238,6 +244,7 @@ async def build_app(
         events=events,
         concurrency=settings.picture_job_concurrency,
         item_timeout=max(30.0, settings.fetch_timeout * 4),
+        protected=cases,
     )
     retention = SqlRetention(engine)
     user_settings = SqlUserSettingsStore(engine)
@@ -328,6 +335,7 @@ async def build_app(
         recheck_schedule=RecheckSchedule(recheck, settings.recheck_interval_hours),
         listener=listener,
         rdap=rdap,
+        protected=protected,
     )
     app.escalation_handlers.use_mail_sender(app.mail_sender)
     app.approval_handlers.use_mail_sender(app.mail_sender)

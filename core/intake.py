@@ -18,6 +18,7 @@ from core.media import ImageSignals
 from core.media_matching import MediaMatch, MediaMatcher, stored_signals
 from core.model import Attachment, IncomingReport, Origin, ReportOutcome
 from core.ports import PendingReport, ReportStore, StoredReport, StoredSignal
+from core.protected import CaseEvidence
 from core.ratelimit import ReporterRateLimit
 from core.urls import CanonicalLink, Registry, canonicalize, default_registry
 
@@ -94,8 +95,12 @@ class IntakeService:
         rate_limit: ReporterRateLimit | None = None,
         registry: Registry | None = None,
         media: MediaMatcher | None = None,
+        protected: CaseEvidence | None = None,
     ) -> None:
+        """``protected`` records what pictures reveal on their cases: matches with the
+        creators' own pictures, provenance evidence."""
         self._store = store
+        self._protected = protected
         self._events = events or EventBus()
         self._rate_limit = rate_limit
         self._registry = registry or default_registry()
@@ -233,9 +238,11 @@ class IntakeService:
             for item in items
         ]
         stored = await self._store.record(pending)
-        for item, result in zip(pending, stored, strict=True):
+        for item, source, result in zip(pending, items, stored, strict=True):
             if result.already_reported:  # nothing was recorded, nothing changed
                 continue
+            if source.signals is not None and self._media is not None:
+                await self._mark_protected(report.creator, result.case_id, source.signals)
             if item.media is not None and self._media is not None:
                 self._media.remember(
                     StoredSignal(
@@ -263,6 +270,24 @@ class IntakeService:
                 for repeat in item.repeats
             )
         return IntakeResult(outcomes, rejected)
+
+    async def _mark_protected(self, creator: str, case_id: int, signals: ImageSignals) -> None:
+        """Mark the case when the picture matches one of ``creator``'s own images (after
+        the commit; only moderators see it, the reporter's reply never changes)."""
+        assert self._media is not None
+        hit = self._media.protected.match(creator, signals)
+        if self._protected is None or (hit is None and not signals.provenance):
+            return
+        try:
+            if signals.provenance:
+                await self._protected.add_provenance(case_id, signals.provenance)
+            if hit is None:
+                return
+            await self._protected.mark_protected(case_id, hit)
+        except Exception:  # the report is committed: never fail its acknowledgement for this
+            log.exception("could not mark a case as matching a protected image")
+            return
+        log.info("a reported picture matches a protected image (%s)", hit.tier)
 
     @staticmethod
     def _outcome(item: _Item, stored: StoredReport) -> ReportOutcome:

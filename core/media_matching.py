@@ -33,6 +33,7 @@ from core.media.html import extract_image_url
 from core.media.views import View
 from core.media.workers import MediaWorkers
 from core.ports import FrameSignals, MediaSignals, StoredSignal
+from core.protected import ProtectedIndex
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +117,8 @@ class MediaMatcher:
         )
         self._indexes: dict[str, HashIndex] = {}
         self._exact: dict[tuple[str, str], int] = {}
+        #: the creators' own pictures (``leakdesk protect``), matched per creator
+        self.protected = ProtectedIndex(self._index_factory)
 
     def index(self, creator: str) -> HashIndex:
         """The near-duplicate index of ``creator``'s pictures (created empty on first use)."""

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 
 class Origin(enum.StrEnum):
@@ -126,6 +127,37 @@ class LinkView:
     platform: str | None
 
 
+Confidence = Literal["strong", "medium", "weak"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenanceSignal:
+    """One piece of evidence about where a picture comes from."""
+
+    kind: str
+    """``png_parameters``, ``comfyui``, ``png_software``, ``digital_source_type``,
+    ``exif_software``, ``exif_parameters``, ``c2pa`` or ``c2pa_source_type``."""
+    value: str
+    """A short, escaped, printable description (never image data, never a whole prompt)."""
+    confidence: Confidence
+    validated: bool = False
+    """Whether a signature vouches for it (metadata never does)."""
+
+    @property
+    def suggests_synthetic(self) -> bool:
+        """Strong evidence that the picture is AI-generated (a moderator still decides)."""
+        return self.confidence == "strong"
+
+    def as_json(self) -> dict[str, object]:
+        """The record as ``hash --json`` prints it."""
+        return {
+            "kind": self.kind,
+            "value": self.value,
+            "confidence": self.confidence,
+            "validated": self.validated,
+        }
+
+
 @dataclass(frozen=True)
 class CaseView:
     """A case as moderators see it in their private queue."""
@@ -146,6 +178,17 @@ class CaseView:
     merged_into: str | None = None
     possible_duplicate_of: str | None = None
     notes: tuple[NoteView, ...] = ()
+    #: a picture of the case matches one of the creator's protected images (moderators
+    #: only): "exact", "auto" or "possible", and the PDQ distance
+    protected_tier: str | None = None
+    protected_distance: int | None = None
+    #: provenance evidence read from the case's pictures (moderators only)
+    provenance: tuple[ProvenanceSignal, ...] = ()
+
+    @property
+    def protected(self) -> bool:
+        """Whether a picture of the case matches one of the creator's own images."""
+        return self.protected_tier is not None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from core.media import ImageSignals
 from core.media_matching import MediaMatcher, stored_signals
 from core.model import CaseStatus
 from core.ports import CaseStore, PictureJob, PictureJobResult, PictureJobStore, StoredSignal
+from core.protected import CaseEvidence
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,12 @@ class PictureJobs:
         poll_interval: float = 2.0,
         max_attempts: int = 3,
         retry_base: float = 30.0,
+        protected: CaseEvidence | None = None,
     ) -> None:
+        """``protected`` records what pictures reveal on their cases: matches with the
+        creators' own pictures, provenance evidence."""
         self._store = store
+        self._protected = protected
         self._media = media
         self._cases = cases
         self._events = events or EventBus()
@@ -242,9 +247,26 @@ class PictureJobs:
             possible_duplicate_of=possible,
         )
         self._media.remember(StoredSignal(job.creator, case_id, media.sha256, media.frames))
+        await self._mark_protected(job.creator, case_id, signals)
         self._events.publish(CaseChanged(case_id, case_code, job.creator))
         if joined is not None:
             self._events.publish(CaseChanged(job.case_id, job.case_code, job.creator))
+
+    async def _mark_protected(self, creator: str, case_id: int, signals: ImageSignals) -> None:
+        """Mark the case when the picture matches one of ``creator``'s own images."""
+        hit = self._media.protected.match(creator, signals)
+        if self._protected is None or (hit is None and not signals.provenance):
+            return
+        try:
+            if signals.provenance:
+                await self._protected.add_provenance(case_id, signals.provenance)
+            if hit is None:
+                return
+            await self._protected.mark_protected(case_id, hit)
+        except Exception:  # the job is recorded; a lost mark must not fail it
+            log.exception("could not mark a case as matching a protected image")
+            return
+        log.info("a linked picture matches a protected image (%s)", hit.tier)
 
     async def _resolve(self, case_id: int) -> tuple[int, str, CaseStatus] | None:
         """Follow merges from ``case_id`` to the case that holds its links now."""

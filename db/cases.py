@@ -5,20 +5,31 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Row, func, insert, or_, select, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import aliased
 
 from core.codes import normalize_case_code
 from core.errors import CaseNotFound, InvalidTransition
-from core.model import BulkOutcome, CaseStatus, CaseView, LinkView, NoteView, ReporterRef
+from core.model import (
+    BulkOutcome,
+    CaseStatus,
+    CaseView,
+    LinkView,
+    NoteView,
+    ProvenanceSignal,
+    ReporterRef,
+)
 from core.redact import redact_optional
 from db.notify import CASES_CHANNEL, notify
 from db.retention import FORGOTTEN_PLATFORM
 from db.sets import among
 from db.tables import (
     actions_t,
+    case_provenance_t,
     case_reporters_t,
     cases_t,
     creators_t,
@@ -29,6 +40,9 @@ from db.tables import (
 )
 from db.upsert import insert_ignore
 from db.write_gate import gated_begin
+
+if TYPE_CHECKING:
+    from core.protected import ProtectedMatch
 
 _merged = aliased(cases_t, name="merged")
 _dup = aliased(cases_t, name="dup")
@@ -51,6 +65,8 @@ _CASE_COLUMNS = (
     cases_t.c.platform,
     cases_t.c.claimed_by,
     cases_t.c.reason,
+    cases_t.c.protected_tier,
+    cases_t.c.protected_distance,
     _merged.c.code.label("merged_code"),
     _dup.c.code.label("dup_code"),
 )
@@ -73,6 +89,7 @@ def _view(
     row: Row,  # type: ignore[type-arg]
     links: Sequence[LinkView] = (),
     notes: Sequence[NoteView] = (),
+    provenance: Sequence[ProvenanceSignal] = (),
 ) -> CaseView:
     return CaseView(
         id=row.id,
@@ -91,6 +108,9 @@ def _view(
         merged_into=row.merged_code,
         possible_duplicate_of=row.dup_code,
         notes=tuple(notes),
+        protected_tier=row.protected_tier,
+        protected_distance=row.protected_distance,
+        provenance=tuple(provenance),
     )
 
 
@@ -163,15 +183,36 @@ async def _notes(conn: AsyncConnection, case_ids: Sequence[int]) -> dict[int, li
     return result
 
 
+async def _provenance(
+    conn: AsyncConnection, case_ids: Sequence[int]
+) -> dict[int, list[ProvenanceSignal]]:
+    result: dict[int, list[ProvenanceSignal]] = {cid: [] for cid in case_ids}
+    if not case_ids:
+        return result
+    t = case_provenance_t.c
+    rows = await conn.execute(
+        select(t.case_id, t.kind, t.value, t.confidence, t.validated)
+        .where(among(conn, t.case_id, case_ids))
+        .order_by(t.id)
+    )
+    for case_id, kind, value, confidence, validated in rows:
+        result[case_id].append(ProvenanceSignal(kind, value, confidence, bool(validated)))
+    return result
+
+
 async def _details(
     conn: AsyncConnection, case_ids: Sequence[int]
-) -> tuple[dict[int, list[LinkView]], dict[int, list[NoteView]]]:
-    return await _links(conn, case_ids), await _notes(conn, case_ids)
+) -> tuple[dict[int, list[LinkView]], dict[int, list[NoteView]], dict[int, list[ProvenanceSignal]]]:
+    return (
+        await _links(conn, case_ids),
+        await _notes(conn, case_ids),
+        await _provenance(conn, case_ids),
+    )
 
 
 async def _full_view(conn: AsyncConnection, row: Row) -> CaseView:  # type: ignore[type-arg]
-    links, notes = await _details(conn, [row.id])
-    return _view(row, links[row.id], notes[row.id])
+    links, notes, provenance = await _details(conn, [row.id])
+    return _view(row, links[row.id], notes[row.id], provenance[row.id])
 
 
 async def _lock(conn: AsyncConnection, where: ColumnElement[bool]) -> Row | None:  # type: ignore[type-arg]
@@ -306,15 +347,56 @@ class SqlCaseStore:
     async def list_cases(
         self, creator: str | None, statuses: Sequence[CaseStatus], limit: int = 50
     ) -> list[CaseView]:
-        """Cases in ``statuses``, most reporters first, then oldest first."""
+        """Cases in ``statuses``: those matching a creator's protected image first, then
+        most reporters first, then oldest first."""
         query = _case_query().where(cases_t.c.status.in_([str(s) for s in statuses]))
         if creator is not None:
             query = query.where(creators_t.c.slug == creator)
-        query = query.order_by(cases_t.c.reporter_count.desc(), cases_t.c.first_seen).limit(limit)
+        protected_first = sql_case((cases_t.c.protected_tier.is_(None), 1), else_=0)
+        query = query.order_by(
+            protected_first, cases_t.c.reporter_count.desc(), cases_t.c.first_seen
+        ).limit(limit)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-            links, notes = await _details(conn, [r.id for r in rows])
-        return [_view(r, links[r.id], notes[r.id]) for r in rows]
+            links, notes, provenance = await _details(conn, [r.id for r in rows])
+        return [_view(r, links[r.id], notes[r.id], provenance[r.id]) for r in rows]
+
+    async def mark_protected(self, case_id: int, match: ProtectedMatch) -> None:
+        """Record that a picture of ``case_id`` matches one of its creator's protected
+        images (the closest match is kept); moderators see it, reporters never do."""
+        async with gated_begin(self._engine, self._gate) as conn:
+            row = (
+                await conn.execute(
+                    select(cases_t.c.protected_tier, cases_t.c.protected_distance).where(
+                        cases_t.c.id == case_id
+                    )
+                )
+            ).first()
+            if row is None or not match.closer_than(row.protected_tier, row.protected_distance):
+                return
+            await conn.execute(
+                update(cases_t)
+                .where(cases_t.c.id == case_id)
+                .values(protected_tier=match.tier, protected_distance=match.distance)
+            )
+
+    async def add_provenance(self, case_id: int, signals: Sequence[ProvenanceSignal]) -> None:
+        """Keep provenance evidence read from a picture of ``case_id`` (each record once)."""
+        if not signals:
+            return
+        rows = [
+            {
+                "case_id": case_id,
+                "kind": s.kind[:32],
+                "value": s.value[:200],
+                "confidence": s.confidence,
+                "validated": s.validated,
+                "created_at": utcnow(),
+            }
+            for s in signals
+        ]
+        async with gated_begin(self._engine, self._gate) as conn:
+            await conn.execute(insert_ignore(conn, case_provenance_t), rows)
 
     async def count_cases(self, creator: str | None = None) -> dict[str, int]:
         """Number of cases per status."""

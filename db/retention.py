@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.model import CaseStatus, ReporterRef
 from db.tables import (
+    case_provenance_t,
     case_reporters_t,
     cases_t,
     links_t,
@@ -24,7 +25,7 @@ from db.tables import (
 FORGOTTEN_PLATFORM = "forgotten"
 
 #: tables whose rows of a closed case are deleted by a purge
-_EVIDENCE_TABLES = (reports_t, links_t, media_t, posts_t, case_reporters_t)
+_EVIDENCE_TABLES = (reports_t, links_t, media_t, posts_t, case_reporters_t, case_provenance_t)
 
 #: Closed states whose evidence is purged once old enough (the audit log and case row stay).
 PURGED_STATES = (CaseStatus.DISMISSED.value, CaseStatus.MERGED.value)
@@ -79,7 +80,7 @@ class SqlRetention:
             case_ids = list((await conn.execute(closed)).scalars())
             if not case_ids:
                 return PurgeResult(0, 0, 0, 0)
-            for table in (media_t, posts_t, case_reporters_t):
+            for table in (media_t, posts_t, case_reporters_t, case_provenance_t):
                 await conn.execute(delete(table).where(table.c.case_id.in_(case_ids)))
             reports = await conn.execute(delete(reports_t).where(reports_t.c.case_id.in_(case_ids)))
             links = await conn.execute(delete(links_t).where(links_t.c.case_id.in_(case_ids)))

@@ -64,6 +64,10 @@ class Case(SQLModel, table=True):
     possible_duplicate_of_id: int | None = Field(default=None, foreign_key="cases.id")
     #: a moderator marked the material synthetic (a deepfake): notices word it so
     synthetic: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    #: a picture of the case matches one of the creator's protected images: how closely
+    #: ("exact", "auto" or "possible") and the PDQ distance (the closest match is kept)
+    protected_tier: str | None = Field(default=None, max_length=16)
+    protected_distance: int | None = None
 
 
 class Link(SQLModel, table=True):
@@ -258,6 +262,45 @@ class MediaSignal(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class ProtectedPicture(SQLModel, table=True):
+    """One of a creator's own pictures, known by its hashes only (never its bytes)."""
+
+    __tablename__ = "protected_pictures"
+    __table_args__ = (UniqueConstraint("creator_id", "sha256"),)
+    id: int | None = Field(default=None, primary_key=True)
+    creator_id: int = Field(foreign_key="creators.id")
+    sha256: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ProtectedHash(SQLModel, table=True):
+    """pHash and PDQ of one stored view of one frame of a protected picture."""
+
+    __tablename__ = "protected_hashes"
+    id: int | None = Field(default=None, primary_key=True)
+    picture_id: int = Field(foreign_key="protected_pictures.id", index=True)
+    frame: int = 0
+    view: int = 0
+    phash: int = Field(sa_column=Column(BigInteger, nullable=False))
+    pdq: str = Field(max_length=64)
+    pdq_quality: int = 0
+
+
+class CaseProvenance(SQLModel, table=True):
+    """One piece of provenance evidence read from a picture of a case (never image data)."""
+
+    __tablename__ = "case_provenance"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "value"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    kind: str = Field(max_length=32)
+    #: a short, escaped description (at most a short excerpt of a prompt)
+    value: str = Field(max_length=200)
+    confidence: str = Field(max_length=8)
+    validated: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class MediaJob(SQLModel, table=True):
     """The picture behind a newly reported link, to be fetched and hashed after the commit.
 
@@ -428,6 +471,9 @@ outbox_t = OutboxMessage.__table__
 venues_t = Venue.__table__
 posts_t = CasePost.__table__
 media_t = MediaSignal.__table__
+protected_pictures_t = ProtectedPicture.__table__
+protected_hashes_t = ProtectedHash.__table__
+case_provenance_t = CaseProvenance.__table__
 media_jobs_t = MediaJob.__table__
 user_settings_t = UserSetting.__table__
 removal_watches_t = RemovalWatch.__table__

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import singledispatch
 
-from core.model import CaseView, NoteView
+from core.model import CaseView, NoteView, ProvenanceSignal
 from core.urls import extract_links
 from handlers.display import one_line, shown_link
 from handlers.messages import (
@@ -155,6 +155,27 @@ def evidence(case: CaseView, link: Callable[[str], str] = _plain) -> str:
     return "(picture only)"
 
 
+def protected_line(case: CaseView) -> str:
+    """'matches the creator's own image (…)' for moderators, or '' (never shown to reporters)."""
+    if case.protected_tier is None:
+        return ""
+    return (
+        f"matches the creator's own image "
+        f"({case.protected_tier} match, PDQ distance {case.protected_distance})"
+    )
+
+
+def evidence_line(signals: Sequence[ProvenanceSignal]) -> str:
+    """'AI-generated? evidence: …' for moderators ('' when there is none)."""
+    if not signals:
+        return ""
+    strong = any(s.suggests_synthetic for s in signals)
+    verdict = "suggests synthetic" if strong else "weak"
+    parts = "; ".join(f"{s.kind.replace('_', ' ')}: {s.value}" for s in signals)
+    signed = "" if any(s.validated for s in signals) else ", unsigned metadata"
+    return f"AI-generated? evidence ({verdict}{signed}): {parts}"
+
+
 def case_line(
     case: CaseView, link: Callable[[str], str] = _plain, text: Callable[[str], str] = _plain
 ) -> str:
@@ -169,6 +190,8 @@ def case_line(
         f" possible duplicate of {case.possible_duplicate_of}" if case.possible_duplicate_of else ""
     )
     claimed = f" claimed by {text(case.claimed_by)}" if case.claimed_by else ""
+    own = f" · {protected_line(case)}" if case.protected_tier else ""
+    own += f" · {text(evidence_line(case.provenance))}" if case.provenance else ""
     notes = ""
     if case.notes:
         more = f" (+{len(case.notes) - 1} more)" if len(case.notes) > 1 else ""
@@ -176,7 +199,7 @@ def case_line(
     return (
         f"{case.code} [{case.status.value}] {case.reporters} reporter(s) "
         f"{text(case.platform or case.host or '-')}: {evidence(case, link)}"
-        f"{extra}{merged}{claimed}{dup}{notes}"
+        f"{extra}{merged}{claimed}{dup}{own}{notes}"
     )
 
 

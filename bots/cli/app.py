@@ -14,6 +14,7 @@ from bots.cli import (
     doctor,
     escalation,
     maintenance,
+    protect,
     recheck,
     reports,
     run,
@@ -87,6 +88,7 @@ run.register(app)
 web.register(app)
 doctor.register(app)
 audit.register(app)
+protect.register(app)
 
 
 def main() -> None:

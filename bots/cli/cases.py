@@ -37,6 +37,15 @@ def case_json(case: CaseView) -> dict[str, Any]:
         "reason": case.reason,
         "merged_into": case.merged_into,
         "possible_duplicate_of": case.possible_duplicate_of,
+        "protected": (
+            {"tier": case.protected_tier, "distance": case.protected_distance}
+            if case.protected
+            else None
+        ),
+        "provenance": [
+            {"kind": p.kind, "value": p.value, "confidence": p.confidence, "validated": p.validated}
+            for p in case.provenance
+        ],
         "notes": [
             {"text": note.text, "at": note.at.isoformat(), "reporter": note.reporter}
             for note in case.notes
@@ -67,7 +76,7 @@ def cases(
     limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per case.")] = False,
 ) -> None:
-    """List cases, most reported first."""
+    """List cases: matches of the creator's own images first, then most reported first."""
     if ctx.invoked_subcommand is not None:
         return
     statuses = parse_statuses(status)

@@ -28,6 +28,8 @@ class OutcomeRow:
     duplicate_of: str | None
     reopened: bool
     possible_duplicate_of: str | None = None
+    #: the case matches one of the creator's own (protected) images (operator output only)
+    protected: bool = False
 
     def as_json(self) -> dict[str, Any]:
         """The row as a JSON object."""
@@ -45,7 +47,8 @@ class OutcomeRow:
             state = f"joined case (by {self.matched_by})"
         reopened = ", reopened" if self.reopened else ""
         extra = f"; media not used: {self.media_error}" if self.media_error else ""
-        return f"{state} {self.case_code} ({self.reporters} reporter(s){reopened}){extra}"
+        own = "; matches the creator's own image" if self.protected else ""
+        return f"{state} {self.case_code} ({self.reporters} reporter(s){reopened}){extra}{own}"
 
 
 def _row(outcome: ReportOutcome, url: str | None, duplicate_of: str | None = None) -> OutcomeRow:

@@ -93,8 +93,18 @@ def report(
         except OSError as err:
             raise fail(f"cannot read {path}: {err.strerror}") from None
 
+    protected: set[str] = set()  # case codes matching the creator's own images
+
     def submit(pictures: list[Attachment]) -> IntakeResult:
         async def work(application: App) -> IntakeResult:
+            result = await submit_in(application)
+            for code in {o.case_code for o in result.outcomes}:
+                case = await application.cases.get_case(code)
+                if case is not None and case.protected:
+                    protected.add(code)
+            return result
+
+        async def submit_in(application: App) -> IntakeResult:
             from core.model import IncomingReport, Origin, ReporterRef
 
             incoming = IncomingReport(
@@ -124,9 +134,12 @@ def report(
     result = submit(attachments)
     if not result.outcomes and not result.rejected:  # several pictures, all refused
         result.rejected.extend(r for a in attachments for r in submit([a]).rejected)
+    from dataclasses import replace
+
     from bots.cli.outcomes import outcome_rows
 
     for row in outcome_rows(result, urls, [str(path) for path in files], registry):
+        row = replace(row, protected=row.case_code in protected)
         typer.echo(json.dumps(row.as_json()) if as_json else row.as_text())
     for refused in result.rejected:  # pictures that could not be used; the rest was recorded
         if as_json:
@@ -146,6 +159,7 @@ def hash_(
     """Print a file's sha256, pHash and PDQ (nothing is stored)."""
     from core.errors import LeakdeskError
     from core.media import hash_image
+    from core.media.credentials import not_checked
 
     max_pixels = settings().max_pixels
     failed = False
@@ -168,6 +182,9 @@ def hash_(
             "pdq": first.pdq if first else None,
             "pdq_quality": first.pdq_quality if first else None,
         }
+        if as_json:
+            row["provenance"] = [signal.as_json() for signal in signals.provenance]
+            row["provenance_not_checked"] = list(not_checked())
         typer.echo(json.dumps(row) if as_json else "\t".join(str(v) for v in row.values()))
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)

@@ -7,7 +7,7 @@ import discord
 from core.model import CaseStatus, CaseView
 from handlers import QueueListing
 from handlers.display import one_line, shown_link
-from handlers.render import case_line, evidence
+from handlers.render import case_line, evidence, evidence_line, protected_line
 
 MAX_DESCRIPTION = 3800  # Discord allows 4096; keep room for the "more" line
 MAX_FIELD = 1024  # Discord's limit for one field value
@@ -90,6 +90,11 @@ def case_embed(case: CaseView) -> discord.Embed:
         embed.add_field(name="Possible duplicate of", value=case.possible_duplicate_of)
     if case.merged_into:
         embed.add_field(name="Merged into", value=case.merged_into)
+    if case.protected_tier:
+        embed.add_field(name="Creator's own image", value=protected_line(case), inline=False)
+    if case.provenance:
+        value = evidence_line(case.provenance)[:MAX_FIELD]
+        embed.add_field(name="AI-generated?", value=value, inline=False)
     if case.reason:
         embed.add_field(name="Reason", value=escaped(case.reason, MAX_REASON), inline=False)
     if case.notes:

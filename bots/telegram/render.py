@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from core.model import CaseView
 from handlers import HelpText, Problem, ReplyType, ReportReceived, render_text
 from handlers.display import one_line, shown_link
-from handlers.render import REASON_CHARS, note_line
+from handlers.render import REASON_CHARS, evidence_line, note_line, protected_line
 
 #: Telegram's limit for one message is 4096 characters; stay a little below it.
 MESSAGE_LIMIT = 4000
@@ -134,6 +134,10 @@ def announcement_text(case: CaseView) -> str:
         lines.append(f"merged into {case.merged_into}")
     if case.possible_duplicate_of:
         lines.append(f"possible duplicate of {case.possible_duplicate_of}")
+    if case.protected_tier:
+        lines.append(protected_line(case))
+    if case.provenance:
+        lines.append(evidence_line(case.provenance))
     lines += [note_line(note, NOTE_CHARS) for note in case.notes[-POST_NOTES:]]
     if len(case.notes) > POST_NOTES:
         lines.append(f"+{len(case.notes) - POST_NOTES} more note(s): /show {case.code}")

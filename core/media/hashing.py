@@ -39,6 +39,8 @@ from PIL import Image, ImageSequence
 from PIL.JpegImagePlugin import JpegImageFile
 
 from core.errors import MediaTooLarge, NotAnImage
+from core.media.credentials import read_credentials
+from core.media.provenance import ProvenanceSignal, read_provenance
 from core.media.sniff import MediaKind, sniff
 from core.media.views import View, ViewHashes, bits_hex, frame_view, phash_bits, region_views
 
@@ -137,6 +139,8 @@ class ImageSignals:
     height: int = 0
     frames: tuple[FrameHashes, ...] = ()
     """One entry per distinct frame (one for stills, none for video)."""
+    provenance: tuple[ProvenanceSignal, ...] = ()
+    """Provenance evidence read from the metadata (:mod:`core.media.provenance`)."""
 
     @property
     def first(self) -> FrameHashes | None:
@@ -165,8 +169,12 @@ def hash_image(
     max_pixels: int = MAX_PIXELS,
     max_frames: int = MAX_FRAMES,
     max_full_pixels: int = MAX_FULL_DECODE_PIXELS,
+    provenance: bool = True,
 ) -> ImageSignals:
     """Hash image (or video) bytes.  Raises :class:`NotAnImage` or :class:`MediaTooLarge`.
+
+    With ``provenance`` the same bytes are also read for provenance evidence
+    (:mod:`core.media.provenance`, :mod:`core.media.credentials`).
 
     ``max_pixels`` caps a JPEG frame, ``min(max_pixels, max_full_pixels)`` a frame of
     any other format; see the module docstring for the memory bounds.
@@ -185,6 +193,7 @@ def hash_image(
         try:
             with Image.open(io.BytesIO(data), formats=[pil_format]) as image:
                 cap = max_pixels if pil_format == "JPEG" else min(max_pixels, max_full_pixels)
+                evidence = read_provenance(image) if provenance else ()
                 width, height, frames = _hash_frames(image, cap, max_frames)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise MediaTooLarge("the image has too many pixels") from None
@@ -192,7 +201,9 @@ def hash_image(
             raise MediaTooLarge("the image is too large to decode") from None
         except _DECODE_ERRORS:
             raise NotAnImage("the image could not be decoded") from None
-    return ImageSignals("image", kind, sha256, width, height, frames)
+    if provenance:
+        evidence += read_credentials(data, kind)
+    return ImageSignals("image", kind, sha256, width, height, frames, evidence)
 
 
 def hash_file(path: str | Path, **limits: int) -> ImageSignals:

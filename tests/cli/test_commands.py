@@ -133,7 +133,16 @@ def test_hash_contract_and_bad_files(tmp_path: Path, db: str, photo: Path) -> No
     ok = leakdesk("hash", str(photo), "--json", db=db, cwd=tmp_path)
     assert ok.returncode == 0
     row = json.loads(ok.stdout)
-    assert set(row) == {"file", "sha256", "phash", "pdq", "pdq_quality"}
+    assert set(row) == {
+        "file",
+        "sha256",
+        "phash",
+        "pdq",
+        "pdq_quality",
+        "provenance",
+        "provenance_not_checked",
+    }
+    assert row["provenance"] == []
     assert len(row["sha256"]) == 64 and len(row["phash"]) == 16 and len(row["pdq"]) == 64
     truncated = tmp_path / "cut.jpg"
     truncated.write_bytes(photo.read_bytes()[:3000])

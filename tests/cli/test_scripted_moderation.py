@@ -99,6 +99,7 @@ def test_report_json_has_one_line_per_input(tmp_path: Path, db: str) -> None:
         "duplicate_of",
         "reopened",
         "possible_duplicate_of",
+        "protected",
     }
 
 
