@@ -45,6 +45,7 @@ from db.notify import CASES_CHANNEL, MEDIA_CHANNEL, PgListener, new_sender_token
 from db.outbox import SqlOutbox
 from db.periodic_sends import SqlPeriodicSends
 from db.removal_watches import SqlRemovalWatches
+from db.reporter_key import ReporterKey, load_reporter_key
 from db.retention import SqlRetention
 from db.user_settings import SqlUserSettingsStore
 from handlers import Handlers
@@ -89,6 +90,8 @@ class App:
     recheck_schedule: RecheckSchedule
     listener: PgListener | None = None
     rdap: RdapClient | None = None
+    #: seals reporter ids (db.reporter_key)
+    reporter_key: ReporterKey | None = None
 
     def mail_sender(self) -> OutboxSender | None:
         """The sender of notice mails, when ``LEAKDESK_SMTP_URL`` is set."""
@@ -132,20 +135,27 @@ class ForgettingStore:
         reports: SqlReportStore,
         user_settings: SqlUserSettingsStore | None = None,
         watches: SqlRemovalWatches | None = None,
+        rate_limit: ReporterRateLimit | None = None,
     ) -> None:
         self._retention = retention
         self._reports = reports
         self._user_settings = user_settings
         self._watches = watches
+        self._rate_limit = rate_limit
 
     async def forget_reporter(self, reporter: ReporterRef) -> int:
-        """Unlink ``reporter`` from their reports (see :meth:`SqlRetention.forget_reporter`)."""
+        """Delete everything of ``reporter``: their reporter row (see
+        :meth:`SqlRetention.forget_reporter`), settings, open requests and queued notices,
+        rate windows; then checkpoint SQLite's write-ahead log. Returns their report count."""
         count = await self._retention.forget_reporter(reporter)
         self._reports.forget_cached(reporter)
         if self._user_settings is not None:
             await self._user_settings.forget(reporter)
         if self._watches is not None:
             await self._watches.forget(reporter)
+        if self._rate_limit is not None:
+            await self._rate_limit.forget(str(reporter))
+        await self._retention.checkpoint()
         return count
 
 
@@ -162,12 +172,20 @@ async def build_app(
     ``resolver`` replaces DNS for the media fetcher (tests map names to loopback).
     """
     quiet_http_logs()  # whatever the entrypoint: request URLs carry leak links
+    reporter_key = await asyncio.to_thread(
+        load_reporter_key,
+        settings.database_url,
+        settings.reporter_key,
+        settings.reporter_key_file,
+    )
     if migrate:
-        await upgrade(settings.database_url)
+        await upgrade(settings.database_url, reporter_key=reporter_key)
     engine = create_engine(settings.database_url)
     events = EventBus()
     sender = new_sender_token()  # signs this process's notifications to the others
-    reports = SqlReportStore(engine, max_batch=settings.writer_max_batch, sender=sender)
+    reports = SqlReportStore(
+        engine, max_batch=settings.writer_max_batch, sender=sender, reporter_key=reporter_key
+    )
     cases = SqlCaseStore(engine, sender=sender, write_gate=reports.write_gate)
     # links into the allow-listed networks are accepted at intake, as the fetcher reaches them
     registry = default_registry(settings.platforms_file, settings.fetch_allow_networks)
@@ -209,14 +227,15 @@ async def build_app(
         )
         await listener.start()
     await reports.start()
+    rate_limit = (
+        ReporterRateLimit(settings.report_rate, settings.rate_limit_storage, settings.link_rate)
+        if rate_limited
+        else None
+    )
     intake = IntakeService(
         reports,
         events=events,
-        rate_limit=(
-            ReporterRateLimit(settings.report_rate, settings.rate_limit_storage, settings.link_rate)
-            if rate_limited
-            else None
-        ),
+        rate_limit=rate_limit,
         registry=registry,
         media=media,
     )
@@ -229,10 +248,10 @@ async def build_app(
         concurrency=settings.picture_job_concurrency,
         item_timeout=max(30.0, settings.fetch_timeout * 4),
     )
-    retention = SqlRetention(engine)
-    user_settings = SqlUserSettingsStore(engine)
+    retention = SqlRetention(engine, reporter_key)
+    user_settings = SqlUserSettingsStore(engine, reporter_key)
     escalations = SqlEscalationStore(engine)
-    watches = SqlRemovalWatches(engine)
+    watches = SqlRemovalWatches(engine, reporter_key)
     channels = load_channels(settings.platforms_file)
     rdap = contacts = None
     if settings.rdap_lookups:
@@ -290,7 +309,10 @@ async def build_app(
         intake=intake,
         moderation=moderation,
         handlers=Handlers(
-            intake, moderation, cases, ForgettingStore(retention, reports, user_settings, watches)
+            intake,
+            moderation,
+            cases,
+            ForgettingStore(retention, reports, user_settings, watches, rate_limit),
         ),
         media=media,
         pictures=pictures,
@@ -317,6 +339,7 @@ async def build_app(
         recheck_schedule=RecheckSchedule(recheck, settings.recheck_interval_hours),
         listener=listener,
         rdap=rdap,
+        reporter_key=reporter_key,
     )
     app.escalation_handlers.use_mail_sender(app.mail_sender)
     app.approval_handlers.use_mail_sender(app.mail_sender)

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     # links, notes, hashes and reporter ids of dismissed/merged cases are purged after this
     retention_days: int = 90
 
+    # sealed reporter ids (db/reporter_key.py): the secrets, oldest first, comma-separated;
+    # unset: a key file generated once (next to the SQLite file, or leakdesk-reporter.key)
+    reporter_key: str | None = None
+    reporter_key_file: str | None = None
+
     # new moderator channels/groups may see cases only once an operator approves them;
     # true approves every binding at once (a single-community deployment, tests)
     auto_approve_venues: bool = False

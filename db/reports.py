@@ -35,6 +35,7 @@ from db.intake_sql import IdCache, record_batch
 from db.intake_sqlite import record_links as record_sqlite_links
 from db.notify import new_sender_token
 from db.pg_writer import PgWriter
+from db.reporter_key import ReporterKey, load_reporter_key
 from db.retry import retry_async, retrying
 from db.sqlite_writer import SqliteWriter
 from db.tables import creators_t, links_t
@@ -65,16 +66,19 @@ class SqlReportStore:
         writers: int = 2,
         sender: str = "",
         raw_statements: bool = True,
+        reporter_key: ReporterKey | None = None,
     ) -> None:
         """A store writing through ``engine``'s database.
 
         ``raw_statements=False`` writes every batch with the SQLAlchemy Core statements
         of :mod:`db.intake_sql`, as batches with pictures always are (for comparisons).
+        ``reporter_key`` seals reporter ids (default: :func:`db.reporter_key.load_reporter_key`).
         """
         self._engine = engine
         self._raw_statements = raw_statements
         self._max_batch = max_batch
-        self._ids = IdCache(sender=sender or new_sender_token())
+        key = reporter_key or load_reporter_key(engine.url.render_as_string(False))
+        self._ids = IdCache(sender=sender or new_sender_token(), seal=key.seal)
         self._queue: asyncio.Queue[_Job] | None = None
         self._workers: list[asyncio.Task[None]] = []
         self._idle_writers = 0

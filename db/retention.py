@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import String, cast, delete, exists, literal, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.model import CaseStatus, ReporterRef
+from db.reporter_key import ReporterKey, load_reporter_key
 from db.tables import (
     case_reporters_t,
     cases_t,
@@ -18,10 +18,13 @@ from db.tables import (
     posts_t,
     reporters_t,
     reports_t,
+    utcnow,
 )
+from db.upsert import insert_ignore
 
-#: the platform name a forgotten reporter's row is renamed to
+#: the platform and id of the one row forgotten reporters' reports move to
 FORGOTTEN_PLATFORM = "forgotten"
+FORGOTTEN_ID = "-"
 
 #: tables whose rows of a closed case are deleted by a purge
 _EVIDENCE_TABLES = (reports_t, links_t, media_t, posts_t, case_reporters_t)
@@ -47,8 +50,10 @@ def _aware(value: datetime) -> datetime:
 class SqlRetention:
     """Deletes what leakdesk no longer needs to keep."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, reporter_key: ReporterKey | None = None) -> None:
+        """``reporter_key`` finds a reporter's sealed row (see :mod:`db.reporter_key`)."""
         self._engine = engine
+        self._key = reporter_key or load_reporter_key(engine.url.render_as_string(False))
 
     async def purge_older_than(self, days: int, *, now: datetime | None = None) -> PurgeResult:
         """Purge cases dismissed or merged more than ``days`` days ago (see :meth:`purge_closed`).
@@ -91,36 +96,65 @@ class SqlRetention:
         return PurgeResult(len(case_ids), links.rowcount, reports.rowcount, orphans.rowcount)
 
     async def forget_reporter(self, reporter: ReporterRef) -> int:
-        """Cut the link between a person and their reports; returns how many reports they had.
+        """Delete a person's reporter row; returns how many reports they had.
 
-        The reports keep counting (a case's corroboration does not drop), but nothing in the
-        database names the account any more.
+        Their reports stay (a case's corroboration does not drop) but move to one shared
+        "forgotten" row, so they are no longer linked to each other, and their tokens (which
+        digest the account, :func:`core.intake.report_token`) are replaced.
         """
+        sealed = self._key.seal(reporter.platform, reporter.user_id)
         async with self._engine.begin() as conn:
             rid = (
                 await conn.execute(
                     select(reporters_t.c.id).where(
                         reporters_t.c.platform == reporter.platform,
-                        reporters_t.c.platform_user_id == reporter.user_id,
+                        reporters_t.c.platform_user_id == sealed,
                     )
                 )
             ).scalar()
             if rid is None:
                 return 0
-            count = len(
-                (await conn.execute(select(reports_t.c.id).where(reports_t.c.reporter_id == rid)))
-                .scalars()
-                .all()
-            )
-            await conn.execute(
-                update(reporters_t)
-                .where(reporters_t.c.id == rid)
-                .values(platform=FORGOTTEN_PLATFORM, platform_user_id=uuid.uuid4().hex)
-            )
-            # a report's token digests the account it came from (core.intake.report_token)
-            await conn.execute(
+            tombstone = await _forgotten_reporter(conn)
+            moved = await conn.execute(
                 update(reports_t)
                 .where(reports_t.c.reporter_id == rid)
-                .values(token=literal("forgotten:") + cast(reports_t.c.id, String))
+                .values(
+                    reporter_id=tombstone,
+                    token=literal("forgotten:") + cast(reports_t.c.id, String),
+                )
             )
-        return count
+            await conn.execute(
+                delete(case_reporters_t).where(case_reporters_t.c.reporter_id == rid)
+            )
+            await conn.execute(delete(reporters_t).where(reporters_t.c.id == rid))
+        return int(moved.rowcount or 0)
+
+    async def checkpoint(self) -> None:
+        """SQLite: copy the write-ahead log into the database file and empty it, so deleted
+        rows do not linger in ``-wal`` (freed pages are zeroed: ``secure_delete``)."""
+        if self._engine.dialect.name != "sqlite":
+            return
+        async with self._engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+async def _forgotten_reporter(conn: AsyncConnection) -> int:
+    """The id of the one row every forgotten reporter's reports move to."""
+    query = select(reporters_t.c.id).where(
+        reporters_t.c.platform == FORGOTTEN_PLATFORM,
+        reporters_t.c.platform_user_id == FORGOTTEN_ID,
+    )
+    rid = (await conn.execute(query)).scalar()
+    if rid is None:
+        await conn.execute(
+            insert_ignore(conn, reporters_t),
+            [
+                {
+                    "platform": FORGOTTEN_PLATFORM,
+                    "platform_user_id": FORGOTTEN_ID,
+                    "created_at": utcnow(),
+                }
+            ],
+        )
+        rid = (await conn.execute(query)).scalar_one()
+    return int(rid)
