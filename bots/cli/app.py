@@ -8,7 +8,17 @@ from typing import Any
 
 import typer
 
-from bots.cli import cases, escalation, maintenance, recheck, reports, run, venues, web
+from bots.cli import (
+    cases,
+    escalation,
+    maintenance,
+    recheck,
+    reporter_key,
+    reports,
+    run,
+    venues,
+    web,
+)
 from bots.cli.common import EXIT_BAD_INPUT, say_error
 from bots.cli.help_format import plain_type_labels
 
@@ -72,6 +82,7 @@ venues.register(app)
 escalation.register(app)
 recheck.register(app)
 maintenance.register(app)
+reporter_key.register(app)
 run.register(app)
 web.register(app)
 
