@@ -5,10 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import String, cast, delete, exists, literal, or_, select, update
+from sqlalchemy import (
+    String,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.model import CaseStatus, ReporterRef
+from core.urls.extract import extract_links
 from db.reporter_key import ReporterKey, load_reporter_key
 from db.tables import (
     case_reporters_t,
@@ -16,6 +28,7 @@ from db.tables import (
     links_t,
     media_t,
     posts_t,
+    purged_posts_t,
     reporters_t,
     reports_t,
     utcnow,
@@ -26,6 +39,9 @@ from db.upsert import insert_ignore
 FORGOTTEN_PLATFORM = "forgotten"
 FORGOTTEN_ID = "-"
 
+#: a purged case's origin key: keyed with the reporter key, so it cannot confirm a link
+PURGED_PREFIX = "purged:"
+
 #: tables whose rows of a closed case are deleted by a purge
 _EVIDENCE_TABLES = (reports_t, links_t, media_t, posts_t, case_reporters_t)
 
@@ -34,13 +50,37 @@ PURGED_STATES = (CaseStatus.DISMISSED.value, CaseStatus.MERGED.value)
 
 
 @dataclass(frozen=True)
+class PurgedCard:
+    """A moderators' card of a purged case: its adapter deletes it (``purged_posts``)."""
+
+    platform: str
+    channel_id: str
+    message_id: str
+
+
+@dataclass(frozen=True)
 class PurgeResult:
-    """How much a purge removed."""
+    """How much a purge removed, and the purged cases' chat cards still to delete."""
 
     cases: int
     links: int
     reports: int
     reporters: int
+    cards: tuple[PurgedCard, ...] = ()
+    case_ids: tuple[int, ...] = ()
+
+
+#: what a link in a purged case's free text becomes
+LINK_REMOVED = "[link removed]"
+
+
+def scrub_links(text: str | None) -> str | None:
+    """``text`` with every link replaced by :data:`LINK_REMOVED`."""
+    if not text:
+        return text
+    for link in sorted(extract_links(text), key=len, reverse=True):
+        text = text.replace(link, LINK_REMOVED)
+    return text
 
 
 def _aware(value: datetime) -> datetime:
@@ -84,16 +124,50 @@ class SqlRetention:
             case_ids = list((await conn.execute(closed)).scalars())
             if not case_ids:
                 return PurgeResult(0, 0, 0, 0)
-            for table in (media_t, posts_t, case_reporters_t):
+            cards = await _move_cards(conn, case_ids)  # first: the cards show the links
+            for table in (media_t, case_reporters_t):
                 await conn.execute(delete(table).where(table.c.case_id.in_(case_ids)))
             reports = await conn.execute(delete(reports_t).where(reports_t.c.case_id.in_(case_ids)))
             links = await conn.execute(delete(links_t).where(links_t.c.case_id.in_(case_ids)))
+            await self._seal_cases(conn, case_ids)
             orphans = await conn.execute(
                 delete(reporters_t).where(
                     ~exists().where(reports_t.c.reporter_id == reporters_t.c.id)
                 )
             )
-        return PurgeResult(len(case_ids), links.rowcount, reports.rowcount, orphans.rowcount)
+        return PurgeResult(
+            len(case_ids),
+            links.rowcount,
+            reports.rowcount,
+            orphans.rowcount,
+            tuple(cards),
+            tuple(case_ids),
+        )
+
+    async def _seal_cases(self, conn: AsyncConnection, case_ids: list[int]) -> None:
+        """Key each purged case's fingerprint (a guessed link can no longer be confirmed
+        against it) and take links out of its reason."""
+        rows = (
+            await conn.execute(
+                select(cases_t.c.id, cases_t.c.origin_key, cases_t.c.reason).where(
+                    cases_t.c.id.in_(case_ids), ~cases_t.c.origin_key.startswith(PURGED_PREFIX)
+                )
+            )
+        ).all()
+        if rows:
+            await conn.execute(
+                update(cases_t)
+                .where(cases_t.c.id == bindparam("b_id"))
+                .values(origin_key=bindparam("b_key"), reason=bindparam("b_reason")),
+                [
+                    {
+                        "b_id": r.id,
+                        "b_key": PURGED_PREFIX + self._key.seal("origin", r.origin_key)[:64],
+                        "b_reason": scrub_links(r.reason),
+                    }
+                    for r in rows
+                ],
+            )
 
     async def forget_reporter(self, reporter: ReporterRef) -> int:
         """Delete a person's reporter row; returns how many reports they had.
@@ -136,6 +210,34 @@ class SqlRetention:
             return
         async with self._engine.connect() as conn:
             await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+async def _move_cards(conn: AsyncConnection, case_ids: list[int]) -> list[PurgedCard]:
+    """Move the cases' chat cards from ``case_posts`` to ``purged_posts`` (for deletion)."""
+    rows = (
+        await conn.execute(
+            select(posts_t.c.platform, posts_t.c.channel_id, posts_t.c.message_id)
+            .where(posts_t.c.case_id.in_(case_ids), posts_t.c.message_id.is_not(None))
+            .order_by(posts_t.c.id)
+        )
+    ).all()
+    cards = [PurgedCard(r.platform, r.channel_id, r.message_id) for r in rows]
+    if cards:
+        now = utcnow()
+        await conn.execute(
+            insert(purged_posts_t),
+            [
+                {
+                    "platform": c.platform,
+                    "channel_id": c.channel_id,
+                    "message_id": c.message_id,
+                    "created_at": now,
+                }
+                for c in cards
+            ],
+        )
+    await conn.execute(delete(posts_t).where(posts_t.c.case_id.in_(case_ids)))
+    return cards
 
 
 async def _forgotten_reporter(conn: AsyncConnection) -> int:

@@ -5,12 +5,14 @@ Revises: 0011
 Create Date: 2026-11-28 22:00:00
 
 Each ``reporters.platform_user_id`` becomes ``HMAC-SHA256(secret, "platform:user_id")``
-(see :mod:`db.reporter_key`), and so does ``user_settings.user_id``. Not reversible: the clear ids are gone.
+(see :mod:`db.reporter_key`), and so does ``user_settings.user_id``; ``purged_posts``
+keeps the chat cards of purged cases until their adapter deletes them. Not reversible: the clear ids are gone.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 from db.reporter_key import ReporterKey, load_reporter_key
@@ -29,6 +31,15 @@ _reporters = sa.table(
 
 
 def upgrade() -> None:
+    op.create_table(
+        "purged_posts",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("platform", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("message_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    )
+    op.create_index("ix_purged_posts_platform", "purged_posts", ["platform"])
     conn = op.get_bind()
     key = op.get_context().config.attributes.get("reporter_key")
     if not isinstance(key, ReporterKey):
@@ -66,4 +77,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Nothing to undo in the schema; the clear ids cannot come back."""
+    """Drop the purged posts' table; the clear ids cannot come back."""
+    op.drop_index("ix_purged_posts_platform", table_name="purged_posts")
+    op.drop_table("purged_posts")
