@@ -44,6 +44,7 @@ from db.media_jobs import SqlPictureJobStore
 from db.notify import CASES_CHANNEL, MEDIA_CHANNEL, PgListener, new_sender_token
 from db.outbox import SqlOutbox
 from db.periodic_sends import SqlPeriodicSends
+from db.purged_posts import SqlPurgedPosts
 from db.removal_watches import SqlRemovalWatches
 from db.reporter_key import ReporterKey, load_reporter_key
 from db.retention import SqlRetention
@@ -92,6 +93,8 @@ class App:
     rdap: RdapClient | None = None
     #: seals reporter ids (db.reporter_key)
     reporter_key: ReporterKey | None = None
+    #: purged cases' chat cards, deleted by their adapters
+    purged_posts: SqlPurgedPosts | None = None
 
     def mail_sender(self) -> OutboxSender | None:
         """The sender of notice mails, when ``LEAKDESK_SMTP_URL`` is set."""
@@ -340,6 +343,7 @@ async def build_app(
         listener=listener,
         rdap=rdap,
         reporter_key=reporter_key,
+        purged_posts=SqlPurgedPosts(engine),
     )
     app.escalation_handlers.use_mail_sender(app.mail_sender)
     app.approval_handlers.use_mail_sender(app.mail_sender)
