@@ -19,11 +19,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from asyncpg.exceptions import ForeignKeyViolationError
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.model import ReporterRef
@@ -41,6 +44,9 @@ from db.sqlite_writer import SqliteWriter
 from db.tables import creators_t, links_t
 
 log = logging.getLogger(__name__)
+
+#: a row the batch refers to is gone (the drivers' and SQLAlchemy's foreign key errors)
+_INTEGRITY_ERRORS = (sqlite3.IntegrityError, IntegrityError, ForeignKeyViolationError)
 
 #: the smallest batch a writer splits off a large queue for another, idle writer
 MIN_SHARED_BATCH = 32
@@ -242,9 +248,17 @@ class SqlReportStore:
             return [by_token[item.token] for item in items]
         # lost races (a held SQLite write lock, a PostgreSQL deadlock or lost connection) are
         # run again: a committed report is found by its token, so none is recorded twice
-        stored, creators, reporters = await retry_async(
-            lambda: self._transaction(items), what="recording reports"
-        )
+        try:
+            stored, creators, reporters = await retry_async(
+                lambda: self._transaction(items), what="recording reports"
+            )
+        except _INTEGRITY_ERRORS:
+            # a cached reporter row was deleted by another process (forget, retention):
+            # look the ids up again, once
+            self._ids.reporters.clear()
+            stored, creators, reporters = await retry_async(
+                lambda: self._transaction(items), what="recording reports"
+            )
         self._ids.remember(creators, reporters)  # only ids from committed transactions
         return stored
 

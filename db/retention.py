@@ -11,6 +11,7 @@ from sqlalchemy import (
     cast,
     delete,
     exists,
+    func,
     insert,
     literal,
     or_,
@@ -188,20 +189,37 @@ class SqlRetention:
             ).scalar()
             if rid is None:
                 return 0
-            tombstone = await _forgotten_reporter(conn)
-            moved = await conn.execute(
-                update(reports_t)
-                .where(reports_t.c.reporter_id == rid)
-                .values(
-                    reporter_id=tombstone,
-                    token=literal("forgotten:") + cast(reports_t.c.id, String),
-                )
-            )
-            await conn.execute(
-                delete(case_reporters_t).where(case_reporters_t.c.reporter_id == rid)
-            )
-            await conn.execute(delete(reporters_t).where(reporters_t.c.id == rid))
-        return int(moved.rowcount or 0)
+            moved = await _unlink_reporter(conn, int(rid))
+        return moved
+
+    async def purge_cards(self, before: datetime) -> tuple[PurgedCard, ...]:
+        """Queue for deletion the chat cards of cases dismissed or merged before ``before``
+        (``retention_posts_days``; their evidence may be kept longer)."""
+        closed = select(cases_t.c.id).where(
+            cases_t.c.status.in_(PURGED_STATES),
+            cases_t.c.updated_at < before,
+            exists().where(posts_t.c.case_id == cases_t.c.id),
+        )
+        async with self._engine.begin() as conn:
+            case_ids = list((await conn.execute(closed)).scalars())
+            return tuple(await _move_cards(conn, case_ids)) if case_ids else ()
+
+    async def expire_reporters(self, before: datetime) -> int:
+        """Unlink reporters whose newest report is older than ``before``
+        (``retention_reporter_days``), as :meth:`forget_reporter` does; how many."""
+        newest = (
+            select(func.max(reports_t.c.created_at))
+            .where(reports_t.c.reporter_id == reporters_t.c.id)
+            .scalar_subquery()
+        )
+        stale = select(reporters_t.c.id).where(
+            reporters_t.c.platform != FORGOTTEN_PLATFORM, newest < before
+        )
+        async with self._engine.begin() as conn:
+            ids = list((await conn.execute(stale)).scalars())
+            for rid in ids:
+                await _unlink_reporter(conn, int(rid))
+        return len(ids)
 
     async def checkpoint(self) -> None:
         """SQLite: copy the write-ahead log into the database file and empty it, so deleted
@@ -238,6 +256,20 @@ async def _move_cards(conn: AsyncConnection, case_ids: list[int]) -> list[Purged
         )
     await conn.execute(delete(posts_t).where(posts_t.c.case_id.in_(case_ids)))
     return cards
+
+
+async def _unlink_reporter(conn: AsyncConnection, rid: int) -> int:
+    """Move a reporter's reports to the shared "forgotten" row (new tokens: the old ones
+    digest the account) and delete the reporter; returns how many reports moved."""
+    tombstone = await _forgotten_reporter(conn)
+    moved = await conn.execute(
+        update(reports_t)
+        .where(reports_t.c.reporter_id == rid)
+        .values(reporter_id=tombstone, token=literal("forgotten:") + cast(reports_t.c.id, String))
+    )
+    await conn.execute(delete(case_reporters_t).where(case_reporters_t.c.reporter_id == rid))
+    await conn.execute(delete(reporters_t).where(reporters_t.c.id == rid))
+    return int(moved.rowcount or 0)
 
 
 async def _forgotten_reporter(conn: AsyncConnection) -> int:

@@ -199,3 +199,20 @@ async def test_forgotten_id_bytes_leave_the_sqlite_files(sqlite_url: str) -> Non
             assert (await conn.execute(text("SELECT count(*) FROM reporters"))).scalar() == 2
     finally:
         await app.close()
+
+
+async def test_a_process_that_cached_a_forgotten_reporter_records_their_next_report(
+    database_url: str,
+) -> None:
+    bot = await build_app(make_settings(database_url))
+    cli = await build_app(make_settings(database_url), migrate=False)  # another process
+    try:
+        await _report(bot)  # the bot's writer caches the reporter's row id
+        await cli.handlers.erasure.forget_reporter(FAN)  # ... which this deletes
+        again = await bot.intake.submit(IncomingReport(FAN, ["https://example.com/new"]))
+        assert again.outcomes and again.outcomes[0].case_code
+        ids = {r["platform_user_id"] for r in await _table(bot, reporters_t)}
+        assert sealed(bot, FAN).user_id in ids  # a new row for the returning person
+    finally:
+        await cli.close()
+        await bot.close()
