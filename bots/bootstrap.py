@@ -96,6 +96,11 @@ class App:
     #: purged cases' chat cards, deleted by their adapters
     purged_posts: SqlPurgedPosts | None = None
 
+    async def drop_purged_media(self) -> int:
+        """Drop purged cases' pictures from this process's matcher (adapters call this on
+        their periodic pass: a purge may run in another process); how many cases."""
+        return self.media.drop_cases(await SqlMediaStore(self.engine).purged_case_ids())
+
     def mail_sender(self) -> OutboxSender | None:
         """The sender of notice mails, when ``LEAKDESK_SMTP_URL`` is set."""
         if not self.settings.smtp_url:

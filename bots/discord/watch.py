@@ -105,6 +105,7 @@ class NoticeDelivery:
             log.exception("removal notices: drain failed")
         if self._bot.app.purged_posts is not None:
             try:
+                await self._bot.app.drop_purged_media()
                 await delete_purged_cards(
                     self._bot.app.purged_posts, PLATFORM, card_deleter(self._bot)
                 )

@@ -101,6 +101,7 @@ class NoticeDelivery:
     async def drain_once(self) -> None:
         """One pass over the outbox, then over purged cases' cards."""
         await self.sender().drain()
+        await self._deps.app.drop_purged_media()
         if self._deps.app.purged_posts is not None:
             await delete_purged_cards(
                 self._deps.app.purged_posts, PLATFORM, card_deleter(self._bot)

@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from bots.bootstrap import App
-from core.model import Actor, IncomingReport, ReporterRef
+from bots.bootstrap import App, build_app
+from core.model import Actor, Attachment, IncomingReport, ReporterRef
 from core.urls import canonicalize
 from db.retention import LINK_REMOVED, PurgedCard, SqlRetention, scrub_links
 from db.tables import cases_t, posts_t, purged_posts_t
+from tests.conftest import make_settings
+from tests.media.photos import original_edited_unrelated
 
 MOD = Actor(ReporterRef("test", "mod"), is_moderator=True)
 LINK = "https://example.com/leak/42?id=7"
@@ -79,3 +81,32 @@ async def test_a_purged_case_cannot_confirm_a_guessed_link(app: App) -> None:
     assert again.outcomes[0].case_code != code
     # a second run finds nothing more to do
     assert (await SqlRetention(app.engine, app.reporter_key).purge_older_than(90)).cases == 0
+
+
+async def test_running_bots_drop_purged_pictures(database_url: str) -> None:
+    original, shrunk, _ = original_edited_unrelated()
+    bot = await build_app(make_settings(database_url))
+    cli = await build_app(make_settings(database_url), migrate=False)  # another process
+    try:
+        report = IncomingReport(
+            ReporterRef("test", "1"), [], attachments=[Attachment(original, "a.jpg")]
+        )
+        code = (await bot.intake.submit(report)).outcomes[0].case_code
+        await bot.moderation.act(MOD, "dismiss", code, "not her")
+        async with bot.engine.begin() as conn:
+            await conn.execute(
+                update(cases_t).values(updated_at=datetime.now(UTC) - timedelta(days=100))
+            )
+        assert (await SqlRetention(cli.engine, cli.reporter_key).purge_older_than(90)).cases == 1
+        exact, near = await bot.media.hash_bytes(original), await bot.media.hash_bytes(shrunk)
+        assert bot.media.match("default", exact).case_id is not None  # still in memory
+
+        assert await bot.drop_purged_media() == 1  # the adapters' periodic pass
+        assert await bot.drop_purged_media() == 0  # nothing new
+        assert bot.media.match("default", exact).case_id is None
+        assert bot.media.match("default", near).case_id is None
+        again = (await bot.intake.submit(report)).outcomes[0]
+        assert again.new_case and again.case_code != code
+    finally:
+        await cli.close()
+        await bot.close()
