@@ -23,8 +23,12 @@ def db_upgrade() -> None:
     """Create or upgrade the database schema."""
     from db.migrate import upgrade
 
-    url = settings().database_url
-    before, after = run_database_work(lambda: upgrade(url))
+    from db.reporter_key import load_reporter_key
+
+    config = settings()
+    url = config.database_url
+    key = load_reporter_key(url, config.reporter_key, config.reporter_key_file)
+    before, after = run_database_work(lambda: upgrade(url, reporter_key=key))
     if before is None:
         typer.echo(f"created the database schema (revision {after})")
     elif before == after:
@@ -87,7 +91,7 @@ def forget(
     platform: Annotated[str, typer.Argument(help=", ".join(REPORTER_PLATFORMS) + ".")],
     user_id: Annotated[str, typer.Argument(help="The person's account id on that platform.")],
 ) -> None:
-    """Detach an account from all its reports (a deletion request)."""
+    """Delete what ties an account to its reports (a deletion request)."""
     from core.model import ReporterRef
 
     platform = platform.strip().lower()
@@ -95,7 +99,7 @@ def forget(
         raise fail(f"unknown platform {platform!r}; use {', '.join(REPORTER_PLATFORMS)}")
     account = ReporterRef(platform, user_id.strip())
     count = with_app(lambda a: a.handlers.erasure.forget_reporter(account))
-    typer.echo(f"forgot {platform} account: {count} report(s) no longer name it")
+    typer.echo(f"forgot {platform} account: {count} report(s) no longer tied to it")
 
 
 def register(app: typer.Typer) -> None:
