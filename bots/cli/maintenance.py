@@ -22,7 +22,6 @@ REPORTER_PLATFORMS = ("discord", "telegram", "console", "cli")
 def db_upgrade() -> None:
     """Create or upgrade the database schema."""
     from db.migrate import upgrade
-
     from db.reporter_key import load_reporter_key
 
     config = settings()
