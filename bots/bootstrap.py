@@ -37,6 +37,7 @@ from db.abuse_contacts import SqlAbuseContactStore
 from db.approvals import SqlBatches
 from db.chat_notices import SqlChatNotices
 from db.creators import SqlCreatorDirectory
+from db.engine import DatabaseUnavailable, describe_database_error
 from db.escalation_tracking import SqlEscalationTracker
 from db.escalations import SqlEscalationStore
 from db.media import SqlMediaStore, signal_from_payload
@@ -180,12 +181,18 @@ async def build_app(
     ``resolver`` replaces DNS for the media fetcher (tests map names to loopback).
     """
     quiet_http_logs()  # whatever the entrypoint: request URLs carry leak links
-    reporter_key = await asyncio.to_thread(
-        load_reporter_key,
-        settings.database_url,
-        settings.reporter_key,
-        settings.reporter_key_file,
-    )
+    try:
+        reporter_key = await asyncio.to_thread(
+            load_reporter_key,
+            settings.database_url,
+            settings.reporter_key,
+            settings.reporter_key_file,
+        )
+    except Exception as err:  # an unusable database URL: the same one line as upgrade's
+        message = describe_database_error(err, settings.database_url)
+        if message is None:
+            raise
+        raise DatabaseUnavailable(message) from None
     if migrate:
         await upgrade(settings.database_url, reporter_key=reporter_key)
     engine = create_engine(settings.database_url)

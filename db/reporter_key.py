@@ -130,6 +130,9 @@ def load_reporter_key(
     """The chain for ``database_url``: ``key`` (else ``LEAKDESK_REPORTER_KEY``), else the
     key file (``key_file``, else ``LEAKDESK_REPORTER_KEY_FILE``, else the default place),
     generated on first use."""
+    key = key if key is not None else os.environ.get(KEY_ENV)
+    if key:  # (the URL is not even parsed: a bad one gets the database's own error)
+        return ReporterKey.parse(key)
     configured, path = key_source(database_url, key, key_file)
     return configured if configured is not None else read_or_create_key_file(path)
 
