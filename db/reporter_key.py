@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,8 +134,3 @@ def load_reporter_key(
         return ReporterKey.parse(key)
     configured, path = key_source(database_url, key, key_file)
     return configured if configured is not None else read_or_create_key_file(path)
-
-
-def seal_all(key: ReporterKey, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """Sealed ids of (platform, user id) pairs."""
-    return {(p, u): key.seal(p, u) for p, u in refs}
