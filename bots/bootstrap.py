@@ -37,6 +37,7 @@ from db.abuse_contacts import SqlAbuseContactStore
 from db.approvals import SqlBatches
 from db.chat_notices import SqlChatNotices
 from db.creators import SqlCreatorDirectory
+from db.engine import DatabaseUnavailable, describe_database_error
 from db.escalation_tracking import SqlEscalationTracker
 from db.escalations import SqlEscalationStore
 from db.media import SqlMediaStore, signal_from_payload
@@ -45,7 +46,9 @@ from db.notify import CASES_CHANNEL, MEDIA_CHANNEL, PgListener, new_sender_token
 from db.outbox import SqlOutbox
 from db.periodic_sends import SqlPeriodicSends
 from db.protected import SqlProtectedStore
+from db.purged_posts import SqlPurgedPosts
 from db.removal_watches import SqlRemovalWatches
+from db.reporter_key import ReporterKey, load_reporter_key
 from db.retention import SqlRetention
 from db.user_settings import SqlUserSettingsStore
 from db.web_auth import SqlWebAuth
@@ -95,6 +98,15 @@ class App:
     rdap: RdapClient | None = None
     #: the creators' own pictures, as hashes (``leakdesk protect``)
     protected: SqlProtectedStore | None = None
+    #: seals reporter ids (db.reporter_key)
+    reporter_key: ReporterKey | None = None
+    #: purged cases' chat cards, deleted by their adapters
+    purged_posts: SqlPurgedPosts | None = None
+
+    async def drop_purged_media(self) -> int:
+        """Drop purged cases' pictures from this process's matcher (adapters call this on
+        their periodic pass: a purge may run in another process); how many cases."""
+        return self.media.drop_cases(await SqlMediaStore(self.engine).purged_case_ids())
 
     def mail_sender(self) -> OutboxSender | None:
         """The sender of notice mails, when ``LEAKDESK_SMTP_URL`` is set."""
@@ -138,20 +150,27 @@ class ForgettingStore:
         reports: SqlReportStore,
         user_settings: SqlUserSettingsStore | None = None,
         watches: SqlRemovalWatches | None = None,
+        rate_limit: ReporterRateLimit | None = None,
     ) -> None:
         self._retention = retention
         self._reports = reports
         self._user_settings = user_settings
         self._watches = watches
+        self._rate_limit = rate_limit
 
     async def forget_reporter(self, reporter: ReporterRef) -> int:
-        """Unlink ``reporter`` from their reports (see :meth:`SqlRetention.forget_reporter`)."""
+        """Delete everything of ``reporter``: their reporter row (see
+        :meth:`SqlRetention.forget_reporter`), settings, open requests and queued notices,
+        rate windows; then checkpoint SQLite's write-ahead log. Returns their report count."""
         count = await self._retention.forget_reporter(reporter)
         self._reports.forget_cached(reporter)
         if self._user_settings is not None:
             await self._user_settings.forget(reporter)
         if self._watches is not None:
             await self._watches.forget(reporter)
+        if self._rate_limit is not None:
+            await self._rate_limit.forget(str(reporter))
+        await self._retention.checkpoint()
         return count
 
 
@@ -175,12 +194,26 @@ async def build_app(
     ``resolver`` replaces DNS for the media fetcher (tests map names to loopback).
     """
     quiet_http_logs()  # whatever the entrypoint: request URLs carry leak links
+    try:
+        reporter_key = await asyncio.to_thread(
+            load_reporter_key,
+            settings.database_url,
+            settings.reporter_key,
+            settings.reporter_key_file,
+        )
+    except Exception as err:  # an unusable database URL: the same one line as upgrade's
+        message = describe_database_error(err, settings.database_url)
+        if message is None:
+            raise
+        raise DatabaseUnavailable(message) from None
     if migrate:
-        await upgrade(settings.database_url)
+        await upgrade(settings.database_url, reporter_key=reporter_key)
     engine = create_engine(settings.database_url)
     events = EventBus()
     sender = new_sender_token()  # signs this process's notifications to the others
-    reports = SqlReportStore(engine, max_batch=settings.writer_max_batch, sender=sender)
+    reports = SqlReportStore(
+        engine, max_batch=settings.writer_max_batch, sender=sender, reporter_key=reporter_key
+    )
     cases = SqlCaseStore(engine, sender=sender, write_gate=reports.write_gate)
     # links into the allow-listed networks are accepted at intake, as the fetcher reaches them
     registry = default_registry(settings.platforms_file, settings.fetch_allow_networks)
@@ -224,14 +257,15 @@ async def build_app(
         )
         await listener.start()
     await reports.start()
+    rate_limit = (
+        ReporterRateLimit(settings.report_rate, settings.rate_limit_storage, settings.link_rate)
+        if rate_limited
+        else None
+    )
     intake = IntakeService(
         reports,
         events=events,
-        rate_limit=(
-            ReporterRateLimit(settings.report_rate, settings.rate_limit_storage, settings.link_rate)
-            if rate_limited
-            else None
-        ),
+        rate_limit=rate_limit,
         registry=registry,
         media=media,
         protected=cases,
@@ -246,10 +280,10 @@ async def build_app(
         item_timeout=max(30.0, settings.fetch_timeout * 4),
         protected=cases,
     )
-    retention = SqlRetention(engine)
-    user_settings = SqlUserSettingsStore(engine)
+    retention = SqlRetention(engine, reporter_key)
+    user_settings = SqlUserSettingsStore(engine, reporter_key)
     escalations = SqlEscalationStore(engine)
-    watches = SqlRemovalWatches(engine)
+    watches = SqlRemovalWatches(engine, reporter_key)
     channels = load_channels(settings.platforms_file)
     rdap = contacts = None
     if settings.rdap_lookups:
@@ -307,7 +341,10 @@ async def build_app(
         intake=intake,
         moderation=moderation,
         handlers=Handlers(
-            intake, moderation, cases, ForgettingStore(retention, reports, user_settings, watches)
+            intake,
+            moderation,
+            cases,
+            ForgettingStore(retention, reports, user_settings, watches, rate_limit),
         ),
         media=media,
         pictures=pictures,
@@ -336,6 +373,8 @@ async def build_app(
         listener=listener,
         rdap=rdap,
         protected=protected,
+        reporter_key=reporter_key,
+        purged_posts=SqlPurgedPosts(engine),
     )
     app.escalation_handlers.use_mail_sender(app.mail_sender)
     app.approval_handlers.use_mail_sender(app.mail_sender)

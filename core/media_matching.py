@@ -119,6 +119,7 @@ class MediaMatcher:
         self._exact: dict[tuple[str, str], int] = {}
         #: the creators' own pictures (``leakdesk protect``), matched per creator
         self.protected = ProtectedIndex(self._index_factory)
+        self._dropped: set[int] = set()
 
     def index(self, creator: str) -> HashIndex:
         """The near-duplicate index of ``creator``'s pictures (created empty on first use)."""
@@ -134,6 +135,20 @@ class MediaMatcher:
             index = self.index(signal.creator)
             for frame in signal.frames:
                 index.add_hashes(signal.case_id, frame.phash, frame.pdq, frame.quality, frame.view)
+
+    def drop_cases(self, case_ids: Iterable[int]) -> int:
+        """Forget the pictures of purged cases (their hashes left the database); returns how
+        many cases were new to this call (the ones dropped before cost nothing)."""
+        new = set(case_ids) - self._dropped
+        if not new:
+            return 0
+        self._dropped |= new
+        for key in [k for k, case_id in self._exact.items() if case_id in new]:
+            del self._exact[key]
+        for index in self._indexes.values():
+            for case_id in new:
+                index.remove(case_id)
+        return len(new)
 
     def load(self, signals: Iterable[StoredSignal]) -> int:
         """Load stored pictures at start-up, one bulk load per creator; returns how many."""

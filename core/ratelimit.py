@@ -79,6 +79,11 @@ class LocalWindow:
         self._used[key] = used + cost
         return True
 
+    def forget(self, key: str) -> None:
+        """Drop ``key``'s window."""
+        self._hits.pop(key, None)
+        self._used.pop(key, None)
+
     def sweep(self) -> None:
         """Forget the keys whose hits have all expired."""
         start = time.time() - self._expiry
@@ -187,6 +192,22 @@ class ReporterRateLimit:
         for rate in self._links:
             await shared.hit(rate, link_key, cost=fit)
         return Admission(fit, self._held_back(held_by, reset, items, fit) if held_by else "")
+
+    async def forget(self, reporter: str) -> None:
+        """Drop every window of ``reporter`` (erasure), here and in the shared storage."""
+        if self._local is not None:
+            for window in (*self._local[0], *self._local[1]):
+                window.forget(reporter)
+            return
+        assert self._shared is not None
+        report_key, link_key = _keys(reporter)
+        try:
+            for rate in self._reports:
+                await self._shared.clear(rate, report_key)
+            for rate in self._links:
+                await self._shared.clear(rate, link_key)
+        except StorageError as err:
+            log.warning("could not clear a forgotten reporter's rate windows: %s", err)
 
     @property
     def per_message(self) -> int | None:

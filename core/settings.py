@@ -44,6 +44,16 @@ class Settings(BaseSettings):
 
     # links, notes, hashes and reporter ids of dismissed/merged cases are purged after this
     retention_days: int = 90
+    # moderators' chat cards of dismissed/merged cases are deleted after this (default:
+    # retention_days); reporter ids with no report newer than this are unlinked from their
+    # reports, whatever the case's state (default: never, only with the purged evidence)
+    retention_posts_days: int | None = Field(default=None, ge=0)
+    retention_reporter_days: int | None = Field(default=None, ge=0)
+
+    # sealed reporter ids (db/reporter_key.py): the secrets, oldest first, comma-separated;
+    # unset: a key file generated once (next to the SQLite file, or leakdesk-reporter.key)
+    reporter_key: str | None = None
+    reporter_key_file: str | None = None
 
     # new moderator channels/groups may see cases only once an operator approves them;
     # true approves every binding at once (a single-community deployment, tests)

@@ -44,6 +44,9 @@ from db.write_gate import gated_begin
 if TYPE_CHECKING:
     from core.protected import ProtectedMatch
 
+#: hex digits of a sealed reporter id shown to moderators beside a note
+PSEUDONYM_LENGTH = 10
+
 _merged = aliased(cases_t, name="merged")
 _dup = aliased(cases_t, name="dup")
 
@@ -178,7 +181,8 @@ async def _notes(conn: AsyncConnection, case_ids: Sequence[int]) -> dict[int, li
     )
     for case_id, text, at, anonymous, platform, user_id in rows:
         shown = not anonymous and platform != FORGOTTEN_PLATFORM
-        reporter = f"{platform}:{user_id}" if shown else None
+        # a pseudonym: the stored id is sealed (db.reporter_key), never the account
+        reporter = f"{platform}:{user_id[:PSEUDONYM_LENGTH]}" if shown else None
         result[case_id].append(NoteView(text, _aware(at), reporter))
     return result
 

@@ -223,6 +223,8 @@ def _sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int | None = None) -
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=FULL")
+    # deleted rows (forgotten reporters, purged links) are zeroed, not left in free pages
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.close()
     register_sqlite_function(dbapi_connection)  # the audit log's chain trigger calls it

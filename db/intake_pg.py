@@ -236,12 +236,15 @@ async def _reporter_ids(
     found = {r: cached[r] for r in refs if r in cached}
     missing = sorted(refs - found.keys())
     if missing:
-        platforms, users = _columns(missing, 2)
+        sealed = cache.sealed(missing)
+        platforms = [p for p, _ in missing]
+        users = [sealed[ref] for ref in missing]
         await conn.execute(INSERT_REPORTERS, platforms, users, now)
-        wanted = set(missing)
+        wanted = {(p, sealed[(p, u)]): (p, u) for p, u in missing}
         for platform, user, rid in await conn.fetch(SELECT_REPORTERS, platforms, users):
-            if (platform, user) in wanted:
-                found[(platform, user)] = rid
+            ref = wanted.get((platform, user))
+            if ref is not None:
+                found[ref] = rid
     return found
 
 

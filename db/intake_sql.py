@@ -14,7 +14,7 @@ conflicts, then reads back what is there.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -57,10 +57,20 @@ class IdCache:
     """Ids that never change once committed (creators, reporters), to skip look-ups."""
 
     creators: dict[str, int] = field(default_factory=dict)
+    #: (platform, clear user id) -> reporter row id; the clear id lives only in memory
     reporters: dict[tuple[str, str], int] = field(default_factory=dict)
     max_reporters: int = 200_000
+    #: seals a (platform, user id) into the stored id (db.reporter_key); set by the store
+    seal: Callable[[str, str], str] | None = None
     #: who signs this writer's media notifications (its own listener skips them)
     sender: str = field(default_factory=new_sender_token)
+
+    def sealed(self, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Stored ids of ``refs``: one HMAC per reporter not in the cache."""
+        if self.seal is None:
+            raise RuntimeError("IdCache.seal is not set: reporter ids are never stored in clear")
+        seal = self.seal
+        return {(p, u): seal(p, u) for p, u in refs}
 
     def remember(self, creators: dict[str, int], reporters: dict[tuple[str, str], int]) -> None:
         """Keep ids learnt in a committed transaction."""
@@ -189,16 +199,21 @@ def _reporter_ids(
     missing = sorted(refs - found.keys())
     if missing:
         now = utcnow()
+        sealed = cache.sealed(missing)
         conn.execute(
             st.insert_reporter,
-            [{"platform": p, "platform_user_id": u, "created_at": now} for p, u in missing],
+            [
+                {"platform": p, "platform_user_id": sealed[(p, u)], "created_at": now}
+                for p, u in missing
+            ],
         )
-        wanted = set(missing)
+        wanted = {(p, sealed[(p, u)]): (p, u) for p, u in missing}
         for platform, user, rid in conn.execute(
-            st.select_reporters, {"users": [u for _, u in missing]}
+            st.select_reporters, {"users": list(sealed.values())}
         ):
-            if (platform, user) in wanted:
-                found[(platform, user)] = rid
+            ref = wanted.get((platform, user))
+            if ref is not None:
+                found[ref] = rid
     return found
 
 

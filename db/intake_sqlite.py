@@ -128,12 +128,14 @@ def _reporter_ids(
     found = {r: cached[r] for r in refs if r in cached}
     missing = sorted(refs - found.keys())
     if missing:
-        conn.executemany(INSERT_REPORTER, [(p, u, now) for p, u in missing])
-        wanted = set(missing)
-        users = json.dumps([u for _, u in missing])
+        sealed = cache.sealed(missing)
+        conn.executemany(INSERT_REPORTER, [(p, sealed[(p, u)], now) for p, u in missing])
+        wanted = {(p, sealed[(p, u)]): (p, u) for p, u in missing}
+        users = json.dumps(list(sealed.values()))
         for platform, user, rid in conn.execute(SELECT_REPORTERS, (users,)):
-            if (platform, user) in wanted:
-                found[(platform, user)] = rid
+            ref = wanted.get((platform, user))
+            if ref is not None:
+                found[ref] = rid
     return found
 
 

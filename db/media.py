@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.media.hashing import phash_from_signed
 from core.ports import FrameSignals, StoredSignal
+from db.retention import PURGED_PREFIX
 from db.retry import retrying
-from db.tables import creators_t, media_t
+from db.tables import cases_t, creators_t, media_t
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,12 @@ class SqlMediaStore:
         self._engine = engine
 
     @retrying
+    async def purged_case_ids(self) -> set[int]:
+        """Ids of purged cases (their hashes are gone: running matchers drop them too)."""
+        query = select(cases_t.c.id).where(cases_t.c.origin_key.startswith(PURGED_PREFIX))
+        async with self._engine.connect() as conn:
+            return set((await conn.execute(query)).scalars())
+
     async def load(self) -> list[StoredSignal]:
         """All stored pictures: creator, case and frames, oldest first."""
         query = (

@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 from db.engine import DatabaseUnavailable, create_engine, describe_database_error
+from db.reporter_key import ReporterKey, load_reporter_key
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: PostgreSQL advisory lock key: processes starting together on one database migrate in turn
@@ -38,20 +39,27 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-async def upgrade(url: str, revision: str = "head") -> tuple[str | None, str | None]:
+async def upgrade(
+    url: str, revision: str = "head", *, reporter_key: ReporterKey | None = None
+) -> tuple[str | None, str | None]:
     """Create or upgrade the database at ``url`` to ``revision``.
 
     Returns the schema revision before and after (before is None for a new database).
     Raises :class:`DatabaseUnavailable` when the URL is unusable or the database unreachable.
     Processes starting together migrate in turn (PostgreSQL advisory lock, SQLite's write
     lock); so do upgrades within one process, which would otherwise share Alembic's globals.
+    ``reporter_key`` seals clear reporter ids (migration 0012); default:
+    :func:`db.reporter_key.load_reporter_key` for ``url``.
     """
     async with _in_process_lock():
-        return await _upgrade_locked(url, revision)
+        return await _upgrade_locked(url, revision, reporter_key)
 
 
-async def _upgrade_locked(url: str, revision: str) -> tuple[str | None, str | None]:
+async def _upgrade_locked(
+    url: str, revision: str, reporter_key: ReporterKey | None
+) -> tuple[str | None, str | None]:
     config = alembic_config(url)
+    config.attributes["reporter_key"] = reporter_key or load_reporter_key(url)
     engine = create_engine(url)
     revisions: list[str | None] = []
 
@@ -76,6 +84,8 @@ async def _upgrade_locked(url: str, revision: str) -> tuple[str | None, str | No
     return revisions[0], revisions[-1]
 
 
-def upgrade_sync(url: str, revision: str = "head") -> tuple[str | None, str | None]:
+def upgrade_sync(
+    url: str, revision: str = "head", *, reporter_key: ReporterKey | None = None
+) -> tuple[str | None, str | None]:
     """Blocking :func:`upgrade` for the CLI."""
-    return asyncio.run(upgrade(url, revision))
+    return asyncio.run(upgrade(url, revision, reporter_key=reporter_key))

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.model import CaseStatus, ReporterRef
 from core.notify.texts import removed_text
+from db.reporter_key import ReporterKey, load_reporter_key
 from db.tables import (
     cases_t,
     chat_notices_t,
@@ -35,8 +36,10 @@ WATCHABLE = (
 class SqlRemovalWatches:
     """Stores and closes reporters' removal requests."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, reporter_key: ReporterKey | None = None) -> None:
+        """``reporter_key`` finds a reporter's sealed row (see :mod:`db.reporter_key`)."""
         self._engine = engine
+        self._key = reporter_key or load_reporter_key(engine.url.render_as_string(False))
 
     async def watch_report(self, report_id: int, reporter: ReporterRef) -> list[str]:
         """Watch every case of the submission ``report_id`` belongs to, for ``reporter``.
@@ -52,7 +55,8 @@ class SqlRemovalWatches:
                     .where(
                         reports_t.c.id == report_id,
                         reporters_t.c.platform == reporter.platform,
-                        reporters_t.c.platform_user_id == reporter.user_id,
+                        reporters_t.c.platform_user_id
+                        == self._key.seal(reporter.platform, reporter.user_id),
                     )
                 )
             ).first()
@@ -124,24 +128,20 @@ class SqlRemovalWatches:
             return list((await conn.execute(query)).scalars())
 
     async def forget(self, reporter: ReporterRef) -> int:
-        """Close ``reporter``'s requests and drop their id (erasure); how many were open."""
+        """Delete ``reporter``'s requests and queued notices (erasure); how many were open."""
         async with self._engine.begin() as conn:
             await conn.execute(
-                update(chat_notices_t)
-                .where(
+                delete(chat_notices_t).where(
                     chat_notices_t.c.platform == reporter.platform,
                     chat_notices_t.c.user_id == reporter.user_id,
-                    chat_notices_t.c.state.in_(["pending", "sending"]),
                 )
-                .values(state="failed", user_id=None, error="reporter forgotten")
             )
             closed = await conn.execute(
-                update(removal_watches_t)
-                .where(
+                delete(removal_watches_t).where(
                     removal_watches_t.c.platform == reporter.platform,
                     removal_watches_t.c.user_id == reporter.user_id,
+                    removal_watches_t.c.state == "open",
                 )
-                .values(state="closed", user_id=None, closed_at=utcnow())
             )
             return int(closed.rowcount or 0)
 

@@ -19,11 +19,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from asyncpg.exceptions import ForeignKeyViolationError
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.model import ReporterRef
@@ -35,11 +38,15 @@ from db.intake_sql import IdCache, record_batch
 from db.intake_sqlite import record_links as record_sqlite_links
 from db.notify import new_sender_token
 from db.pg_writer import PgWriter
+from db.reporter_key import ReporterKey, load_reporter_key
 from db.retry import retry_async, retrying
 from db.sqlite_writer import SqliteWriter
 from db.tables import creators_t, links_t
 
 log = logging.getLogger(__name__)
+
+#: a row the batch refers to is gone (the drivers' and SQLAlchemy's foreign key errors)
+_INTEGRITY_ERRORS = (sqlite3.IntegrityError, IntegrityError, ForeignKeyViolationError)
 
 #: the smallest batch a writer splits off a large queue for another, idle writer
 MIN_SHARED_BATCH = 32
@@ -65,16 +72,19 @@ class SqlReportStore:
         writers: int = 2,
         sender: str = "",
         raw_statements: bool = True,
+        reporter_key: ReporterKey | None = None,
     ) -> None:
         """A store writing through ``engine``'s database.
 
         ``raw_statements=False`` writes every batch with the SQLAlchemy Core statements
         of :mod:`db.intake_sql`, as batches with pictures always are (for comparisons).
+        ``reporter_key`` seals reporter ids (default: :func:`db.reporter_key.load_reporter_key`).
         """
         self._engine = engine
         self._raw_statements = raw_statements
         self._max_batch = max_batch
-        self._ids = IdCache(sender=sender or new_sender_token())
+        key = reporter_key or load_reporter_key(engine.url.render_as_string(False))
+        self._ids = IdCache(sender=sender or new_sender_token(), seal=key.seal)
         self._queue: asyncio.Queue[_Job] | None = None
         self._workers: list[asyncio.Task[None]] = []
         self._idle_writers = 0
@@ -238,9 +248,17 @@ class SqlReportStore:
             return [by_token[item.token] for item in items]
         # lost races (a held SQLite write lock, a PostgreSQL deadlock or lost connection) are
         # run again: a committed report is found by its token, so none is recorded twice
-        stored, creators, reporters = await retry_async(
-            lambda: self._transaction(items), what="recording reports"
-        )
+        try:
+            stored, creators, reporters = await retry_async(
+                lambda: self._transaction(items), what="recording reports"
+            )
+        except _INTEGRITY_ERRORS:
+            # a cached reporter row was deleted by another process (forget, retention):
+            # look the ids up again, once
+            self._ids.reporters.clear()
+            stored, creators, reporters = await retry_async(
+                lambda: self._transaction(items), what="recording reports"
+            )
         self._ids.remember(creators, reporters)  # only ids from committed transactions
         return stored
 

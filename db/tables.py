@@ -454,6 +454,17 @@ class WebSession(SQLModel, table=True):
     revoked_at: float | None = None
 
 
+class PurgedPost(SQLModel, table=True):
+    """A moderators' card of a purged case, still to be deleted by its adapter."""
+
+    __tablename__ = "purged_posts"
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32, index=True)
+    channel_id: str = Field(max_length=64)
+    message_id: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 metadata = SQLModel.metadata
 
 # Core tables, for the statements of db/ (SQLAlchemy Core on the hot paths)
@@ -482,3 +493,4 @@ periodic_sends_t = PeriodicSend.__table__
 abuse_contacts_t = AbuseContactRow.__table__
 web_links_t = WebLink.__table__
 web_sessions_t = WebSession.__table__
+purged_posts_t = PurgedPost.__table__

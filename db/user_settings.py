@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.model import ReporterRef
 from core.ports import UserSettings
+from db.reporter_key import ReporterKey, load_reporter_key
 from db.tables import user_settings_t, utcnow
 
 _KEY = ("platform", "scope", "user_id")
@@ -18,8 +19,13 @@ _KEY = ("platform", "scope", "user_id")
 class SqlUserSettingsStore:
     """:class:`core.ports.UserSettingsStore` on SQL: one row per platform, bot and user."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, reporter_key: ReporterKey | None = None) -> None:
+        """Rows are keyed by the user's sealed id (``reporter_key``, see :mod:`db.reporter_key`)."""
         self._engine = engine
+        self._key = reporter_key or load_reporter_key(engine.url.render_as_string(False))
+
+    def _id(self, user: ReporterRef) -> str:
+        return self._key.seal(user.platform, user.user_id)
 
     async def get(self, user: ReporterRef, scope: str) -> UserSettings:
         """The user's settings with this bot (defaults when they never chose)."""
@@ -30,7 +36,7 @@ class SqlUserSettingsStore:
                     select(t.c.creator, t.c.anonymous).where(
                         t.c.platform == user.platform,
                         t.c.scope == scope,
-                        t.c.user_id == user.user_id,
+                        t.c.user_id == self._id(user),
                     )
                 )
             ).first()
@@ -51,7 +57,7 @@ class SqlUserSettingsStore:
         t = user_settings_t
         async with self._engine.begin() as conn:
             result = await conn.execute(
-                delete(t).where(t.c.platform == user.platform, t.c.user_id == user.user_id)
+                delete(t).where(t.c.platform == user.platform, t.c.user_id == self._id(user))
             )
         return int(result.rowcount or 0)
 
@@ -60,7 +66,7 @@ class SqlUserSettingsStore:
         async with self._engine.begin() as conn:
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
             statement = dialect.insert(user_settings_t).values(
-                platform=user.platform, scope=scope, user_id=user.user_id, **values
+                platform=user.platform, scope=scope, user_id=self._id(user), **values
             )
             await conn.execute(
                 statement.on_conflict_do_update(index_elements=list(_KEY), set_=values)

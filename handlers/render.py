@@ -25,7 +25,7 @@ leakdesk helps get leaked or faked intimate images taken down.
 • Send a link (or several) to a leak, or a screenshot: I record it and give you a case code.
   I never repost the link; only the creator's moderators see it.
 • /status LD-XXXXXX: where a case stands.
-• /privacy: what I keep and who sees it; /forget: detach your account from your reports.
+• /privacy: what I keep and who sees it; /forget: delete everything that ties you to your reports.
 Pictures are matched even when re-uploaded, resized, cropped a little or mirrored;
 videos are matched only when they are exact copies of a known file.
 If it is you in the images: StopNCII.org (adults) and NCMEC's Take It Down (under 18) help too."""
@@ -39,13 +39,14 @@ Moderator commands:
 
 PRIVACY = """\
 What leakdesk keeps: the links you report, fingerprints (hashes) of pictures, never the pictures
-themselves, your platform account id, the time, and your optional note.
+themselves, a keyed code of your account (not the account id itself), the time, and your
+optional note. Your account id is kept only while you wait for a "removed" notice.
 Who sees it: only the creator's moderators see links and notes. Nobody else ever sees who
 reported. An anonymous report hides your account from the moderators too (we keep an internal
 id only to count distinct reporters and stop floods).
 Links, notes, picture hashes and reporter ids of dismissed cases are deleted after the operator's
-retention period. /forget detaches your account from every report you made, at any time (your
-reports still count)."""
+retention period. /forget deletes your account's code, your choices, your open requests and
+pending notices, at any time (your reports still count, attached to no one)."""
 
 
 #: ``a.b``: chat apps turn it into a link, so a creator name must not contain it

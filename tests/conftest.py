@@ -12,11 +12,16 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bots.bootstrap import App, build_app
+from core.model import ReporterRef
 from core.settings import Settings
 
 POSTGRES_URL = os.environ.get(
     "LEAKDESK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
+#: one reporter key for the test process and the CLI processes it starts (db/reporter_key.py);
+#: without it, PostgreSQL runs would generate leakdesk-reporter.key in the working directory
+TEST_REPORTER_KEY = "test-reporter-secret"
+os.environ.setdefault("LEAKDESK_REPORTER_KEY", TEST_REPORTER_KEY)
 REQUIRE_POSTGRES = os.environ.get("LEAKDESK_REQUIRE_POSTGRES", "") not in ("", "0")
 
 
@@ -118,3 +123,9 @@ async def sqlite_app(sqlite_url: str) -> AsyncIterator[App]:
     application = await build_app(make_settings(sqlite_url))
     yield application
     await application.close()
+
+
+def sealed(application: App, ref: ReporterRef) -> ReporterRef:
+    """``ref`` as the database stores it: the id sealed with the app's reporter key."""
+    assert application.reporter_key is not None
+    return ReporterRef(ref.platform, application.reporter_key.seal(ref.platform, ref.user_id))

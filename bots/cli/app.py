@@ -16,6 +16,7 @@ from bots.cli import (
     maintenance,
     protect,
     recheck,
+    reporter_key,
     reports,
     run,
     venues,
@@ -84,6 +85,7 @@ venues.register(app)
 escalation.register(app)
 recheck.register(app)
 maintenance.register(app)
+reporter_key.register(app)
 run.register(app)
 web.register(app)
 doctor.register(app)

@@ -10,7 +10,7 @@ from bots.cli.common import fail, run_database_work, settings, with_app
 
 if TYPE_CHECKING:
     from bots.bootstrap import App
-    from db.retention import PurgeResult
+    from db.retention import PurgedCard, PurgeResult
 
 db_app = typer.Typer(rich_markup_mode=None, help="Database schema.", no_args_is_help=True)
 
@@ -22,9 +22,12 @@ REPORTER_PLATFORMS = ("discord", "telegram", "console", "cli")
 def db_upgrade() -> None:
     """Create or upgrade the database schema."""
     from db.migrate import upgrade
+    from db.reporter_key import load_reporter_key
 
-    url = settings().database_url
-    before, after = run_database_work(lambda: upgrade(url))
+    config = settings()
+    url = config.database_url
+    key = load_reporter_key(url, config.reporter_key, config.reporter_key_file)
+    before, after = run_database_work(lambda: upgrade(url, reporter_key=key))
     if before is None:
         typer.echo(f"created the database schema (revision {after})")
     elif before == after:
@@ -41,30 +44,53 @@ def purge(
 ) -> None:
     """Purge the evidence of long-closed cases (cron this).
 
-    Deletes links, notes, hashes and reporter ids of dismissed and merged cases.
+    Queues the moderators' cards of those cases for deletion first (the running bots delete
+    them on their next pass; they are listed here), then deletes links, notes, hashes and
+    reporter ids of dismissed and merged cases, keys their fingerprints and takes links out
+    of their reasons. Also applies retention_posts_days and retention_reporter_days.
     """
 
-    async def work(application: App) -> PurgeResult:
+    async def work(application: App) -> tuple[PurgeResult, tuple[PurgedCard, ...], int]:
         from datetime import UTC, datetime, timedelta
 
         from db.retention import SqlRetention
 
-        keep = days if days is not None else application.settings.retention_days
-        cutoff = datetime.now(UTC) - timedelta(days=keep)
-        return await SqlRetention(application.engine).purge_closed(cutoff)
+        config = application.settings
+        now = datetime.now(UTC)
+        retention = SqlRetention(application.engine, application.reporter_key)
+        posts_days = config.retention_posts_days
+        early = (
+            await retention.purge_cards(now - timedelta(days=posts_days))
+            if posts_days is not None
+            else ()
+        )
+        keep = days if days is not None else config.retention_days
+        result = await retention.purge_closed(now - timedelta(days=keep))
+        reporters = 0
+        if config.retention_reporter_days is not None:
+            cutoff = now - timedelta(days=config.retention_reporter_days)
+            reporters = await retention.expire_reporters(cutoff)
+        await retention.checkpoint()
+        return result, early + result.cards, reporters
 
-    result = with_app(work)
+    result, cards, expired = with_app(work)
     typer.echo(
         f"purged {result.cases} closed case(s): {result.links} link(s), {result.reports} "
         f"report(s), {result.reporters} reporter identit{'y' if result.reporters == 1 else 'ies'}"
     )
+    if expired:
+        typer.echo(f"unlinked {expired} reporter(s) past retention_reporter_days")
+    if cards:
+        typer.echo(f"{len(cards)} moderator card(s) to delete (the running bots delete them):")
+        for card in cards:
+            typer.echo(f"  {card.platform} channel {card.channel_id} message {card.message_id}")
 
 
 def forget(
     platform: Annotated[str, typer.Argument(help=", ".join(REPORTER_PLATFORMS) + ".")],
     user_id: Annotated[str, typer.Argument(help="The person's account id on that platform.")],
 ) -> None:
-    """Detach an account from all its reports (a deletion request)."""
+    """Delete what ties an account to its reports (a deletion request)."""
     from core.model import ReporterRef
 
     platform = platform.strip().lower()
@@ -72,7 +98,7 @@ def forget(
         raise fail(f"unknown platform {platform!r}; use {', '.join(REPORTER_PLATFORMS)}")
     account = ReporterRef(platform, user_id.strip())
     count = with_app(lambda a: a.handlers.erasure.forget_reporter(account))
-    typer.echo(f"forgot {platform} account: {count} report(s) no longer name it")
+    typer.echo(f"forgot {platform} account: {count} report(s) no longer tied to it")
 
 
 def register(app: typer.Typer) -> None:

@@ -236,6 +236,15 @@ class FanCommands(commands.Cog):
         reply = await self.bot.app.handlers.status(caller.actor, code)
         await answer(interaction, reply_text(reply))
 
+    @app_commands.command(
+        name="forget", description="Delete what ties you to your reports; only you see the reply"
+    )
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    async def forget(self, interaction: discord.Interaction) -> None:
+        """``/forget``: delete the fan's reporter row, choices, requests and rate windows."""
+        caller = await resolve_caller(self.bot, interaction)
+        await answer(interaction, reply_text(await self.bot.app.handlers.forget(caller.actor)))
+
     @app_commands.command(name="privacy", description="What leakdesk keeps and who sees it")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     async def privacy(self, interaction: discord.Interaction) -> None:

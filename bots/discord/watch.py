@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 from discord.ext import tasks
 
+from bots.discord.card_cleanup import card_deleter
 from bots.discord.replies import SOMETHING_WENT_WRONG, answer, answer_safely, reply_text
 from bots.discord.translate import PLATFORM, reporter_ref
 from core.model import Actor
+from core.notify.card_cleanup import delete_purged_cards
 from core.notify.outbox import ChatNoticeSender, Undeliverable
 from core.notify.periodic import JobGate
 from handlers.messages import ReplyType
@@ -104,6 +106,14 @@ class NoticeDelivery:
                 await self.sender().drain()
             except Exception:
                 log.exception("removal notices: drain failed")
+            if self._bot.app.purged_posts is not None:
+                try:
+                    await self._bot.app.drop_purged_media()
+                    await delete_purged_cards(
+                        self._bot.app.purged_posts, PLATFORM, card_deleter(self._bot)
+                    )
+                except Exception:
+                    log.exception("purged cards: pass failed")
 
     def start(self) -> None:
         """Start the periodic drain (idempotent)."""

@@ -47,7 +47,7 @@ PRIVATE_COMMANDS = [
     BotCommand("status", "where a case stands"),
     BotCommand("privacy", "what is kept and who sees it"),
     BotCommand("anonymous", "hide your account from moderators (on|off)"),
-    BotCommand("forget", "detach your account from your reports"),
+    BotCommand("forget", "delete what ties you to your reports"),
     BotCommand("help", "how to use the bot"),
 ]
 GROUP_COMMANDS = [

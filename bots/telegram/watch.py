@@ -13,11 +13,13 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
+from bots.telegram.card_cleanup import card_deleter
 from bots.telegram.deps import Deps
 from bots.telegram.messaging import answer, send
 from bots.telegram.render import reply_text
 from bots.telegram.translate import PLATFORM, reporter_ref
 from core.model import Actor
+from core.notify.card_cleanup import delete_purged_cards
 from core.notify.outbox import ChatNoticeSender, Undeliverable
 from core.notify.periodic import Periodic
 from handlers.messages import ReplyType
@@ -97,8 +99,13 @@ class NoticeDelivery:
             raise Undeliverable(err.message) from err
 
     async def drain_once(self) -> None:
-        """One pass over the outbox."""
+        """One pass over the outbox, then over purged cases' cards."""
         await self.sender().drain()
+        await self._deps.app.drop_purged_media()
+        if self._deps.app.purged_posts is not None:
+            await delete_purged_cards(
+                self._deps.app.purged_posts, PLATFORM, card_deleter(self._bot)
+            )
 
     def start(self) -> None:
         """Start the periodic drain."""

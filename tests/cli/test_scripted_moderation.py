@@ -119,4 +119,4 @@ def test_empty_venues_and_forget(tmp_path: Path, db: str) -> None:
     assert one_error_line(unknown).startswith("leakdesk: unknown platform 'myspace'")
     _report(tmp_path, db, "https://example.com/x", "--reporter", "ann")
     forgot = leakdesk("forget", "CLI", "ann", db=db, cwd=tmp_path)
-    assert forgot.stdout.strip() == "forgot cli account: 1 report(s) no longer name it"
+    assert forgot.stdout.strip() == "forgot cli account: 1 report(s) no longer tied to it"

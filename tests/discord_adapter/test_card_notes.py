@@ -9,7 +9,9 @@ import simcord
 
 from bots.bootstrap import App
 from bots.discord.embeds import case_embed
-from core.model import CaseStatus, NoteView
+from core.model import CaseStatus, NoteView, ReporterRef
+from db.cases import PSEUDONYM_LENGTH
+from tests.conftest import sealed
 from tests.discord_adapter.conftest import LINK, case_posts, field, server
 from tests.discord_adapter.test_embeds import case
 
@@ -60,4 +62,7 @@ async def test_a_fans_note_reaches_the_moderators_card(env: simcord.Env, app: Ap
 
     [card] = case_posts(s, env, code)
 
-    assert field(card.embeds[0], "Notes (1)") == f"<@{s.fan.id}>: seen in a \\*private\\* server"
+    # a pseudonym (the stored id is sealed), never the account or a mention
+    sealed_id = sealed(app, ReporterRef("discord", str(s.fan.id))).user_id
+    who = f"discord:{sealed_id[:PSEUDONYM_LENGTH]}"
+    assert field(card.embeds[0], "Notes (1)") == f"{who}: seen in a \\*private\\* server"

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bots.bootstrap import App
-from db.tables import Report
+from db.tables import Report, Reporter
 from tests.discord_adapter.conftest import (
     CREATOR,
     LINK,
@@ -186,6 +186,21 @@ async def test_status_and_privacy_work_in_dms(env, app: App) -> None:
     assert "What leakdesk keeps" in privacy.response.content
     assert status.ephemeral and status.response is not None
     assert "case codes look like" in status.response.content
+
+
+async def test_forget_deletes_the_fans_reporter_row(env, app: App) -> None:
+    s = await server(env)
+    await s.fan.slash(s.general, "report", link=LINK)
+    async with app.engine.connect() as conn:
+        assert len((await conn.execute(select(Reporter))).all()) == 1
+
+    result = await s.fan.slash(s.general, "forget")
+
+    assert result.ephemeral and result.response is not None
+    assert "1 report(s)" in result.response.content
+    async with app.engine.connect() as conn:
+        platforms = [r.platform for r in await conn.execute(select(Reporter))]
+    assert platforms == ["forgotten"]  # the report stays, tied to no one
 
 
 async def test_privacy_in_a_server_is_private(env, app: App) -> None:

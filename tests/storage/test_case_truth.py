@@ -11,10 +11,11 @@ from bots.bootstrap import App
 from core.errors import InvalidTransition
 from core.events import CaseChanged
 from core.model import Actor, CaseStatus, CaseView, IncomingReport, ReporterRef
-from db.cases import MAX_NOTES
+from db.cases import MAX_NOTES, PSEUDONYM_LENGTH
 from db.retention import SqlRetention
 from db.tables import cases_t
 from handlers import CaseUpdated, IncomingMessage, Problem, QueueListing, render_text
+from tests.conftest import sealed
 
 MOD = Actor(ReporterRef("test", "mod"), is_moderator=True)
 
@@ -162,14 +163,17 @@ async def test_notes_are_shown_per_report_and_anonymous_ones_name_nobody(app: Ap
 
     view = await app.cases.get_case(code)
 
+    # moderators see a pseudonym: the stored id is sealed, never the account
+    named = "test:" + sealed(app, ReporterRef("test", "named")).user_id[:PSEUDONYM_LENGTH]
+    long = "test:" + sealed(app, ReporterRef("test", "long")).user_id[:PSEUDONYM_LENGTH]
     assert view is not None
     assert [(n.reporter, n.text[:12]) for n in view.notes] == [
-        ("test:named", "found it in "),
+        (named, "found it in "),
         (None, "a \u202eforum\u202c re"),
-        ("test:long", "xxxxxxxxxxxx"),
+        (long, "xxxxxxxxxxxx"),
     ]
     shown = render_text(await say(app, f"/show {code}"))
-    assert 'note from test:named: "found it in a Telegram group"' in shown
+    assert f'note from {named}: "found it in a Telegram group"' in shown
     # the bidi override and its pop are shown, inert, not applied nor hidden
     assert 'note from an anonymous reporter: "a <U+202E>forum<U+202C> repost"' in shown
     assert "test:hidden" not in shown and "\u202e" not in shown

@@ -11,7 +11,7 @@ from bots.bootstrap import build_app
 from core.errors import InvalidLink, RateLimited
 from core.model import Actor, CaseStatus, IncomingReport, ReporterRef
 from db.tables import Case, CaseReporter, Link, Report
-from tests.conftest import make_settings
+from tests.conftest import make_settings, sealed
 
 LINK = "https://x.com/leaker/status/1234567890?s=20"
 
@@ -174,7 +174,7 @@ async def test_anonymous_reporters_are_withheld_from_moderators(app) -> None:  #
     code = (await app.intake.submit(IncomingReport(fan("open"), [LINK]))).outcomes[0].case_code
     await app.intake.submit(IncomingReport(fan("hidden"), [LINK], anonymous=True))
     visible = await app.cases.case_reporters(code)
-    assert visible == [fan("open")]
+    assert visible == [sealed(app, fan("open"))]
     assert (await app.cases.get_case(code)).reporters == 2
 
 

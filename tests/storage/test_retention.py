@@ -12,6 +12,7 @@ from core.model import Actor, CaseStatus, IncomingReport, ReporterRef
 from db.retention import PurgeResult, SqlRetention
 from db.tables import cases_t, links_t, reporters_t, reports_t
 from handlers import IncomingMessage, Reply, render_text
+from tests.conftest import sealed
 
 
 def fan(n: int | str) -> ReporterRef:
@@ -59,8 +60,10 @@ async def test_forget_detaches_a_person_but_keeps_the_count(app: App) -> None:
     reply = await app.handlers.dispatch(IncomingMessage(Actor(fan("me")), "/forget"))
 
     assert isinstance(reply, Reply) and "1 report(s)" in render_text(reply)
-    assert fan("me") not in await app.cases.case_reporters(code)
+    assert sealed(app, fan("me")) not in await app.cases.case_reporters(code)
     assert await count(app, reporters_t, reporters_t.c.platform_user_id == "me") == 0
+    sealed_id = sealed(app, fan("me")).user_id
+    assert await count(app, reporters_t, reporters_t.c.platform_user_id == sealed_id) == 0
     case = await app.cases.get_case(code)
     assert case is not None and case.reporters == 2
 
@@ -95,17 +98,17 @@ async def test_purge_leaves_old_cases_that_are_still_in_the_queue(app: App) -> N
         case = await app.cases.get_case(codes[state])
         assert case is not None and case.status.value == state
         assert len(case.links) == 1 and [n.text for n in case.notes] == [f"seen {state}"]
-        assert fan(("open", "claimed", "confirmed").index(state)) in await app.cases.case_reporters(
-            codes[state]
-        )
+        assert sealed(
+            app, fan(("open", "claimed", "confirmed").index(state))
+        ) in await app.cases.case_reporters(codes[state])
     purged = await app.cases.get_case(codes["dismissed"])
     assert purged is not None and purged.links == () and purged.notes == ()
 
 
 async def test_purge_counts_only_what_this_run_removed(app: App) -> None:
     mod = Actor(ReporterRef("test", "mod"), is_moderator=True)
-    source = (await app.intake.submit(IncomingReport(fan("a"), ["https://example.com/m"])))
-    target = (await app.intake.submit(IncomingReport(fan("b"), ["https://example.com/t"])))
+    source = await app.intake.submit(IncomingReport(fan("a"), ["https://example.com/m"]))
+    target = await app.intake.submit(IncomingReport(fan("b"), ["https://example.com/t"]))
     await app.moderation.merge(mod, source.outcomes[0].case_code, target.outcomes[0].case_code)
     await age(app, source.outcomes[0].case_code, 100)
     retention = SqlRetention(app.engine)
@@ -121,7 +124,7 @@ async def test_purge_counts_only_what_this_run_removed(app: App) -> None:
 
 async def test_purge_refuses_negative_days_and_future_cut_offs(app: App) -> None:
     retention = SqlRetention(app.engine)
-    code = (await app.intake.submit(IncomingReport(fan("a"), ["https://example.com/n"])))
+    code = await app.intake.submit(IncomingReport(fan("a"), ["https://example.com/n"]))
     mod = Actor(ReporterRef("test", "mod"), is_moderator=True)
     await app.moderation.act(mod, "dismiss", code.outcomes[0].case_code, "spam")
 

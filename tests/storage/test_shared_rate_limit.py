@@ -115,3 +115,17 @@ async def test_shared_link_windows_accept_what_fits_then_refuse(redis_url: str) 
     with pytest.raises(RateLimited) as refused:
         await second.admit(fan_id, 1)
     assert "too many links" in str(refused.value) and 0 < refused.value.retry_after <= 3600
+
+
+async def test_forget_drops_the_shared_windows(redis_url: str) -> None:
+    first = ReporterRateLimit("1/hour", redis_url, "5/hour")  # as if in two bot processes
+    second = ReporterRateLimit("1/hour", redis_url, "5/hour")
+    leaving, staying = f"test:leaving-{uuid.uuid4().hex}", f"test:staying-{uuid.uuid4().hex}"
+    await first.admit(leaving, 3)
+    await first.admit(staying, 1)
+    with pytest.raises(RateLimited):
+        await second.admit(leaving, 1)
+    await first.forget(leaving)
+    assert (await second.admit(leaving, 5)).items == 5  # both windows are fresh
+    with pytest.raises(RateLimited):
+        await second.admit(staying, 1)  # nobody else's

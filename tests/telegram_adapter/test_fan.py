@@ -7,6 +7,7 @@ import io
 from PIL import Image
 
 from core.model import CaseStatus, ReporterRef
+from tests.conftest import sealed
 from tests.telegram_adapter.conftest import FAN, add_creators, codes_in, report_rows
 from tests.telegram_adapter.updates import (
     message,
@@ -40,8 +41,10 @@ async def test_dm_link_report_replies_with_case_codes_for_the_deep_linked_creato
     assert "/status" in welcome and "/report" in welcome
 
     text = "found this https://leak.example/a/1 and also here"
-    entities = [*url_entities(text, "https://leak.example/a/1"),
-                text_link(text, "here", "https://twitter.com/someone/status/42")]
+    entities = [
+        *url_entities(text, "https://leak.example/a/1"),
+        text_link(text, "here", "https://twitter.com/someone/status/42"),
+    ]
     await fake.push(dm(FAN, text, entities=entities))
     reply = (await fake.wait_call("sendMessage", count=2, chat_id=FAN))[-1]["text"]
 
@@ -51,7 +54,9 @@ async def test_dm_link_report_replies_with_case_codes_for_the_deep_linked_creato
     cases = await sqlite_app.cases.list_cases("alice", list(CaseStatus))
     assert sorted(c.code for c in cases) == sorted(codes)
     assert {c.platform for c in cases} == {"x", None}
-    assert await sqlite_app.cases.case_reporters(codes[0]) == [ReporterRef("telegram", str(FAN))]
+    assert await sqlite_app.cases.case_reporters(codes[0]) == [
+        sealed(sqlite_app, ReporterRef("telegram", str(FAN)))
+    ]
     rows = await report_rows(sqlite_app)
     assert [r.origin for r in rows] == ["dm", "dm"]
     assert all(r.token.startswith("telegram:") for r in rows)
@@ -85,8 +90,12 @@ async def test_dm_photo_over_20_mb_is_not_downloaded(fake, bot, sqlite_app):
 
 
 async def test_forwarded_channel_post_is_reported_by_its_t_me_link(fake, bot, sqlite_app):
-    origin = {"type": "channel", "date": 1, "message_id": 77,
-              "chat": {"id": -100777, "type": "channel", "title": "leaks", "username": "leakchan"}}
+    origin = {
+        "type": "channel",
+        "date": 1,
+        "message_id": 77,
+        "chat": {"id": -100777, "type": "channel", "title": "leaks", "username": "leakchan"},
+    }
     await fake.push(dm(FAN, "new drop", forward_origin=origin))
     reply = (await fake.wait_call("sendMessage", chat_id=FAN))[0]["text"]
 
@@ -127,8 +136,13 @@ async def test_a_deep_link_to_an_unknown_creator_creates_nothing(fake, bot, sqli
     welcome = (await fake.wait_call("sendMessage", chat_id=FAN))[0]["text"]
     assert "don't know the creator" in welcome and "mallorys-fake-creator" not in welcome
 
-    await fake.push(dm(FAN, "https://leak.example/x/9",
-                       entities=url_entities("https://leak.example/x/9", "https://leak.example/x/9")))
+    await fake.push(
+        dm(
+            FAN,
+            "https://leak.example/x/9",
+            entities=url_entities("https://leak.example/x/9", "https://leak.example/x/9"),
+        )
+    )
     reply = (await fake.wait_call("sendMessage", count=2, chat_id=FAN))[-1]["text"]
     [code] = codes_in(reply)
     case = await sqlite_app.cases.get_case(code)

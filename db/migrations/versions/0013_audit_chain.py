@@ -2,7 +2,7 @@
 triggers that chain every insert and refuse UPDATE and DELETE
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-11-28 22:00:00
 
 Existing rows are chained in id order. The hash is computed by the database while inserting
@@ -18,7 +18,7 @@ from alembic import op
 from db.audit_hash import GENESIS, HASHED_COLUMNS, row_hash
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

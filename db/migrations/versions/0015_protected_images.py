@@ -2,7 +2,7 @@
 on a case, and provenance evidence read from a case's pictures
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0013
 Create Date: 2026-11-28 22:00:00
 
 ``protected_pictures`` / ``protected_hashes`` hold the sha256, pHash and PDQ of the
@@ -18,7 +18,7 @@ from alembic import op
 
 
 revision = "0015"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
