@@ -200,7 +200,8 @@ async def check_moderator_channels(settings: Settings) -> list[Finding]:
         else:
             found.append(Finding(
                 f"Moderators of {creator}", "fail", "no moderator channel is bound",
-                "run /setup in the moderators' Discord channel, or /bind in their Telegram group",
+                "run /leakdesk setup in the Discord server, or /bind in the Telegram moderator"
+                " group, then `leakdesk venues approve`",
             ))  # fmt: skip
     return found
 
