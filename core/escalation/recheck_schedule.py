@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 from core.escalation.recheck import RecheckService
+from core.notify.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -26,47 +25,41 @@ class RecheckSchedule:
     ) -> None:
         self.service = service
         self.interval = interval_hours * 3600
-        self.first_delay = first_delay
         self.runs = 0
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic(
+            self.interval,
+            self._run_once,
+            "leakdesk-recheck",
+            first_delay=min(first_delay, self.interval),
+        )
 
     @property
     def running(self) -> bool:
         """Whether the schedule is started."""
-        return self._task is not None
+        return self._periodic.running
 
     def start(self) -> None:
         """Start the schedule in the background; idempotent, and a no-op when disabled."""
-        if self._task is None and self.interval > 0:
-            self._task = asyncio.create_task(self._loop(), name="leakdesk-recheck")
+        if self.interval > 0:
+            self._periodic.start()
 
     async def stop(self) -> None:
-        """Stop the schedule (a run in progress is cancelled; nothing is half-recorded:
-        each move of requests is one transaction)."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        """Stop the schedule: a run in progress may finish its current pass, then it is
+        cancelled (nothing is half-recorded: each move of requests is one transaction)."""
+        await self._periodic.stop()
 
-    async def _loop(self) -> None:
-        await asyncio.sleep(min(self.first_delay, self.interval))
-        while True:
-            try:
-                summary = await self.service.run()
-                log.info(
-                    "recheck: %d link(s) checked, %d removed, %d alive, %d error(s); "
-                    "%d request(s) marked removed, %d reopened",
-                    summary.checked,
-                    summary.removed,
-                    summary.alive,
-                    summary.errors,
-                    summary.marked_removed,
-                    summary.reopened,
-                )
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the database went away: try again at the next run
-                log.exception("recheck failed")
+    async def _run_once(self) -> None:
+        try:
+            summary = await self.service.run()
+            log.info(
+                "recheck: %d link(s) checked, %d removed, %d alive, %d error(s); "
+                "%d request(s) marked removed, %d reopened",
+                summary.checked,
+                summary.removed,
+                summary.alive,
+                summary.errors,
+                summary.marked_removed,
+                summary.reopened,
+            )
+        finally:
             self.runs += 1
-            await asyncio.sleep(self.interval)

@@ -14,8 +14,8 @@ STOP_GRACE = 10.0
 
 
 class Periodic:
-    """Calls ``job`` every ``seconds`` (the first time at once, or after one period when
-    ``delay_first``) until :meth:`stop`."""
+    """Calls ``job`` every ``seconds`` until :meth:`stop`: the first time at once, after one
+    period when ``delay_first``, or after ``first_delay`` seconds when that is given."""
 
     def __init__(
         self,
@@ -24,8 +24,11 @@ class Periodic:
         name: str,
         *,
         delay_first: bool = False,
+        first_delay: float | None = None,
     ) -> None:
-        self._delay_first = delay_first
+        if first_delay is None:
+            first_delay = seconds if delay_first else 0.0
+        self._first_delay = first_delay
         self._seconds = seconds
         self._job = job
         self._name = name
@@ -45,7 +48,7 @@ class Periodic:
             self._task = asyncio.create_task(self._run(), name=self._name)
 
     async def _run(self) -> None:
-        if self._delay_first and await self._stopping_within(self._seconds):
+        if self._first_delay > 0 and await self._stopping_within(self._first_delay):
             return
         while True:
             self._busy = True
