@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections import deque
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from core.errors import FetchTimeout, InvalidLink, InvalidTransition, LeakdeskError, MediaError
 from core.events import CaseChanged, EventBus
@@ -23,6 +25,9 @@ from core.media_matching import MediaMatcher, stored_signals
 from core.model import CaseStatus
 from core.ports import CaseStore, PictureJob, PictureJobResult, PictureJobStore, StoredSignal
 from core.protected import CaseEvidence
+
+if TYPE_CHECKING:
+    from core.intake import IntakeResult
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +183,32 @@ class PictureJobs:
             if not busy or not self.enabled or loop.time() >= deadline:
                 return results
             await asyncio.sleep(0.2)
+
+    async def settle_result(self, result: IntakeResult, creator: str) -> IntakeResult:
+        """``result`` once the pictures behind its new links were fetched and matched: a
+        new case whose picture matched another one is reported as joining that case."""
+        new = [o for o in result.outcomes if o.new_case and o.link_key]
+        if not new or not self.enabled:
+            return result
+        jobs = await self.settle(creator, [o.link_key for o in new if o.link_key])
+        outcomes = []
+        for outcome in result.outcomes:
+            job = jobs.get(outcome.link_key or "") if outcome in new else None
+            if job is not None and job.state in ("done", "failed"):
+                joined = job.case_code != outcome.case_code
+                outcome = dataclasses.replace(
+                    outcome,
+                    case_code=job.case_code,
+                    new_case=not joined,
+                    matched_by=job.matched_by if joined else None,
+                    distance=job.distance if job.matched_by else None,
+                    media_error=job.error,
+                    possible_duplicate_of=None
+                    if joined or not job.matched_by
+                    else job.matched_case_code,
+                )
+            outcomes.append(outcome)
+        return dataclasses.replace(result, outcomes=outcomes)
 
     async def _guarded(self, job: PictureJob) -> None:
         async with self._slots:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bots.cli.common import EXIT_BAD_INPUT, fail, say_error, settings, with_app
+from bots.cli.common import EXIT_BAD_INPUT, fail, say_error, with_app
 
 if TYPE_CHECKING:
     from bots.bootstrap import App
@@ -36,25 +36,12 @@ def _store(application: App) -> SqlProtectedStore:
 
 def _hash_files(files: list[Path]) -> tuple[list[tuple[Path, MediaSignals]], bool]:
     """Each readable picture's stored hashes (bytes dropped at once); and whether any failed."""
-    from core.errors import LeakdeskError
-    from core.media import hash_image
+    from bots.cli.picture_files import HashedFiles
     from core.media_matching import stored_signals
 
-    max_pixels = settings().max_pixels
-    hashed, failed = [], False
-    for path in files:
-        try:
-            signals = hash_image(path.read_bytes(), max_pixels=max_pixels)
-        except OSError as err:
-            failed = True
-            say_error(f"{path}: {err.strerror}")
-            continue
-        except LeakdeskError as err:
-            failed = True
-            say_error(f"{path}: {err}")
-            continue
-        hashed.append((path, stored_signals(signals)))
-    return hashed, failed
+    pictures = HashedFiles(files)
+    hashed = [(path, stored_signals(signals)) for path, signals in pictures]
+    return hashed, pictures.failed
 
 
 @protect_app.command("add")

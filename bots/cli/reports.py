@@ -20,36 +20,6 @@ CreatorOption = Annotated[str | None, typer.Option(help="Creator the leak depict
 ReporterOption = Annotated[str | None, typer.Option(help="Reporter id (default: your user).")]
 
 
-async def settle_pictures(application: App, result: IntakeResult, creator: str) -> IntakeResult:
-    """The result once the pictures behind its new links were fetched and matched."""
-    from dataclasses import replace
-
-    from core.intake import IntakeResult
-
-    new = [o for o in result.outcomes if o.new_case and o.link_key]
-    if not new or not application.pictures.enabled:
-        return result
-    jobs = await application.pictures.settle(creator, [o.link_key for o in new if o.link_key])
-    outcomes = []
-    for outcome in result.outcomes:
-        job = jobs.get(outcome.link_key or "") if outcome in new else None
-        if job is not None and job.state in ("done", "failed"):
-            joined = job.case_code != outcome.case_code
-            outcome = replace(
-                outcome,
-                case_code=job.case_code,
-                new_case=not joined,
-                matched_by=job.matched_by if joined else None,
-                distance=job.distance if job.matched_by else None,
-                media_error=job.error,
-                possible_duplicate_of=None
-                if joined or not job.matched_by
-                else job.matched_case_code,
-            )
-        outcomes.append(outcome)
-    return IntakeResult(outcomes, result.rejected)
-
-
 def report(
     urls: Annotated[list[str] | None, typer.Argument(help="Links to report.")] = None,
     files: Annotated[
@@ -120,7 +90,7 @@ def report(
                 result = await application.intake.submit(incoming)
                 if no_wait:
                     return result
-                return await settle_pictures(application, result, incoming.creator)
+                return await application.pictures.settle_result(result, incoming.creator)
             except MediaError as err:  # every picture refused (and no link): say which, why
                 if urls:
                     raise
@@ -157,23 +127,11 @@ def hash_(
     as_json: JsonOption = False,
 ) -> None:
     """Print a file's sha256, pHash and PDQ (nothing is stored)."""
-    from core.errors import LeakdeskError
-    from core.media import hash_image
+    from bots.cli.picture_files import HashedFiles
     from core.media.credentials import not_checked
 
-    max_pixels = settings().max_pixels
-    failed = False
-    for path in files:
-        try:
-            signals = hash_image(path.read_bytes(), max_pixels=max_pixels)
-        except OSError as err:
-            failed = True
-            say_error(f"{path}: {err.strerror}")
-            continue
-        except LeakdeskError as err:
-            failed = True
-            say_error(f"{path}: {err}")
-            continue
+    pictures = HashedFiles(files)
+    for path, signals in pictures:
         first = signals.first
         row = {
             "file": str(path),
@@ -186,7 +144,7 @@ def hash_(
             row["provenance"] = [signal.as_json() for signal in signals.provenance]
             row["provenance_not_checked"] = list(not_checked())
         typer.echo(json.dumps(row) if as_json else "\t".join(str(v) for v in row.values()))
-    if failed:
+    if pictures.failed:
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
