@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from core.codes import normalize_case_code
-from core.errors import CaseNotFound, InvalidLink, InvalidTransition, NotPermitted
+from core.errors import (
+    CaseNotFound,
+    InvalidLink,
+    InvalidTransition,
+    LeakdeskError,
+    NotPermitted,
+)
 from core.events import CaseChanged, EventBus
 from core.model import Actor, BulkOutcome, CaseStatus, CaseView
 from core.ports import CaseStore
@@ -107,6 +113,42 @@ class ModerationService:
     async def _merged_into_itself(self, code: str) -> bool:
         view = await self._cases.get_case(code)
         return view is not None and view.status == S.MERGED and view.merged_into == view.code
+
+    async def merge_many(
+        self, actor: Actor, sources: Sequence[str], target: str
+    ) -> list[BulkOutcome]:
+        """Fold each case of ``sources`` into ``target``, with :meth:`merge`'s rules.
+
+        The target is checked first (a case of the actor's creator that a merge may go into:
+        not dismissed, not merged into itself); an unusable target refuses the whole action
+        with :class:`InvalidTransition` or :class:`CaseNotFound`.  Then each source is one
+        :meth:`merge` (its own transaction and audit rows), so a refused source (the target
+        itself, another creator's case, one already merged) leaves the others merged; the
+        result has one outcome per distinct code, in the order given.
+        """
+        self._require_moderator(actor)
+        dst = normalize_case_code(target)
+        if dst is None:
+            raise InvalidLink("case codes look like LD-7KQ2MX")
+        view = await self.case(actor, dst)
+        if view.status == S.DISMISSED:
+            raise InvalidTransition(f"{view.code} is dismissed; reopen it before merging into it")
+        if view.status == S.MERGED and view.merged_into in (None, view.code):
+            raise InvalidTransition(f"{view.code} is merged into itself; reopen it first")
+        outcomes: list[BulkOutcome] = []
+        for source in dict.fromkeys(sources):
+            src = normalize_case_code(source)
+            code = src or source.strip()[:20]
+            if src is None:
+                outcomes.append(BulkOutcome(code, False, "case codes look like LD-7KQ2MX"))
+                continue
+            try:
+                into = await self.merge(actor, src, dst)
+            except LeakdeskError as err:
+                outcomes.append(BulkOutcome(code, False, str(err)))
+                continue
+            outcomes.append(BulkOutcome(code, True, f"merged into {into.code}", None, into.creator))
+        return outcomes
 
     async def merge(self, actor: Actor, source: str, target: str) -> CaseView:
         """Fold case ``source`` into ``target``; the source's reporters join the target.
