@@ -5,13 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from core.codes import normalize_case_code
-from core.errors import (
-    CaseNotFound,
-    InvalidLink,
-    InvalidTransition,
-    LeakdeskError,
-    NotPermitted,
-)
+from core.errors import CaseNotFound, InvalidLink, InvalidTransition, NotPermitted
 from core.events import CaseChanged, EventBus
 from core.model import Actor, BulkOutcome, CaseStatus, CaseView
 from core.ports import CaseStore
@@ -119,35 +113,29 @@ class ModerationService:
     ) -> list[BulkOutcome]:
         """Fold each case of ``sources`` into ``target``, with :meth:`merge`'s rules.
 
-        The target is checked first (a case of the actor's creator that a merge may go into:
-        not dismissed, not merged into itself); an unusable target refuses the whole action
-        with :class:`InvalidTransition` or :class:`CaseNotFound`.  Then each source is one
-        :meth:`merge` (its own transaction and audit rows), so a refused source (the target
-        itself, another creator's case, one already merged) leaves the others merged; the
-        result has one outcome per distinct code, in the order given.
+        One transaction (the store's ``merge_many``): an unusable target (unknown, another
+        creator's, dismissed, merged into itself) refuses the whole action with
+        :class:`CaseNotFound` or :class:`InvalidTransition`; a refused source (the target
+        itself, another creator's case, one already merged) is left alone and its outcome
+        says why, the others are merged and audited as one by one.  The cards of the target
+        and of the merged cases are updated after the commit.
         """
         self._require_moderator(actor)
         dst = normalize_case_code(target)
         if dst is None:
             raise InvalidLink("case codes look like LD-7KQ2MX")
-        view = await self.case(actor, dst)
-        if view.status == S.DISMISSED:
-            raise InvalidTransition(f"{view.code} is dismissed; reopen it before merging into it")
-        if view.status == S.MERGED and view.merged_into in (None, view.code):
-            raise InvalidTransition(f"{view.code} is merged into itself; reopen it first")
-        outcomes: list[BulkOutcome] = []
-        for source in dict.fromkeys(sources):
-            src = normalize_case_code(source)
-            code = src or source.strip()[:20]
-            if src is None:
-                outcomes.append(BulkOutcome(code, False, "case codes look like LD-7KQ2MX"))
-                continue
-            try:
-                into = await self.merge(actor, src, dst)
-            except LeakdeskError as err:
-                outcomes.append(BulkOutcome(code, False, str(err)))
-                continue
-            outcomes.append(BulkOutcome(code, True, f"merged into {into.code}", None, into.creator))
+        final, outcomes = await self._cases.merge_many(
+            sources, dst, actor=actor.label, creator=actor.creator
+        )
+        merged = [o for o in outcomes if o.ok and o.case_id is not None]
+        if merged:
+            view = await self._cases.get_case(final)
+            if view is not None:
+                self._events.publish(CaseChanged(view.id, view.code, view.creator))
+            for outcome in merged:
+                assert outcome.case_id is not None
+                creator = outcome.creator or actor.creator
+                self._events.publish(CaseChanged(outcome.case_id, outcome.code, creator))
         return outcomes
 
     async def merge(self, actor: Actor, source: str, target: str) -> CaseView:
