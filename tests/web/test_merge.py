@@ -17,6 +17,8 @@ async def test_merge_keeps_the_oldest_selected_case_and_audits_each_merge(
 ) -> None:
     app = dashboard.app
     codes = await seed(app, "alice", [f"https://example.com/m/{n}" for n in range(4)])
+    await seed(app, "alice", ["https://example.com/m/0"], reporters=2)  # fan0 again, fan1
+    before = [await app.cases.get_case(code) for code in codes[:3]]
     oldest = codes[2]
     async with app.engine.begin() as conn:
         await conn.execute(
@@ -34,6 +36,8 @@ async def test_merge_keeps_the_oldest_selected_case_and_audits_each_merge(
     assert f'id="merge-target">{oldest}<' in response.text
     kept = await app.cases.get_case(oldest)
     assert kept is not None and kept.status.value == "open" and len(kept.links) == 3
+    assert kept.reporters == 2  # distinct reporters, not a sum
+    assert kept.reports == sum(view.reports for view in before if view is not None) == 4
     for code in (codes[0], codes[1]):
         case = await app.cases.get_case(code)
         assert case is not None and case.status.value == "merged" and case.merged_into == oldest
