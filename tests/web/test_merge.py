@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 
 from bots.web.auth import parse_moderator
+from core.events import CaseChanged
 from core.model import Actor
+from db.audit_verify import verify_audit_chain
 from db.tables import cases_t
 from tests.web.conftest import MODERATOR, Dashboard, seed
 
@@ -26,6 +28,12 @@ async def test_merge_keeps_the_oldest_selected_case_and_audits_each_merge(
             .where(cases_t.c.code == oldest)
             .values(first_seen=datetime.now(UTC) - timedelta(days=3))
         )
+    changed: list[str] = []
+
+    async def collect(event: CaseChanged) -> None:
+        changed.append(event.code)
+
+    app.events.subscribe(collect)
     csrf = await dashboard.sign_in()
     chosen = codes[:3]
     response = await dashboard.client.post(
@@ -48,6 +56,9 @@ async def test_merge_keeps_the_oldest_selected_case_and_audits_each_merge(
     )
     untouched = await app.cases.get_case(codes[3])
     assert untouched is not None and untouched.status.value == "open"
+    assert (await verify_audit_chain(app.engine)).ok  # written through the chained audit log
+    await app.events.drain()
+    assert sorted(changed) == sorted(chosen)  # the cards of all three are updated
 
 
 async def test_merge_into_a_typed_case_and_its_refusals(dashboard: Dashboard) -> None:
