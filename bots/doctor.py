@@ -1,7 +1,8 @@
 """``leakdesk doctor``'s checks: settings, tokens, database and schema, SMTP, moderator channels.
 
 Each check says in plain words what it found and, when something is wrong, what to do.
-Tokens are checked by their shape only: nothing here talks to Discord or Telegram.
+Tokens are checked by their shape here; :mod:`bots.doctor_channels` signs in with them to
+check the bot's rights in the moderator channels (skipped with ``--offline``).
 """
 
 from __future__ import annotations
@@ -206,15 +207,31 @@ async def check_moderator_channels(settings: Settings) -> list[Finding]:
     return found
 
 
-async def run_checks(settings: Settings) -> list[Finding]:
-    """Every check, in the order they are printed."""
+async def run_checks(settings: Settings, *, online: bool = True) -> list[Finding]:
+    """Every check, in the order they are printed.
+
+    ``online``: also sign in to Discord and Telegram with the tokens (those that look right)
+    to check the bot's rights in every bound moderator channel (:mod:`bots.doctor_channels`).
+    """
     findings = [Finding("Settings", "ok", f"loaded (database {_redacted(settings.database_url)})")]
-    findings += check_tokens(settings)
+    tokens = check_tokens(settings)
+    findings += tokens
     database = await check_database(settings)
     findings.append(database)
     findings.append(await check_smtp(settings))
     if database.level == "ok" or database.text.startswith(REACHABLE):
         findings += await check_moderator_channels(settings)
+        if online:
+            from bots.doctor_channels import check_channel_permissions
+
+            bad = {f.name for f in tokens if f.level == "fail"}
+            usable = settings.model_copy(
+                update={
+                    "discord_token": None if "Discord token" in bad else settings.discord_token,
+                    "telegram_token": None if "Telegram token" in bad else settings.telegram_token,
+                }
+            )
+            findings += await check_channel_permissions(usable)
     return findings
 
 

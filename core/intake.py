@@ -10,9 +10,10 @@ import asyncio
 import dataclasses
 import hashlib
 import logging
+import time
 from dataclasses import dataclass, field
 
-from core.errors import InvalidLink, LeakdeskError, MediaError
+from core.errors import InvalidLink, LeakdeskError, MediaError, RateLimited
 from core.events import CaseChanged, EventBus
 from core.media import ImageSignals
 from core.media_matching import MediaMatch, MediaMatcher, stored_signals
@@ -20,6 +21,7 @@ from core.model import Attachment, IncomingReport, Origin, ReportOutcome
 from core.ports import PendingReport, ReportStore, StoredReport, StoredSignal
 from core.protected import CaseEvidence
 from core.ratelimit import ReporterRateLimit
+from core.stats import STATS
 from core.urls import CanonicalLink, Registry, canonicalize, default_registry
 
 log = logging.getLogger(__name__)
@@ -203,8 +205,20 @@ class IntakeService:
 
         ``trusted`` reports (a moderator's) are not rate limited.  Raises
         :class:`InvalidLink` when nothing in the report can be recorded and
-        :class:`RateLimited` when the reporter is over their limit.
+        :class:`RateLimited` when the reporter is over their limit.  Counts the
+        acknowledgement and its time (or the rate-limit refusal) in :data:`core.stats.STATS`.
         """
+        started = time.perf_counter()
+        try:
+            result = await self._submit(report, trusted)
+        except RateLimited as err:
+            STATS.rate_limited(err)
+            raise
+        STATS.report_acknowledged(str(report.origin), time.perf_counter() - started)
+        return result
+
+    async def _submit(self, report: IncomingReport, trusted: bool) -> IntakeResult:
+        """:meth:`submit` without its counting."""
         if len(report.links) + len(report.attachments) > MAX_ITEMS_PER_REPORT:
             raise InvalidLink(
                 f"at most {MAX_ITEMS_PER_REPORT} links or pictures per message: nothing was "

@@ -108,6 +108,36 @@ class ModerationService:
         view = await self._cases.get_case(code)
         return view is not None and view.status == S.MERGED and view.merged_into == view.code
 
+    async def merge_many(
+        self, actor: Actor, sources: Sequence[str], target: str
+    ) -> list[BulkOutcome]:
+        """Fold each case of ``sources`` into ``target``, with :meth:`merge`'s rules.
+
+        One transaction (the store's ``merge_many``): an unusable target (unknown, another
+        creator's, dismissed, merged into itself) refuses the whole action with
+        :class:`CaseNotFound` or :class:`InvalidTransition`; a refused source (the target
+        itself, another creator's case, one already merged) is left alone and its outcome
+        says why, the others are merged and audited as one by one.  The cards of the target
+        and of the merged cases are updated after the commit.
+        """
+        self._require_moderator(actor)
+        dst = normalize_case_code(target)
+        if dst is None:
+            raise InvalidLink("case codes look like LD-7KQ2MX")
+        final, outcomes = await self._cases.merge_many(
+            sources, dst, actor=actor.label, creator=actor.creator
+        )
+        merged = [o for o in outcomes if o.ok and o.case_id is not None]
+        if merged:
+            view = await self._cases.get_case(final)
+            if view is not None:
+                self._events.publish(CaseChanged(view.id, view.code, view.creator))
+            for outcome in merged:
+                assert outcome.case_id is not None
+                creator = outcome.creator or actor.creator
+                self._events.publish(CaseChanged(outcome.case_id, outcome.code, creator))
+        return outcomes
+
     async def merge(self, actor: Actor, source: str, target: str) -> CaseView:
         """Fold case ``source`` into ``target``; the source's reporters join the target.
 

@@ -25,6 +25,7 @@ from core.media_matching import MediaMatcher, stored_signals
 from core.model import CaseStatus
 from core.ports import CaseStore, PictureJob, PictureJobResult, PictureJobStore, StoredSignal
 from core.protected import CaseEvidence
+from core.stats import STATS
 
 if TYPE_CHECKING:
     from core.intake import IntakeResult
@@ -236,6 +237,7 @@ class PictureJobs:
         except (MediaError, InvalidLink, TimeoutError) as err:
             error = err if isinstance(err, LeakdeskError) else FetchTimeout("took too long")
             log.info("picture of a link on %s not used: %s", job.host, error)
+            STATS.fetch_failed(error)
             await self._store.fail(job, str(error), retry_in=self._retry(job, error))
             return
         # fetches run in parallel; matching and recording are one step per creator, so

@@ -150,6 +150,13 @@ class CaseStore(Protocol):
         """Move every link, report and reporter of ``source`` into ``target``."""
         ...
 
+    async def merge_many(
+        self, sources: Sequence[str], target: str, *, actor: str, creator: str | None = None
+    ) -> tuple[str, list[BulkOutcome]]:
+        """:meth:`merge` of many sources into one target in one transaction: the final
+        target's code and one outcome per distinct source code."""
+        ...
+
     async def case_reporters(self, code: str, include_anonymous: bool = False) -> list[ReporterRef]:
         """Reporters of a case who did not ask to stay anonymous (moderators only)."""
         ...

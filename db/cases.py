@@ -686,6 +686,136 @@ class SqlCaseStore:
             await self._announce(conn, merged)  # other processes update its card too
         return view
 
+    async def merge_many(
+        self, sources: Sequence[str], target: str, *, actor: str, creator: str | None = None
+    ) -> tuple[str, list[BulkOutcome]]:
+        """:meth:`merge` of many cases into one, set-based, in one transaction.
+
+        The target resolves as in :meth:`merge` (a merged target to the case it ended up in);
+        a dismissed target, or one merged into itself, refuses the whole action
+        (:class:`InvalidTransition`), an unknown one raises :class:`CaseNotFound`.  Each source
+        is checked with :meth:`merge`'s rules; those that pass move over with a few statements
+        (links, reports, distinct reporters, counts, states) and get the same two audit rows
+        as one by one.  Returns the final target's code and one outcome per distinct code,
+        in the order given.
+        """
+        typed = {(normalize_case_code(c) or c.strip()[:20]): c for c in sources}
+        wanted = [c for c in typed if normalize_case_code(c) == c]
+        now = utcnow()
+        async with gated_begin(self._engine, self._gate) as conn:
+            if conn.dialect.name == "postgresql":  # every row in id order: no deadlock
+                everyone = [*wanted, normalize_case_code(target) or ""]
+                await conn.execute(
+                    select(cases_t.c.id)
+                    .where(among(conn, cases_t.c.code, everyone))
+                    .order_by(cases_t.c.id)
+                    .with_for_update()
+                )
+            asked = await self._locked_case(conn, target, creator)
+            dst = await _final_target(conn, asked)
+            if dst.status == CaseStatus.MERGED.value:
+                raise InvalidTransition(f"{dst.code} is merged into itself; /reopen it first")
+            if dst.status == CaseStatus.DISMISSED.value:
+                raise InvalidTransition(
+                    f"{dst.code} is dismissed; reopen it before merging into it"
+                )
+            query = (
+                select(
+                    cases_t.c.id,
+                    cases_t.c.code,
+                    cases_t.c.status,
+                    cases_t.c.claimed_by,
+                    cases_t.c.merged_into_id,
+                    creators_t.c.slug,
+                )
+                .join(creators_t, creators_t.c.id == cases_t.c.creator_id)
+                .where(among(conn, cases_t.c.code, wanted))
+                .order_by(cases_t.c.id)
+            )
+            rows = {r.code: r for r in await conn.execute(query)} if wanted else {}
+            refused: dict[str, str] = {}
+            for code in typed:
+                row = rows.get(code)
+                if row is None or (creator is not None and row.slug != creator):
+                    refused[code] = f"no case {code}"
+                    continue
+                try:
+                    _check_merge(row, dst, asked.code)
+                except InvalidTransition as err:
+                    refused[code] = str(err)
+            moved = [rows[c] for c in typed if c not in refused]
+            if moved:
+                await self._fold(conn, [r.id for r in moved], dst.id, now)
+                audit: list[dict[str, object]] = []
+                for src in moved:
+                    audit += [
+                        {"case_id": src.id, "moderator": actor, "action": "merge",
+                         "from_status": src.status, "to_status": "merged",
+                         "reason": f"merged into {dst.code}", "created_at": now},
+                        {"case_id": dst.id, "moderator": actor, "action": "merge_in",
+                         "from_status": dst.status, "to_status": dst.status,
+                         "reason": f"absorbed {src.code}", "created_at": now},
+                    ]  # fmt: skip
+                await write_audit(conn, audit)
+                payloads = [
+                    {"from": self._sender, "case": r.id, "code": r.code, "creator": r.slug,
+                     "created": False}
+                    for r in (dst, *moved)
+                ]  # fmt: skip
+                await conn.run_sync(notify, CASES_CHANNEL, payloads)
+        done = {r.code for r in moved}
+        outcomes = [
+            BulkOutcome(code, True, f"merged into {dst.code}", rows[code].id, rows[code].slug)
+            if code in done
+            else BulkOutcome(code, False, refused.get(code, f"no case {code}"))
+            for code in typed
+        ]
+        return dst.code, outcomes
+
+    @staticmethod
+    async def _fold(conn: AsyncConnection, ids: list[int], dst_id: int, now: datetime) -> None:
+        """Move the links, reports and reporters of the cases ``ids`` into ``dst_id``, recount
+        it, and mark them merged into it."""
+        await conn.execute(
+            update(links_t).where(among(conn, links_t.c.case_id, ids)).values(case_id=dst_id)
+        )
+        await conn.execute(
+            update(reports_t).where(among(conn, reports_t.c.case_id, ids)).values(case_id=dst_id)
+        )
+        moved = await conn.execute(
+            select(case_reporters_t.c.reporter_id)
+            .where(among(conn, case_reporters_t.c.case_id, ids))
+            .distinct()
+        )
+        reporter_ids = sorted(moved.scalars().all())
+        if reporter_ids:
+            await conn.execute(
+                insert_ignore(conn, case_reporters_t),
+                [{"case_id": dst_id, "reporter_id": r} for r in reporter_ids],
+            )
+        count = (
+            select(func.count())
+            .select_from(case_reporters_t)
+            .where(case_reporters_t.c.case_id == dst_id)
+            .scalar_subquery()
+        )
+        reports = (
+            select(func.count())
+            .select_from(reports_t)
+            .where(reports_t.c.case_id == dst_id)
+            .scalar_subquery()
+        )
+        await conn.execute(
+            update(cases_t)
+            .where(cases_t.c.id == dst_id)
+            .values(reporter_count=count, report_count=reports, updated_at=now)
+        )
+        await conn.execute(
+            update(cases_t)
+            .where(among(conn, cases_t.c.id, ids))
+            .values(status=CaseStatus.MERGED.value, merged_into_id=dst_id, updated_at=now)
+        )
+
     async def case_reporters(self, code: str, include_anonymous: bool = False) -> list[ReporterRef]:
         """Reporters of a case; anonymous reports are left out unless asked."""
         normalized = normalize_case_code(code)

@@ -12,12 +12,19 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy import and_, exists, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
 from core.codes import normalize_case_code
-from db.tables import actions_t, cases_t, creators_t, links_t, media_jobs_t
+from db.tables import (
+    actions_t,
+    case_provenance_t,
+    cases_t,
+    creators_t,
+    links_t,
+    media_jobs_t,
+)
 
 #: sort name -> (column names, descending)
 SORTS: dict[str, tuple[tuple[str, str], bool]] = {
@@ -61,6 +68,11 @@ class QueueRow:
     first_seen: datetime
     synthetic: bool
     claimed_by: str | None
+    #: a picture matches one of the creator's own images: the match's tier and PDQ distance
+    protected_tier: str | None = None
+    protected_distance: int | None = None
+    #: provenance evidence of an AI-generated picture: None, "weak" or "strong"
+    ai_evidence: str | None = None
 
 
 @dataclass
@@ -99,6 +111,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[object, int] | None:
 def _filtered(creator: str, wanted: QueueFilter, now: datetime):  # type: ignore[no-untyped-def]
     c = cases_t.c
     creator_id = select(creators_t.c.id).where(creators_t.c.slug == creator).scalar_subquery()
+    p = case_provenance_t.c
     query = select(
         c.id,
         c.code,
@@ -109,6 +122,10 @@ def _filtered(creator: str, wanted: QueueFilter, now: datetime):  # type: ignore
         c.first_seen,
         c.synthetic,
         c.claimed_by,
+        c.protected_tier,
+        c.protected_distance,
+        exists().where(p.case_id == c.id).label("any_evidence"),
+        exists().where(p.case_id == c.id, p.confidence == "strong").label("strong_evidence"),
     ).where(c.creator_id == creator_id, c.status.in_(list(wanted.statuses)))
     if wanted.platform:
         query = query.where(c.platform == wanted.platform)
@@ -173,6 +190,9 @@ class SqlQueueReader:
                     _aware(r.first_seen),
                     bool(r.synthetic),
                     r.claimed_by,
+                    r.protected_tier,
+                    r.protected_distance,
+                    "strong" if r.strong_evidence else ("weak" if r.any_evidence else None),
                 )
                 for r in rows[:limit]
             ]
@@ -180,6 +200,22 @@ class SqlQueueReader:
         if len(rows) > limit:
             page.next_cursor = encode_cursor(page.rows[-1], sort)
         return page
+
+    async def oldest(self, creator: str, codes: list[str]) -> str | None:
+        """The code of the first seen of ``creator``'s cases among ``codes`` (None: none is)."""
+        wanted = [n for n in (normalize_case_code(c) for c in codes) if n]
+        if not wanted:
+            return None
+        c = cases_t.c
+        creator_id = select(creators_t.c.id).where(creators_t.c.slug == creator).scalar_subquery()
+        query = (
+            select(c.code)
+            .where(c.creator_id == creator_id, c.code.in_(wanted))
+            .order_by(c.first_seen, c.id)
+            .limit(1)
+        )
+        async with self._engine.connect() as conn:
+            return (await conn.execute(query)).scalar()
 
     async def audit_trail(self, case_id: int) -> list[tuple[datetime, str, str, str | None]]:
         """(when, moderator, action, reason) of every action on a case, oldest first."""

@@ -20,6 +20,7 @@ from core.intake import IntakeService
 from core.model import PUBLIC_STATUS, Actor, CaseStatus, IncomingReport
 from core.moderation import ALL_STATUSES, QUEUE_STATUSES, ModerationService
 from core.ports import CaseStore, PrivacyStore
+from core.stats import STATS
 from core.urls import extract_links
 from handlers.messages import (
     CaseStatusReply,
@@ -41,6 +42,7 @@ P = ParamSpec("P")
 def problem_for(err: LeakdeskError) -> Problem:
     """Map a domain error to the neutral refusal adapters render."""
     if isinstance(err, RateLimited):
+        STATS.rate_limited(err)  # once, even when the core counted it already
         return Problem(str(err), "rate_limited", err.retry_after)
     if isinstance(err, NotPermitted):
         return Problem(str(err), "not_permitted")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 import typer
 
@@ -11,12 +12,17 @@ from bots.cli.common import EXIT_BAD_INPUT, settings
 MARKS = {"ok": "ok  ", "warn": "warn", "fail": "FIX "}
 
 
-def doctor() -> None:
-    """Check settings, tokens (their shape only), the database and its schema, SMTP and the
-    moderator channels; exit 0 when nothing needs fixing, 2 otherwise."""
+def doctor(
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Do not sign in to Discord or Telegram.")
+    ] = False,
+) -> None:
+    """Check settings, tokens, the database and its schema, SMTP and the moderator channels
+    (signing in with the tokens to check the bot's rights there, unless ``--offline``); exit 0
+    when nothing needs fixing, 2 otherwise."""
     from bots.doctor import run_checks
 
-    findings = asyncio.run(run_checks(settings()))
+    findings = asyncio.run(run_checks(settings(), online=not offline))
     for finding in findings:
         typer.echo(f"{MARKS[finding.level]} {finding.name}: {finding.text}")
         if finding.fix and finding.level != "ok":

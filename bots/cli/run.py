@@ -56,7 +56,7 @@ def run(
         from bots.runner import serve_all
 
         web_config = web_settings()
-        job = web_job(web_config, web_config.host, web_port)
+        job = web_job(web_config, web_config.host, web_port, bot_counters=bool(wanted))
         raise typer.Exit(run_database_work(lambda: serve_all(config, wanted, extra=job)))
     if len(wanted) > 1:
         from bots.runner import serve_all

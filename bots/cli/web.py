@@ -95,18 +95,24 @@ def web(
     async def main() -> int:
         from bots.runner import serve_all
 
-        return await serve_all(config, [], extra=web_job(web_config, bind_host, bind_port))
+        job = web_job(web_config, bind_host, bind_port, bot_counters=False)
+        return await serve_all(config, [], extra=job)
 
     raise typer.Exit(run_database_work(main))
 
 
-def web_job(web_config: WebSettings, host: str, port: int):  # type: ignore[no-untyped-def]
-    """The dashboard as a job of :func:`bots.runner.serve_all`."""
+def web_job(  # type: ignore[no-untyped-def]
+    web_config: WebSettings, host: str, port: int, *, bot_counters: bool = True
+):
+    """The dashboard as a job of :func:`bots.runner.serve_all` (``bot_counters``: the chat
+    adapters run in the same process, so ``/metrics`` shows their counters)."""
 
     async def job(application: App, stop):  # type: ignore[no-untyped-def]
         from bots.web.serve import serve_web
 
-        return await serve_web(application, web_config, host, port, stop)
+        return await serve_web(
+            application, web_config, host, port, stop, bot_counters=bot_counters
+        )
 
     return job
 

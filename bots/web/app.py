@@ -55,8 +55,14 @@ async def _no_favicon(request: Request) -> Response:
     return Response(status_code=204)
 
 
-def create_web_app(leakdesk: object, web: WebSettings | None = None) -> Starlette:
-    """The dashboard over a wired :class:`bots.bootstrap.App` (its stores and services)."""
+def create_web_app(
+    leakdesk: object, web: WebSettings | None = None, *, bot_counters: bool = True
+) -> Starlette:
+    """The dashboard over a wired :class:`bots.bootstrap.App` (its stores and services).
+
+    ``bot_counters``: this process runs the chat adapters too, so ``/metrics`` publishes the
+    core's in-process counters (:mod:`core.stats`); False for ``leakdesk web`` alone.
+    """
     app = Starlette(
         routes=[
             *signin.routes,
@@ -81,5 +87,5 @@ def create_web_app(leakdesk: object, web: WebSettings | None = None) -> Starlett
     app.state.auth = SqlWebAuth(engine)
     app.state.queue = SqlQueueReader(engine)
     app.state.charts = SqlChartReader(engine)
-    app.state.metrics = WebMetrics()
+    app.state.metrics = WebMetrics(bot_counters=bot_counters)
     return app

@@ -11,6 +11,7 @@ from starlette.routing import Route
 from bots.web.auth import WebError, current_session
 from bots.web.rendering import render
 from core.codes import normalize_case_code
+from handlers.render import evidence_line, protected_line
 
 
 async def case_page(request: Request) -> Response:
@@ -36,6 +37,8 @@ async def case_page(request: Request) -> Response:
         case=view,
         duplicates=await reader.picture_matches(view.id),
         trail=await reader.audit_trail(view.id),
+        protected_text=protected_line(view),
+        evidence_text=evidence_line(view.provenance),
         escalations=escalations,
         now=datetime.now(UTC),
     )

@@ -12,11 +12,19 @@ from prometheus_client import (
     Gauge,
     generate_latest,
 )
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from core.stats import RECEIVED_BUCKETS, STATS, Stats
 from db.tables import cases_t, escalations_t, media_jobs_t, outbox_t
 
 log = logging.getLogger(__name__)
@@ -25,11 +33,64 @@ log = logging.getLogger(__name__)
 STALE_MEDIA_SECONDS = 600
 
 
-class WebMetrics:
-    """The dashboard's Prometheus registry (one per app: tests build many apps)."""
+class CoreStatsCollector(Collector):
+    """The core's in-process counters (:mod:`core.stats`) as Prometheus metrics, read at
+    each scrape: reports acknowledged, time to "received", fetch errors, rate-limit refusals."""
 
-    def __init__(self) -> None:
+    def __init__(self, stats: Stats = STATS) -> None:
+        self._stats = stats
+
+    def collect(self) -> list[Metric]:
+        """The metric families of one scrape."""
+        snap = self._stats.snapshot()
+        acknowledged = CounterMetricFamily(
+            "leakdesk_reports_acknowledged",
+            'Reports committed and answered "received", by origin',
+            labels=["origin"],
+        )
+        for origin, count in sorted(snap.acknowledged.items()):
+            acknowledged.add_metric([origin], count)
+        received = HistogramMetricFamily(
+            "leakdesk_time_to_received_seconds",
+            'Seconds from a report\'s arrival to its "received" (committed)',
+        )
+        bounds = [repr(b) for b in RECEIVED_BUCKETS] + ["+Inf"]
+        received.add_metric(
+            [], list(zip(bounds, snap.received_buckets, strict=True)), snap.received_sum
+        )
+        fetch_errors = CounterMetricFamily(
+            "leakdesk_fetch_errors", "Pictures behind links that could not be used, by kind",
+            labels=["kind"],
+        )
+        for kind, count in sorted(snap.fetch_errors.items()):
+            fetch_errors.add_metric([kind], count)
+        refusals = CounterMetricFamily(
+            "leakdesk_rate_limit_refusals", "Reports refused by a rate limit, by scope",
+            labels=["scope"],
+        )
+        for scope, count in sorted(snap.rate_limited.items()):
+            refusals.add_metric([scope], count)
+        return [acknowledged, received, fetch_errors, refusals]
+
+
+class WebMetrics:
+    """The dashboard's Prometheus registry (one per app: tests build many apps).
+
+    ``bot_counters``: the process also runs the chat adapters (``leakdesk run``), so the
+    core's counters are the bot's and are published; served alone (``leakdesk web``) only
+    what the database says is (``leakdesk_bot_counters_available`` is 0).
+    """
+
+    def __init__(self, *, bot_counters: bool = True, stats: Stats = STATS) -> None:
         self.registry = CollectorRegistry()
+        available = GaugeMetricFamily(
+            "leakdesk_bot_counters_available",
+            "1 when this process runs the bots and publishes their counters, else 0",
+            value=1 if bot_counters else 0,
+        )
+        self.registry.register(_Constant([available]))
+        if bot_counters:
+            self.registry.register(CoreStatsCollector(stats))
         self.cases = Gauge("leakdesk_cases", "Cases by status", ["status"], registry=self.registry)
         self.escalations = Gauge(
             "leakdesk_escalations", "Escalations by state", ["state"], registry=self.registry
@@ -51,6 +112,17 @@ class WebMetrics:
         """Count one bulk action's cases."""
         self.web_actions.labels(action, "done").inc(done)
         self.web_actions.labels(action, "refused").inc(failed)
+
+
+class _Constant(Collector):
+    """Fixed metric families."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> list[Metric]:
+        """The same families at every scrape."""
+        return self._families
 
 
 async def _counts(conn, column, table) -> dict[str, int]:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from bots.web.auth import WebError, actor_of, check_csrf, current_session
 from bots.web.rendering import render
+from core.codes import normalize_case_code
 from core.errors import LeakdeskError
 from core.model import CaseStatus
 from db.web_queue import QUEUE_STATUSES, SORTS, QueueFilter
@@ -20,7 +21,7 @@ from db.web_queue import QUEUE_STATUSES, SORTS, QueueFilter
 log = logging.getLogger(__name__)
 
 #: actions of the bulk form; "escalate" only previews (nothing is sent from the queue)
-BULK_ACTIONS = ("claim", "confirm", "dismiss", "escalate")
+BULK_ACTIONS = ("claim", "confirm", "dismiss", "merge", "escalate")
 #: at most this many cases per bulk action
 MAX_SELECTED = 500
 FILTER_KEYS = ("status", "platform", "host", "min_reporters", "age", "synthetic", "q", "sort")
@@ -113,7 +114,9 @@ async def bulk_action(request: Request) -> Response:
     await check_csrf(request, form.get("csrf"))
     action = str(form.get("action") or "")
     if action not in BULK_ACTIONS:
-        raise WebError(400, "Unknown action", "Choose Claim, Confirm, Dismiss or Escalate.")
+        raise WebError(
+            400, "Unknown action", "Choose Claim, Confirm, Dismiss, Merge or Escalate."
+        )
     codes = list(dict.fromkeys(str(c) for c in form.getlist("codes")))
     if len(codes) > MAX_SELECTED:
         raise WebError(400, "Too many cases", f"Select at most {MAX_SELECTED} cases at once.")
@@ -126,18 +129,52 @@ async def bulk_action(request: Request) -> Response:
     reason = str(form.get("reason") or "").strip() or None
     actor = actor_of(session)
     moderation = request.app.state.leakdesk.moderation
+    target: str | None = None
     try:
-        results = await moderation.act_many(actor, action, codes, reason)
+        if action == "merge":
+            target, codes = await merge_target(request, codes, str(form.get("into") or ""))
+            results = await moderation.merge_many(actor, codes, target)
+        else:
+            results = await moderation.act_many(actor, action, codes, reason)
         outcomes = [Outcome(o.code, o.ok, o.message) for o in results]
-    except LeakdeskError as err:  # refused as a whole (a dismissal without a reason)
+    except LeakdeskError as err:  # refused as a whole (no reason to dismiss, a bad target)
         outcomes = [Outcome(code[:20], False, str(err)) for code in codes]
     done = sum(o.ok for o in outcomes)
     log.info("web %s by %s: %d of %d case(s)", action, actor.label, done, len(outcomes))
     request.app.state.metrics.actions(action, done, len(outcomes) - done)
-    response = await _queue_page(request, form, outcomes=outcomes, action=action, done=done)
+    response = await _queue_page(
+        request, form, outcomes=outcomes, action=action, done=done, merge_target=target
+    )
     filters = filter_query(form)
     response.headers["HX-Push-Url"] = f"/?{filters}" if filters else "/"  # reloads re-read
     return response
+
+
+async def merge_target(request: Request, codes: list[str], typed: str) -> tuple[str, list[str]]:
+    """The case a merge goes into, and the selected cases to fold into it.
+
+    A case code typed in the form wins (it need not be on the page); otherwise the oldest
+    selected case (first seen first) is kept and the others are merged into it.
+    """
+    session = request.state.session
+    typed = typed.strip()
+    if typed:
+        target = normalize_case_code(typed)
+        if target is None:
+            raise WebError(400, "Not a case code", "Type the case to merge into as LD-7KQ2MX.")
+    else:
+        found = await request.app.state.queue.oldest(session.creator, codes)
+        if found is None:
+            raise WebError(400, "No case to merge into", "None of the selected cases is yours.")
+        target = found
+    sources = [c for c in codes if (normalize_case_code(c) or c) != target]
+    if not sources:
+        raise WebError(
+            400,
+            "Nothing to merge",
+            "Select at least two cases, or one case and type the case to merge it into.",
+        )
+    return target, sources
 
 
 async def actions_page(request: Request) -> Response:

@@ -16,10 +16,12 @@ from bots.web.settings import WebSettings
 log = logging.getLogger(__name__)
 
 
-def uvicorn_server(leakdesk: object, web: WebSettings, host: str, port: int) -> uvicorn.Server:
+def uvicorn_server(
+    leakdesk: object, web: WebSettings, host: str, port: int, *, bot_counters: bool = True
+) -> uvicorn.Server:
     """A uvicorn server for the dashboard (signal handling left to the caller)."""
     config = uvicorn.Config(
-        create_web_app(leakdesk, web),
+        create_web_app(leakdesk, web, bot_counters=bot_counters),
         host=host,
         port=port,
         log_level="info",
@@ -48,9 +50,17 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 async def serve_web(
-    leakdesk: object, web: WebSettings, host: str, port: int, stop: asyncio.Event
+    leakdesk: object,
+    web: WebSettings,
+    host: str,
+    port: int,
+    stop: asyncio.Event,
+    *,
+    bot_counters: bool = True,
 ) -> int:
-    """Serve until ``stop`` is set (or the server fails); 0 when stopped, 2 when it failed."""
+    """Serve until ``stop`` is set (or the server fails); 0 when stopped, 2 when it failed.
+
+    ``bot_counters``: the chat adapters run in this process (see :func:`create_web_app`)."""
     try:
         sock = bind(host, port)
     except OSError as err:
@@ -60,7 +70,7 @@ async def serve_web(
         )
         stop.set()
         return 2
-    server = uvicorn_server(leakdesk, web, host, port)
+    server = uvicorn_server(leakdesk, web, host, port, bot_counters=bot_counters)
     log.info("dashboard on http://%s:%d (links point at %s)", host, port, web.base_url)
     serving = asyncio.ensure_future(server.serve(sockets=[sock]))
     stopping = asyncio.ensure_future(stop.wait())

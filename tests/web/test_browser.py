@@ -1,8 +1,8 @@
 """End to end in a real headless Chromium (Debian's package, driven by Playwright).
 
 Sign in with a one-time link, filter, select three cases, confirm them, see them confirmed,
-escalate them (pick recipients, preview, send), see them in the escalations view, and be
-refused when the link is used again. Chromium missing is a failure, never a skip.
+escalate them (pick recipients, preview, send), see them in the escalations view, merge two
+others, and be refused when the link is used again. Chromium missing is a failure, never a skip.
 
 With ``LEAKDESK_SCREENSHOTS=DIR`` the run also saves a screenshot of each main page there
 (``python docs/screenshots.py`` regenerates ``docs/screenshots/`` this way).
@@ -113,6 +113,12 @@ def test_sign_in_filter_select_confirm_and_refuse_a_reused_link(tmp_path: Path) 
                     expect(page.locator(f"#queue tr[data-code='{code}'] td.status")).to_have_text(
                         "open"
                     )
+                for code in others:  # merge them: the oldest selected is kept
+                    page.check(f"input[name=codes][value='{code}']")
+                page.click("#merge")
+                expect(page.locator("#results")).to_contain_text("1 of 1 case(s) done")
+                expect(page.locator("#merge-target")).to_have_text(others[0])
+                expect(page.locator(f"#queue tr[data-code='{others[1]}']")).to_have_count(0)
                 page.goto(f"{base}/cases/{wanted[0]}")
                 expect(page.locator("#trail")).to_contain_text("discord:4242")
                 _shot(page, "case")
