@@ -222,9 +222,12 @@ def read_watermark(frame: Image.Image) -> tuple[ProvenanceSignal, ...]:
 
 
 def _signal(message: Message, wrong: int) -> ProvenanceSignal:
-    length = len(message.bits)
-    confidence = "strong" if wrong <= length // 8 else "medium"
-    return ProvenanceSignal("watermark", message.name, confidence)
+    """A match within the tolerance is strong evidence: chance gives one below 1e-6.
+
+    Never ``validated``: anyone can embed (or strip) this mark with the public encoder.
+    """
+    log.debug("watermark %s matched with %d bit errors", message.name, wrong)
+    return ProvenanceSignal("watermark", message.name, "strong")
 
 
 __all__ = [
