@@ -345,12 +345,14 @@ def phash_from_signed(value: int) -> int:
 
 @dataclass(slots=True)
 class _WatermarkReader:
-    """Reads the first frame, at full size, for generator watermarks."""
+    """Reads the first frame (as decoded for hashing: a JPEG at reduced scale) for
+    generator watermarks."""
 
+    original_size: tuple[int, int]
     found: tuple[ProvenanceSignal, ...] = ()
 
     def __call__(self, frame: Image.Image) -> None:
-        self.found = watermark.read_watermark(frame)
+        self.found = watermark.read_watermark(frame, self.original_size)
 
 
 def _watermark_reader(image: Image.Image) -> _WatermarkReader | None:
@@ -360,7 +362,7 @@ def _watermark_reader(image: Image.Image) -> _WatermarkReader | None:
     width, height = image.size
     if not watermark.worth_decoding(width, height, watermark.jpeg_chroma(image)):
         return None
-    return _WatermarkReader()
+    return _WatermarkReader((width, height))
 
 
 def _hash_frames(
@@ -378,7 +380,7 @@ def _hash_frames(
             f"{max_pixels / 1e6:g} megapixels for this format)"
         )
     orientation = _orientation(image)
-    if isinstance(image, JpegImageFile) and first_frame is None:
+    if isinstance(image, JpegImageFile):
         image.draft(image.mode, (DECODE_SIDE, DECODE_SIDE))
     frames: list[FrameHashes] = []
     for frame in _frames(image, max_frames, max_pixels):

@@ -194,22 +194,39 @@ def bit_errors(bgr: np.ndarray, reduced: bool = False) -> dict[str, int]:
     return errors
 
 
-def read_watermark(frame: Image.Image) -> tuple[ProvenanceSignal, ...]:
-    """The generator watermark signals of one decoded, full-size frame (never raises).
+HALF_COPY_MAX_PIXELS = 340_000
+"""A picture is also read as a 50 % reduced copy of a marked original only up to this
+size (half of a 1024×1024 or 1344×768 generator picture, with room)."""
 
-    The frame is read as saved and, when it is small enough to be one, as a 50 % reduced
-    copy of a marked original; a message within its tolerance in either is reported
-    (kind ``watermark``).  Call :func:`worth_decoding` first: this decodes whatever it
-    is given.
+
+def read_watermark(
+    frame: Image.Image, original_size: tuple[int, int] | None = None
+) -> tuple[ProvenanceSignal, ...]:
+    """The generator watermark signals of one decoded frame (never raises).
+
+    ``original_size`` is the picture's stored size when ``frame`` is a reduced decode of
+    it (a JPEG decoded at half scale: its U channel is the band the mark lives in, so the
+    reduced frame is read directly).  A full-size frame is read as saved and, when small
+    enough to be one, as a 50 % reduced copy of a marked original.  A message within its
+    tolerance is reported (kind ``watermark``).  :func:`worth_decoding` is the caller's
+    cheap check; this decodes whatever it is given.
     """
-    if not available() or min(frame.size) < MIN_SIDE:
+    width, height = original_size or frame.size
+    if frame.size == (width, height):
+        alignments: tuple[bool, ...] = (False,)
+        if width * height <= HALF_COPY_MAX_PIXELS:
+            alignments = (False, True)
+    elif frame.size == ((width + 1) // 2, (height + 1) // 2):
+        alignments = (True,)  # our own half-scale decode of a full-size picture
+    else:
+        return ()
+    if not available() or min(frame.size) < MIN_SIDE // 2:
         return ()
     try:
         rgb = np.asarray(frame.convert("RGB"))
         bgr = np.ascontiguousarray(rgb[:, :, ::-1])
         found = []
-        halved = 4 * frame.width * frame.height <= MAX_PIXELS
-        for reduced in (False, True) if halved else (False,):
+        for reduced in alignments:
             errors = bit_errors(bgr, reduced)
             for message in MESSAGES:
                 wrong = errors.get(message.name)
