@@ -357,12 +357,10 @@ class _WatermarkReader:
 
 def _watermark_reader(image: Image.Image) -> _WatermarkReader | None:
     """A reader when the picture could carry a watermark (cheap checks only), else None."""
-    if not watermark.available():
-        return None
     width, height = image.size
     if not watermark.worth_decoding(width, height, watermark.jpeg_chroma(image)):
         return None
-    return _WatermarkReader((width, height))
+    return _WatermarkReader((width, height)) if watermark.installed() else None
 
 
 def _hash_frames(

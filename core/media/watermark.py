@@ -88,10 +88,16 @@ MESSAGES = (
 
 
 @cache
+def installed() -> bool:
+    """Whether invisible-watermark and ``cv2`` are installed (looked up, not imported)."""
+    return all(importlib.util.find_spec(name) is not None for name in ("imwatermark", "cv2"))
+
+
+@cache
 def available() -> bool:
-    """Whether the ``provenance`` extra's decoder parts are installed (invisible-watermark
-    with its ``cv2``)."""
-    if importlib.util.find_spec("imwatermark") is None:
+    """Whether the ``provenance`` extra's decoder parts are installed and ``cv2`` imports
+    (it needs libGL).  Imports ``cv2``: called once a decode is due, and by the CLI."""
+    if not installed():
         return False
     try:
         import cv2  # noqa: F401
@@ -252,6 +258,7 @@ __all__ = [
     "available",
     "bit_errors",
     "block_scores",
+    "installed",
     "jpeg_chroma",
     "message_bits",
     "read_watermark",

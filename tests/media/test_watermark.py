@@ -22,6 +22,7 @@ from PIL import Image, ImageOps
 
 from core.media import hash_image, watermark
 from core.media.credentials import not_checked
+from core.media.workers import MediaWorkers
 from handlers.render import evidence_line
 from tests.cli.runner import leakdesk
 from tests.media.photos import corpus, photo
@@ -217,9 +218,11 @@ def test_evidence_line_names_the_watermark() -> None:
 def without_the_extra(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """As if ``cv2`` could not be imported (the extra missing, or libGL missing)."""
     monkeypatch.setitem(sys.modules, "cv2", None)
+    watermark.installed.cache_clear()
     watermark.available.cache_clear()
     yield
     monkeypatch.undo()
+    watermark.installed.cache_clear()
     watermark.available.cache_clear()
 
 
@@ -232,6 +235,18 @@ def test_without_the_extra_the_watermark_is_not_checked_and_hashing_works(
     signals = hash_image(data)
     assert signals.pdq and signals.provenance == ()
     assert watermark.read_watermark(Image.open(io.BytesIO(data))) == ()
+
+
+async def test_a_marked_picture_is_read_inside_a_budgeted_media_worker() -> None:
+    """The bot hashes in worker processes with an address-space budget: ``cv2`` is
+    imported there on the first decode and must fit."""
+    data = encoded(marked(picture("astronaut")), "PNG")
+    pool = MediaWorkers(1, timeout=60.0, memory_mb=400)
+    try:
+        signals = await pool.run(hash_image, data)
+    finally:
+        await pool.close()
+    assert [s.value for s in signals.provenance if s.kind == "watermark"] == ["Stable Diffusion"]
 
 
 def test_with_the_extra_nothing_is_left_unchecked() -> None:
