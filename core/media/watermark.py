@@ -22,7 +22,7 @@ listed as not checked.
 
 Each message is matched with a bit-error tolerance (:data:`MAX_BIT_ERRORS`) chosen from
 measurements so that a clean picture's random-looking bits match with a probability
-below about 1e-7 (binomial), and the flat picture's all-zero bits never match.  The
+below about 1e-6 (binomial), and a flat picture's all-zero bits never match.  The
 watermark is fragile: it survives lossless files and gentle JPEG, not strong JPEG
 compression, crops or rotations.  Two alignments are tried: the picture as saved, and
 the picture as a 50 % reduced copy of a marked original (one Haar level is a 2×2 box
@@ -136,11 +136,15 @@ def jpeg_chroma(image: Image.Image) -> tuple[float, bool] | None:
 
     if not isinstance(image, JpegImagePlugin.JpegImageFile):
         return None
-    tables = getattr(image, "quantization", None) or {}
-    if len(tables) < 2 or image.mode not in ("RGB", "YCbCr"):
-        return (float("inf"), True)  # greyscale or CMYK: no U channel left to read
-    step = float(np.mean(list(tables[1])))
-    return step, JpegImagePlugin.get_sampling(image) != 0
+    unreadable = (float("inf"), True)
+    try:
+        tables = getattr(image, "quantization", None) or {}
+        if len(tables) < 2 or image.mode not in ("RGB", "YCbCr"):
+            return unreadable  # greyscale or CMYK: no U channel left to read
+        step = float(np.mean(list(tables[1])))
+        return step, JpegImagePlugin.get_sampling(image) != 0
+    except Exception:  # a crafted header: the picture is still hashed, just not decoded
+        return unreadable
 
 
 def block_scores(u_band: np.ndarray) -> np.ndarray:
