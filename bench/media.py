@@ -7,6 +7,8 @@
 Hashing: 1920×1080 JPEGs (scikit-image photos upscaled, with mild sensor-like noise,
 quality 85), pHash + PDQ (+ mirror and dihedral variants) on one core, against the
 naive pipeline (full decode, imagehash.phash, pdqhash.compute on the full image).
+Provenance on vs off there (the target: at most 15 % slower), then on the pictures the
+generator-watermark decoder does read (generator-sized PNGs, a JPEG with full chroma).
 
 Lookups: N stored pictures, each two rows as the bot stores them (the frame and its
 ``INNER`` view: random 64-bit pHashes / 256-bit PDQs), and queries that are noisy copies
@@ -82,6 +84,66 @@ def test_jpegs(count: int = 6) -> list[bytes]:
         Image.fromarray(noisy.clip(0, 255).astype(np.uint8)).save(buffer, "JPEG", quality=85)
         jpegs.append(buffer.getvalue())
     return jpegs
+
+
+def generator_sized_pictures() -> list[bytes]:
+    """Pictures the watermark decoder does read: generator-sized lossless PNGs (512², 1024²)
+    and a 1080p JPEG q92 with full chroma (4:4:4)."""
+    from PIL import Image
+
+    jpegs = test_jpegs(3)
+    pictures = []
+    for index, data in enumerate(jpegs):
+        image = Image.open(io.BytesIO(data)).convert("RGB")
+        buffer = io.BytesIO()
+        if index == 2:
+            image.save(buffer, "JPEG", quality=92, subsampling=0)
+        else:
+            side = 512 if index == 0 else 1024
+            image.resize((side, side), Image.Resampling.LANCZOS).save(buffer, "PNG")
+        pictures.append(buffer.getvalue())
+    return pictures
+
+
+def _interleaved(
+    functions: dict[str, object], pictures: list[bytes], seconds: float
+) -> dict[str, float]:
+    """Images per second of each function over ``pictures``, in interleaved rounds."""
+    spent = dict.fromkeys(functions, 0.0)
+    done = dict.fromkeys(functions, 0)
+    for function in functions.values():
+        function(pictures[0])  # type: ignore[operator]
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for label, function in functions.items():
+            for data in pictures:
+                began = time.perf_counter()
+                function(data)  # type: ignore[operator]
+                spent[label] += time.perf_counter() - began
+                done[label] += 1
+    return {label: done[label] / spent[label] for label in functions}
+
+
+def bench_watermark_decoding(seconds: float = 6.0) -> None:
+    """Print the cost of provenance on pictures whose watermark is actually decoded."""
+    from core.media import watermark
+
+    if not watermark.available():
+        print("  watermark decoding: not measured (the provenance extra is not installed)")
+        return
+    pictures = generator_sized_pictures()
+    print("pictures the watermark decoder reads (PNG 512², PNG 1024², JPEG 1080p q92 4:4:4)")
+    for index, label in enumerate(("PNG 512x512", "PNG 1024x1024", "JPEG 1920x1080 4:4:4")):
+        rates = _interleaved(
+            {"off": partial(hash_image, provenance=False), "on": hash_image},
+            [pictures[index]],
+            seconds / 3,
+        )
+        extra = 1000 / rates["on"] - 1000 / rates["off"]
+        print(
+            f"  {label:22s} off {rates['off']:6.1f}/s  on {rates['on']:6.1f}/s  "
+            f"(+{extra:.0f} ms a picture)"
+        )
 
 
 def naive_hash(data: bytes) -> tuple[str, int]:
@@ -386,6 +448,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, {cpu}, numpy {np.__version__}")
     if not options.no_hashing:
         bench_hashing()
+        bench_watermark_decoding()
     for size in (int(s) for s in options.sizes.split(",") if s):
         bench_index(size, options.queries, options.linear)
 

@@ -136,7 +136,7 @@ class ProvenanceSignal:
 
     kind: str
     """``png_parameters``, ``comfyui``, ``png_software``, ``digital_source_type``,
-    ``exif_software``, ``exif_parameters``, ``c2pa`` or ``c2pa_source_type``."""
+    ``exif_software``, ``exif_parameters``, ``c2pa``, ``c2pa_source_type`` or ``watermark``."""
     value: str
     """A short, escaped, printable description (never image data, never a whole prompt)."""
     confidence: Confidence

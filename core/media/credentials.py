@@ -55,8 +55,11 @@ def available() -> bool:
 
 
 def not_checked() -> tuple[str, ...]:
-    """Provenance signals this installation cannot read."""
-    return ("watermark",) if available() else ("c2pa", "watermark")
+    """Provenance signals this installation cannot read (``"c2pa"``, ``"watermark"``)."""
+    from core.media import watermark
+
+    missing = () if available() else ("c2pa",)
+    return missing + (() if watermark.available() else ("watermark",))
 
 
 def read_credentials(data: bytes, kind: MediaKind) -> tuple[ProvenanceSignal, ...]:

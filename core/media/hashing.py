@@ -28,7 +28,7 @@ import hashlib
 import io
 import struct
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -39,6 +39,7 @@ from PIL import Image, ImageSequence
 from PIL.JpegImagePlugin import JpegImageFile
 
 from core.errors import MediaTooLarge, NotAnImage
+from core.media import watermark
 from core.media.credentials import read_credentials
 from core.media.provenance import ProvenanceSignal, read_provenance
 from core.media.sniff import MediaKind, sniff
@@ -174,7 +175,9 @@ def hash_image(
     """Hash image (or video) bytes.  Raises :class:`NotAnImage` or :class:`MediaTooLarge`.
 
     With ``provenance`` the same bytes are also read for provenance evidence
-    (:mod:`core.media.provenance`, :mod:`core.media.credentials`).
+    (:mod:`core.media.provenance`, :mod:`core.media.credentials`, and the first frame's
+    pixels for generator watermarks, :mod:`core.media.watermark`, when the picture's
+    size and compression let one survive).
 
     ``max_pixels`` caps a JPEG frame, ``min(max_pixels, max_full_pixels)`` a frame of
     any other format; see the module docstring for the memory bounds.
@@ -194,7 +197,9 @@ def hash_image(
             with Image.open(io.BytesIO(data), formats=[pil_format]) as image:
                 cap = max_pixels if pil_format == "JPEG" else min(max_pixels, max_full_pixels)
                 evidence = read_provenance(image) if provenance else ()
-                width, height, frames = _hash_frames(image, cap, max_frames)
+                marks = _watermark_reader(image) if provenance else None
+                width, height, frames = _hash_frames(image, cap, max_frames, marks)
+                evidence += marks.found if marks is not None else ()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise MediaTooLarge("the image has too many pixels") from None
         except MemoryError:
@@ -338,8 +343,31 @@ def phash_from_signed(value: int) -> int:
     return value + (1 << 64) if value < 0 else value
 
 
+@dataclass(slots=True)
+class _WatermarkReader:
+    """Reads the first frame (as decoded for hashing: a JPEG at reduced scale) for
+    generator watermarks."""
+
+    original_size: tuple[int, int]
+    found: tuple[ProvenanceSignal, ...] = ()
+
+    def __call__(self, frame: Image.Image) -> None:
+        self.found = watermark.read_watermark(frame, self.original_size)
+
+
+def _watermark_reader(image: Image.Image) -> _WatermarkReader | None:
+    """A reader when the picture could carry a watermark (cheap checks only), else None."""
+    width, height = image.size
+    if not watermark.worth_decoding(width, height, watermark.jpeg_chroma(image)):
+        return None
+    return _WatermarkReader((width, height)) if watermark.installed() else None
+
+
 def _hash_frames(
-    image: Image.Image, max_pixels: int, max_frames: int
+    image: Image.Image,
+    max_pixels: int,
+    max_frames: int,
+    first_frame: Callable[[Image.Image], None] | None = None,
 ) -> tuple[int, int, tuple[FrameHashes, ...]]:
     width, height = image.size
     if width <= 0 or height <= 0:
@@ -354,6 +382,8 @@ def _hash_frames(
         image.draft(image.mode, (DECODE_SIDE, DECODE_SIDE))
     frames: list[FrameHashes] = []
     for frame in _frames(image, max_frames, max_pixels):
+        if first_frame is not None and not frames:
+            first_frame(frame)
         hashes = hash_frame(_upright(_shrunk(frame, _PRE_SHRINK_SIDE), orientation))
         if not frames or pdq_distance(hashes.pdq, frames[-1].pdq) > _DUPLICATE_FRAME_PDQ:
             frames.append(hashes)

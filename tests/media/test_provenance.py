@@ -117,4 +117,4 @@ def test_hash_json_lists_provenance(tmp_path: Path, sqlite_url: str) -> None:
     assert [p["kind"] for p in first["provenance"]] == ["png_parameters"]
     assert first["provenance"][0]["validated"] is False
     assert second["provenance"] == []
-    assert second["provenance_not_checked"] == ["watermark"]  # C2PA is read (test extra)
+    assert second["provenance_not_checked"] == []  # C2PA and watermarks are read (test extra)
