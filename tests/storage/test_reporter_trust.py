@@ -57,12 +57,13 @@ def test_weights_and_assessment_policy() -> None:
     assert report_weight(policy, first_report=False, account_created=None, reported_at=now) == 1
     assert report_weight(policy, first_report=True, account_created=None, reported_at=now) == 0.5
     young = now - timedelta(days=3)
+    assert report_weight(policy, first_report=True, account_created=young, reported_at=now) == 0.25
     assert (
-        report_weight(policy, first_report=True, account_created=young, reported_at=now) == 0.25
+        report_weight(
+            policy, first_report=False, account_created=young, reported_at=now, suspended=True
+        )
+        == 0
     )
-    assert report_weight(
-        policy, first_report=False, account_created=young, reported_at=now, suspended=True
-    ) == 0
     bad = Record(confirmed=0, dismissed=3, abusive=3)
     assert assess(policy, bad, Standing(), now).action == "warn"  # never suspended unwarned
     assert assess(policy, bad, Standing(warned_at=now), now).action == "suspend"
@@ -144,9 +145,7 @@ async def test_moderators_trust_a_cases_named_reporters_never_anonymous_ones(app
     reply = await report(app, named, link(31))
     shown = await app.handlers.show(MOD, reply.outcomes[0].case_code)  # type: ignore[union-attr]
     assert shown.case.trusted is True  # type: ignore[union-attr]
-    assert ("cli:mod", "trust_reporter") in [
-        (m, a) for m, a, _ in await app.cases.audit_log(code)
-    ]
+    assert ("cli:mod", "trust_reporter") in [(m, a) for m, a, _ in await app.cases.audit_log(code)]
 
 
 async def test_abusive_reporter_is_warned_then_suspended_and_it_is_audited(app: App) -> None:
