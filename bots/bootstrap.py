@@ -154,8 +154,10 @@ class ForgettingStore:
         user_settings: SqlUserSettingsStore | None = None,
         watches: SqlRemovalWatches | None = None,
         rate_limit: ReporterRateLimit | None = None,
+        trust: SqlTrustStore | None = None,
     ) -> None:
         self._retention = retention
+        self._trust = trust
         self._reports = reports
         self._user_settings = user_settings
         self._watches = watches
@@ -173,6 +175,8 @@ class ForgettingStore:
             await self._watches.forget(reporter)
         if self._rate_limit is not None:
             await self._rate_limit.forget(str(reporter))
+        if self._trust is not None:  # a running suspension stays (db.trust)
+            await self._trust.forget(reporter)
         await self._retention.checkpoint()
         return count
 
@@ -351,7 +355,7 @@ async def build_app(
             intake,
             moderation,
             cases,
-            ForgettingStore(retention, reports, user_settings, watches, rate_limit),
+            ForgettingStore(retention, reports, user_settings, watches, rate_limit, trust),
         ),
         media=media,
         pictures=pictures,

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.errors import CaseNotFound, InvalidLink
@@ -345,6 +345,25 @@ class SqlTrustStore:
         if decision.action == "warn":
             return self.policy.warning()
         return None
+
+    async def forget(self, ref: ReporterRef, *, now: datetime | None = None) -> None:
+        """A deletion request: drop the reporter's standing, except a running suspension
+        (a moderation decision that a ``/forget`` must not lift), which keeps only its end
+        and reason."""
+        now = now or datetime.now(UTC)
+        s = standing_t.c
+        where = (s.platform == ref.platform) & (s.reporter_key == self._sealed(ref))
+        async with gated_begin(self._engine, self._gate) as conn:
+            await conn.execute(
+                delete(standing_t).where(
+                    where, (s.suspended_until.is_(None)) | (s.suspended_until <= now)
+                )
+            )
+            await conn.execute(
+                update(standing_t)
+                .where(where)
+                .values(trusted=False, trusted_by=None, account_created=None, updated_at=now)
+            )
 
     async def mark_warned(self, ref: ReporterRef) -> None:
         """The reporter was shown the warning (after their report was committed)."""

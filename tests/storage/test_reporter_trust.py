@@ -212,3 +212,37 @@ async def test_manual_suspension_by_case_and_unknown_pseudonyms(app: App) -> Non
     log = await app.cases.audit_log(code)
     assert any(a == "suspend_reporter" and "spam flood" in (r or "") for _, a, r in log)
     assert CaseStatus.OPEN  # the case itself is untouched
+
+
+async def test_a_suspension_survives_key_rotation_and_forget(database_url: str) -> None:
+    from db.reporter_key import ReporterKey
+    from db.reporter_key_rotation import rotate_reporter_key
+
+    app = await build_app(make_settings(database_url, reporter_key="first-secret"))
+    try:
+        reply = await report(app, fan(13), link(70))
+        code = reply.outcomes[0].case_code  # type: ignore[union-attr]
+        assert app.trust is not None
+        await app.trust.suspend(case=code, reason="false reports", moderator="cli:mod")
+        await rotate_reporter_key(
+            app.engine, ReporterKey.parse("first-secret"), "first-secret", "second-secret"
+        )
+    finally:
+        await app.close()
+    app = await build_app(make_settings(database_url, reporter_key="first-secret,second-secret"))
+    try:
+        refused = await report(app, fan(13), link(71))
+        assert isinstance(refused, Problem) and refused.kind == "suspended"
+        await app.handlers.forget(fan(13))  # a deletion request does not lift a suspension
+        refused = await report(app, fan(13), link(72))
+        assert isinstance(refused, Problem) and refused.kind == "suspended"
+        young = fan(14, datetime.now(UTC) - timedelta(days=1))
+        await report(app, young, link(73))
+        async with app.engine.connect() as conn:
+            assert len((await conn.execute(select(standing_t))).all()) == 2
+        await app.handlers.forget(young)  # nothing running: the standing row goes
+        async with app.engine.connect() as conn:
+            rows = (await conn.execute(select(standing_t))).all()
+        assert len(rows) == 1 and rows[0].suspended_until is not None
+    finally:
+        await app.close()
