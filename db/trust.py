@@ -268,11 +268,15 @@ class SqlTrustStore:
                 .join(cases_t, cases_t.c.id == case_reporters_t.c.case_id)
                 .where(cases_t.c.status.in_([*CONFIRMED, CaseStatus.DISMISSED.value]))
             )
+            # a decision: trusted, warned or suspended (not just a remembered account day)
+            decisions = select(s.reporter_key).where(
+                s.trusted.is_(True) | s.warned_at.is_not(None) | s.suspended_until.is_not(None)
+            )
             rows = (
                 await conn.execute(
                     select(rp.id, rp.platform, rp.platform_user_id).where(
                         rp.platform != FORGOTTEN_PLATFORM,
-                        rp.id.in_(decided) | rp.platform_user_id.in_(select(s.reporter_key)),
+                        rp.id.in_(decided) | rp.platform_user_id.in_(decisions),
                     )
                 )
             ).all()
