@@ -50,6 +50,7 @@ from db.purged_posts import SqlPurgedPosts
 from db.removal_watches import SqlRemovalWatches
 from db.reporter_key import ReporterKey, load_reporter_key
 from db.retention import SqlRetention
+from db.trust import SqlTrustStore
 from db.user_settings import SqlUserSettingsStore
 from db.web_auth import SqlWebAuth
 from handlers import Handlers
@@ -102,6 +103,8 @@ class App:
     reporter_key: ReporterKey | None = None
     #: purged cases' chat cards, deleted by their adapters
     purged_posts: SqlPurgedPosts | None = None
+    #: reporter trust, reputation and suspension (db.trust)
+    trust: SqlTrustStore | None = None
 
     async def drop_purged_media(self) -> int:
         """Drop purged cases' pictures from this process's matcher (adapters call this on
@@ -151,8 +154,10 @@ class ForgettingStore:
         user_settings: SqlUserSettingsStore | None = None,
         watches: SqlRemovalWatches | None = None,
         rate_limit: ReporterRateLimit | None = None,
+        trust: SqlTrustStore | None = None,
     ) -> None:
         self._retention = retention
+        self._trust = trust
         self._reports = reports
         self._user_settings = user_settings
         self._watches = watches
@@ -170,6 +175,8 @@ class ForgettingStore:
             await self._watches.forget(reporter)
         if self._rate_limit is not None:
             await self._rate_limit.forget(str(reporter))
+        if self._trust is not None:  # a running suspension stays (db.trust)
+            await self._trust.forget(reporter)
         await self._retention.checkpoint()
         return count
 
@@ -262,6 +269,9 @@ async def build_app(
         if rate_limited
         else None
     )
+    trust = SqlTrustStore(
+        engine, settings.trust_policy(), reporter_key, write_gate=reports.write_gate
+    )
     intake = IntakeService(
         reports,
         events=events,
@@ -269,8 +279,9 @@ async def build_app(
         registry=registry,
         media=media,
         protected=cases,
+        gate=trust,
     )
-    moderation = ModerationService(cases, events=events)
+    moderation = ModerationService(cases, events=events, trust=trust)
     pictures = PictureJobs(
         SqlPictureJobStore(engine, sender=sender, write_gate=reports.write_gate),
         media,
@@ -344,7 +355,7 @@ async def build_app(
             intake,
             moderation,
             cases,
-            ForgettingStore(retention, reports, user_settings, watches, rate_limit),
+            ForgettingStore(retention, reports, user_settings, watches, rate_limit, trust),
         ),
         media=media,
         pictures=pictures,
@@ -375,6 +386,7 @@ async def build_app(
         protected=protected,
         reporter_key=reporter_key,
         purged_posts=SqlPurgedPosts(engine),
+        trust=trust,
     )
     app.escalation_handlers.use_mail_sender(app.mail_sender)
     app.approval_handlers.use_mail_sender(app.mail_sender)

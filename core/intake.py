@@ -22,6 +22,7 @@ from core.ports import PendingReport, ReportStore, StoredReport, StoredSignal
 from core.protected import CaseEvidence
 from core.ratelimit import ReporterRateLimit
 from core.stats import STATS
+from core.trust import ReporterGate, ReporterSuspended
 from core.urls import CanonicalLink, Registry, canonicalize, default_registry
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ class IntakeResult:
 
     outcomes: list[ReportOutcome] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    #: a warning for the reporter (core.trust: their reports were dismissed as abusive)
+    notice: str | None = None
 
 
 @dataclass
@@ -98,10 +101,13 @@ class IntakeService:
         registry: Registry | None = None,
         media: MediaMatcher | None = None,
         protected: CaseEvidence | None = None,
+        gate: ReporterGate | None = None,
     ) -> None:
         """``protected`` records what pictures reveal on their cases: matches with the
-        creators' own pictures, provenance evidence."""
+        creators' own pictures, provenance evidence; ``gate`` refuses suspended reporters
+        (core.trust)."""
         self._store = store
+        self._gate = gate
         self._protected = protected
         self._events = events or EventBus()
         self._rate_limit = rate_limit
@@ -229,6 +235,7 @@ class IntakeService:
             if rejected:
                 raise InvalidLink(rejected[0].reason)
             raise InvalidLink("no link or picture found in the report")
+        warning = await self._check_reporter(report, trusted)
         report, links = await self._admit(report, links, rejected, trusted)
         items = await self._items(report, links, rejected)
         for item in items:
@@ -283,7 +290,23 @@ class IntakeService:
                 dataclasses.replace(outcome, url=repeat, duplicate_of=outcome.url)
                 for repeat in item.repeats
             )
-        return IntakeResult(outcomes, rejected)
+        if warning is not None and self._gate is not None:
+            try:
+                await self._gate.mark_warned(report.reporter)
+            except Exception:  # the report is committed: never fail its acknowledgement
+                log.exception("could not record that a reporter was warned")
+        return IntakeResult(outcomes, rejected, warning)
+
+    async def _check_reporter(self, report: IncomingReport, trusted: bool) -> str | None:
+        """Refuse a suspended fan (:class:`core.trust.ReporterSuspended`); the warning to
+        show when one is due.  Moderators and the operator's CLI are not checked."""
+        if self._gate is None or trusted or report.origin in OPERATOR_ORIGINS:
+            return None
+        try:
+            return await self._gate.check(report.reporter)
+        except ReporterSuspended:
+            log.info("refused a report from a suspended %s reporter", report.reporter.platform)
+            raise
 
     async def _mark_protected(self, creator: str, case_id: int, signals: ImageSignals) -> None:
         """Mark the case when the picture matches one of ``creator``'s own images (after

@@ -52,6 +52,9 @@ class ReporterRef:
 
     platform: str
     user_id: str
+    #: when the account was created, if the platform tells it (Discord ids carry it; Telegram
+    #: does not expose it); never part of the identity, only used to weigh reports
+    account_created: datetime | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.user_id}"
@@ -184,6 +187,10 @@ class CaseView:
     protected_distance: int | None = None
     #: provenance evidence read from the case's pictures (moderators only)
     provenance: tuple[ProvenanceSignal, ...] = ()
+    #: weighted ("independent") reporters, and whether the case is in the trusted part of
+    #: the queue (core.trust); None when not computed
+    independent: float | None = None
+    trusted: bool | None = None
 
     @property
     def protected(self) -> bool:

@@ -9,9 +9,12 @@ from core.errors import CaseNotFound, InvalidLink, InvalidTransition, NotPermitt
 from core.events import CaseChanged, EventBus
 from core.model import Actor, BulkOutcome, CaseStatus, CaseView
 from core.ports import CaseStore
+from core.trust import CaseTrustReader
 
 S = CaseStatus
 QUEUE_STATUSES = (S.OPEN, S.CLAIMED, S.CONFIRMED)
+#: how many of the most corroborated cases ``/queue trusted`` looks through
+TRUSTED_SCAN = 500
 ALL_STATUSES = tuple(CaseStatus)
 
 #: action -> (states it is allowed from, resulting state)
@@ -26,9 +29,20 @@ TRANSITIONS: dict[str, tuple[tuple[CaseStatus, ...], CaseStatus]] = {
 class ModerationService:
     """Queue, claim, confirm, dismiss, reopen and merge, each written to the audit log."""
 
-    def __init__(self, cases: CaseStore, *, events: EventBus | None = None) -> None:
+    def __init__(
+        self,
+        cases: CaseStore,
+        *,
+        events: EventBus | None = None,
+        trust: CaseTrustReader | None = None,
+    ) -> None:
         self._cases = cases
         self._events = events or EventBus()
+        self._trust = trust
+
+    async def _annotated(self, views: list[CaseView]) -> list[CaseView]:
+        """``views`` with their trust figures, when a trust reader is wired."""
+        return await self._trust.annotate(views) if self._trust is not None else views
 
     @staticmethod
     def _require_moderator(actor: Actor) -> None:
@@ -36,11 +50,23 @@ class ModerationService:
             raise NotPermitted("only the creator's moderators can do that")
 
     async def queue(
-        self, actor: Actor, statuses: Sequence[CaseStatus] = QUEUE_STATUSES, limit: int = 25
+        self,
+        actor: Actor,
+        statuses: Sequence[CaseStatus] = QUEUE_STATUSES,
+        limit: int = 25,
+        *,
+        trusted_only: bool = False,
     ) -> list[CaseView]:
-        """The actor's creator's cases in ``statuses``, most corroborated first."""
+        """The actor's creator's cases in ``statuses``, most corroborated first, with their
+        trust figures; ``trusted_only``: only those in the trusted part of the queue."""
         self._require_moderator(actor)
-        return await self._cases.list_cases(actor.creator, statuses, limit)
+        wanted = TRUSTED_SCAN if trusted_only else limit
+        views = await self._annotated(
+            await self._cases.list_cases(actor.creator, statuses, max(limit, wanted))
+        )
+        if trusted_only:
+            views = [v for v in views if v.trusted]
+        return views[:limit]
 
     async def case(self, actor: Actor, code: str) -> CaseView:
         """One case of the actor's creator, with its links (moderators only)."""
@@ -48,7 +74,7 @@ class ModerationService:
         view = await self._cases.get_case(code)
         if view is None or view.creator != actor.creator:
             raise CaseNotFound(f"no case {code}")
-        return view
+        return (await self._annotated([view]))[0]
 
     async def act(
         self, actor: Actor, action: str, code: str, reason: str | None = None

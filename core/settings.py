@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
 
+from core.trust import TrustPolicy
+
 
 class Settings(BaseSettings):
     """leakdesk's configuration: ``LEAKDESK_*`` environment variables, then ``leakdesk.toml``."""
@@ -49,6 +51,26 @@ class Settings(BaseSettings):
     # reports, whatever the case's state (default: never, only with the purged evidence)
     retention_posts_days: int | None = Field(default=None, ge=0)
     retention_reporter_days: int | None = Field(default=None, ge=0)
+
+    # reporter trust (core/trust.py): a first-time reporter's report, and one from an account
+    # younger than trust_new_account_days (when the platform tells: Discord does, Telegram
+    # does not), count for this much; a case with this many weighted ("independent")
+    # reporters, or one trusted reporter, is in the trusted part of the queue; a reporter
+    # with at least trust_reporter_min_confirmed confirmed cases and at most this share
+    # dismissed becomes trusted
+    trust_first_report_weight: float = Field(default=0.5, ge=0, le=1)
+    trust_new_account_weight: float = Field(default=0.5, ge=0, le=1)
+    trust_new_account_days: int = Field(default=30, ge=0)
+    trust_case_threshold: float = Field(default=3.0, gt=0)
+    trust_reporter_min_confirmed: int = Field(default=3, ge=1)
+    trust_reporter_max_dismissed_share: float = Field(default=0.25, ge=0, le=1)
+    # suspension of notifiers who abuse the system (DSA Art. 23): a warning after this many
+    # cases dismissed as "abusive…"/"false report…", a suspension of suspend_days after
+    # suspend_after_abusive (when confirmed cases are at most this share of the two)
+    suspend_warn_after_abusive: int = Field(default=2, ge=1)
+    suspend_after_abusive: int = Field(default=3, ge=1)
+    suspend_max_confirmed_share: float = Field(default=0.25, ge=0, le=1)
+    suspend_days: int = Field(default=30, ge=1)
 
     # sealed reporter ids (db/reporter_key.py): the secrets, oldest first, comma-separated;
     # unset: a key file generated once (next to the SQLite file, or leakdesk-reporter.key)
@@ -115,6 +137,21 @@ class Settings(BaseSettings):
     telegram_webhook_port: int = 8443
     # Telegram user ids (comma-separated) who may act in a bound moderator group besides its admins
     telegram_moderators: str = ""
+
+    def trust_policy(self) -> TrustPolicy:
+        """The reporter trust thresholds as :class:`core.trust.TrustPolicy`."""
+        return TrustPolicy(
+            first_report_weight=self.trust_first_report_weight,
+            new_account_weight=self.trust_new_account_weight,
+            new_account_days=self.trust_new_account_days,
+            case_threshold=self.trust_case_threshold,
+            reporter_min_confirmed=self.trust_reporter_min_confirmed,
+            reporter_max_dismissed_share=self.trust_reporter_max_dismissed_share,
+            warn_after_abusive=self.suspend_warn_after_abusive,
+            suspend_after_abusive=self.suspend_after_abusive,
+            suspend_max_confirmed_share=self.suspend_max_confirmed_share,
+            suspend_days=self.suspend_days,
+        )
 
     @classmethod
     def settings_customise_sources(

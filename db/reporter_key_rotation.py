@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.reporter_key import ReporterKey, ReporterKeyError, reseal
 from db.retention import FORGOTTEN_PLATFORM
-from db.tables import reporters_t, user_settings_t
+from db.tables import reporters_t, standing_t, user_settings_t
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,11 @@ class Rotation:
 async def rotate_reporter_key(
     engine: AsyncEngine, key: ReporterKey, old_secret: str, new_secret: str
 ) -> Rotation:
-    """Re-key every sealed id (reporters, user settings) with ``new_secret``, in one
-    transaction.  ``old_secret`` must be ``key``'s newest secret: whoever rotates shows
-    they hold the key.  Raises :class:`ReporterKeyError` otherwise, or when ``new_secret``
-    is empty or already in the chain.  Bots must be stopped (they seal with the old chain).
+    """Re-key every sealed id (reporters, user settings, reporter standing) with
+    ``new_secret``, in one transaction.  ``old_secret`` must be ``key``'s newest secret:
+    whoever rotates shows they hold the key.  Raises :class:`ReporterKeyError` otherwise, or
+    when ``new_secret`` is empty or already in the chain.  Bots must be stopped (they seal
+    with the old chain).
     """
     if not hmac.compare_digest(old_secret.encode(), key.current.encode()):
         raise ReporterKeyError("the old key is not the current reporter key")
@@ -70,5 +71,14 @@ async def rotate_reporter_key(
                     }
                     for s in settings
                 ],
+            )
+        s = standing_t.c  # trust and suspension decisions follow the reporter
+        standings = (await conn.execute(select(s.id, s.reporter_key))).all()
+        if standings:
+            await conn.execute(
+                update(standing_t)
+                .where(s.id == bindparam("b_id"))
+                .values(reporter_key=bindparam("b_new")),
+                [{"b_id": r.id, "b_new": reseal(r.reporter_key, new_secret)} for r in standings],
             )
     return Rotation(key.rotated(new_secret), len(rows), len(settings))

@@ -34,6 +34,30 @@ class Reporter(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class ReporterStanding(SQLModel, table=True):
+    """Moderators' decisions about one keyed reporter (trusted, warned, suspended), and the
+    account's creation day when the platform tells it (revision 0018).
+
+    Keyed like ``reporters`` by the sealed id (never the account), so a suspension outlives a
+    ``/forget`` of the same account; ``reporter-key rotate`` re-keys it.
+    """
+
+    __tablename__ = "reporter_standing"
+    __table_args__ = (UniqueConstraint("platform", "reporter_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    reporter_key: str = Field(max_length=128)
+    trusted: bool = False
+    trusted_by: str | None = Field(default=None, max_length=160)
+    warned_at: datetime | None = None
+    suspended_until: datetime | None = None
+    suspension_reason: str | None = None
+    account_created: datetime | None = None
+    #: abusive dismissals already answered by a suspension (core.trust.Standing)
+    abusive_baseline: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class Case(SQLModel, table=True):
     """One leak, however many times and ways it was reported."""
 
@@ -107,6 +131,7 @@ class CaseReporter(SQLModel, table=True):
     """Distinct reporters of a case (for the corroboration count)."""
 
     __tablename__ = "case_reporters"
+    __table_args__ = (Index("ix_case_reporters_reporter", "reporter_id"),)
     case_id: int = Field(foreign_key="cases.id", primary_key=True)
     reporter_id: int = Field(foreign_key="reporters.id", primary_key=True)
 
@@ -470,6 +495,7 @@ metadata = SQLModel.metadata
 # Core tables, for the statements of db/ (SQLAlchemy Core on the hot paths)
 creators_t = Creator.__table__
 reporters_t = Reporter.__table__
+standing_t = ReporterStanding.__table__
 cases_t = Case.__table__
 links_t = Link.__table__
 reports_t = Report.__table__

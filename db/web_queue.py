@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, exists, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
 from core.codes import normalize_case_code
+from db.sets import among
 from db.tables import (
     actions_t,
     case_provenance_t,
@@ -25,6 +27,9 @@ from db.tables import (
     links_t,
     media_jobs_t,
 )
+
+if TYPE_CHECKING:
+    from db.trust import SqlTrustStore
 
 #: sort name -> (column names, descending)
 SORTS: dict[str, tuple[tuple[str, str], bool]] = {
@@ -53,6 +58,8 @@ class QueueFilter:
     #: a case code (any spelling) or the start of a host
     search: str | None = None
     sort: str = "reporters"
+    #: only cases in (True) or out of (False) the trusted part of the queue (db.trust)
+    trusted: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,9 @@ class QueueRow:
     protected_distance: int | None = None
     #: provenance evidence of an AI-generated picture: None, "weak" or "strong"
     ai_evidence: str | None = None
+    #: in the trusted part of the queue, and the weighted reporter figure (None: unknown)
+    trusted: bool | None = None
+    independent: float | None = None
 
 
 @dataclass
@@ -152,8 +162,9 @@ def _filtered(creator: str, wanted: QueueFilter, now: datetime):  # type: ignore
 class SqlQueueReader:
     """The dashboard's reads over SQLAlchemy Core."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, trust: SqlTrustStore | None = None) -> None:
         self._engine = engine
+        self._trust = trust
 
     async def page(
         self,
@@ -176,7 +187,13 @@ class SqlQueueReader:
             key = tuple_(*columns)
             query = query.where(key < tuple_(*after) if descending else key > tuple_(*after))
         order = [col.desc() if descending else col.asc() for col in columns]
+        trusted_ids: set[int] | None = None
+        if wanted.trusted is not None and self._trust is not None:
+            trusted_ids = await self._trust.trusted_case_ids(creator, wanted.statuses)
         async with self._engine.connect() as conn:
+            if trusted_ids is not None:
+                inside = among(conn, cases_t.c.id, sorted(trusted_ids))
+                query = query.where(inside if wanted.trusted else ~inside)
             rows = (await conn.execute(query.order_by(*order).limit(limit + 1))).all()
         page = QueuePage(
             [
@@ -199,6 +216,14 @@ class SqlQueueReader:
         )
         if len(rows) > limit:
             page.next_cursor = encode_cursor(page.rows[-1], sort)
+        if self._trust is not None and page.rows:
+            figures = await self._trust.case_trust([r.id for r in page.rows], now=now)
+            page.rows = [
+                replace(r, trusted=figures[r.id].trusted, independent=figures[r.id].independent)
+                if r.id in figures
+                else r
+                for r in page.rows
+            ]
         return page
 
     async def oldest(self, creator: str, codes: list[str]) -> str | None:

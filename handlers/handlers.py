@@ -21,6 +21,7 @@ from core.model import PUBLIC_STATUS, Actor, CaseStatus, IncomingReport
 from core.moderation import ALL_STATUSES, QUEUE_STATUSES, ModerationService
 from core.ports import CaseStore, PrivacyStore
 from core.stats import STATS
+from core.trust import ReporterSuspended
 from core.urls import extract_links
 from handlers.messages import (
     CaseStatusReply,
@@ -41,6 +42,8 @@ P = ParamSpec("P")
 
 def problem_for(err: LeakdeskError) -> Problem:
     """Map a domain error to the neutral refusal adapters render."""
+    if isinstance(err, ReporterSuspended):
+        return Problem(str(err), "suspended")
     if isinstance(err, RateLimited):
         STATS.rate_limited(err)  # once, even when the core counted it already
         return Problem(str(err), "rate_limited", err.retry_after)
@@ -105,7 +108,7 @@ class Handlers:
         )
         # a moderator's list of links is the normal bulk case: not rate limited like fans
         result = await self.intake.submit(incoming, trusted=message.actor.is_moderator)
-        return ReportReceived(result.outcomes, result.rejected, message.anonymous)
+        return ReportReceived(result.outcomes, result.rejected, message.anonymous, result.notice)
 
     @replies_on_error
     async def status(self, actor: Actor, code: str) -> ReplyType:
@@ -141,6 +144,9 @@ class Handlers:
     async def queue(self, actor: Actor, status: str | None = None) -> ReplyType:
         """Moderators: the queue, optionally one status only, or ``all``."""
         statuses = QUEUE_STATUSES
+        if status and status.strip().lower() == "trusted":
+            cases = await self.moderation.queue(actor, statuses, trusted_only=True)
+            return QueueListing(cases, "trusted: " + ", ".join(s.value for s in statuses))
         if status and status.strip().lower() == "all":
             cases = await self.moderation.queue(actor, ALL_STATUSES)
             return QueueListing(cases, "all")
@@ -149,7 +155,8 @@ class Handlers:
                 statuses = (CaseStatus(status.strip().lower()),)
             except ValueError:
                 return Problem(
-                    f"unknown status; use one of {', '.join(s.value for s in CaseStatus)} or all"
+                    f"unknown status; use one of {', '.join(s.value for s in CaseStatus)}, "
+                    "all or trusted"
                 )
         cases = await self.moderation.queue(actor, statuses)
         return QueueListing(cases, ", ".join(s.value for s in statuses))

@@ -34,7 +34,8 @@ class Problem:
     """A refusal or error with a short, user-safe reason (never a traceback)."""
 
     text: str
-    kind: str = "invalid"  # invalid | rate_limited | not_permitted | not_found | internal
+    #: invalid | rate_limited | not_permitted | not_found | internal | suspended
+    kind: str = "invalid"
     retry_after: float | None = None
 
 
@@ -45,6 +46,8 @@ class ReportReceived:
     outcomes: Sequence[ReportOutcome]
     rejected: Sequence[Rejected] = ()
     anonymous: bool = False
+    #: a warning for the reporter (their reports were dismissed as abusive)
+    notice: str | None = None
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,13 @@ If it is you in the images: StopNCII.org (adults) and NCMEC's Take It Down (unde
 
 MOD_HELP = """\
 Moderator commands:
-• /queue [status|all]: open, claimed and confirmed cases, most reported first
+• /queue [status|all|trusted]: open, claimed and confirmed cases, most reported first
+  (trusted: only cases with enough independent reporters or a trusted reporter)
 • /show LD-…: one case with its links and notes
 • /claim LD-…, /confirm LD-…, /dismiss LD-… <reason>, /reopen LD-…
-• /merge LD-source LD-target: fold duplicates into one case"""
+• /merge LD-source LD-target: fold duplicates into one case
+• /dismiss LD-… abusive: <why> marks a false or abusive report: it counts towards the
+  reporter's warning and suspension"""
 
 PRIVACY = """\
 What leakdesk keeps: the links you report, fingerprints (hashes) of pictures, never the pictures
@@ -45,8 +48,11 @@ Who sees it: only the creator's moderators see links and notes. Nobody else ever
 reported. An anonymous report hides your account from the moderators too (we keep an internal
 id only to count distinct reporters and stop floods).
 Links, notes, picture hashes and reporter ids of dismissed cases are deleted after the operator's
-retention period. /forget deletes your account's code, your choices, your open requests and
-pending notices, at any time (your reports still count, attached to no one)."""
+retention period. Moderators' outcomes (confirmed, dismissed) of the cases you reported shape how
+much your reports count; reports repeatedly found false or abusive lead to a warning, then a
+suspension for a stated time (kept after /forget). /forget deletes your account's code, your
+choices, your open requests and pending notices, at any time (your reports still count, attached
+to no one)."""
 
 
 #: ``a.b``: chat apps turn it into a link, so a creator name must not contain it
@@ -101,6 +107,8 @@ def _(reply: ReportReceived) -> str:
         lines.append(f"{len(reply.rejected)} item(s) not accepted: {reasons}.")
     if reply.anonymous:
         lines.append("Your report is anonymous: moderators will not see who sent it.")
+    if reply.notice:
+        lines.append(reply.notice)
     lines.append("Thank you. Please don't share the link further. Use /status <code> to follow up.")
     return "\n".join(lines)
 
@@ -177,6 +185,13 @@ def evidence_line(signals: Sequence[ProvenanceSignal]) -> str:
     return f"AI-generated? evidence ({verdict}{signed}): {parts}"
 
 
+def trust_note(case: CaseView) -> str:
+    """' (1.5 independent, trusted)' after the raw reporter count ('' when not computed)."""
+    if case.independent is None:
+        return ""
+    return f" ({case.independent:g} independent{', trusted' if case.trusted else ''})"
+
+
 def case_line(
     case: CaseView, link: Callable[[str], str] = _plain, text: Callable[[str], str] = _plain
 ) -> str:
@@ -198,7 +213,7 @@ def case_line(
         more = f" (+{len(case.notes) - 1} more)" if len(case.notes) > 1 else ""
         notes = f' · note: "{text(one_line(case.notes[-1].text, LISTING_NOTE_CHARS))}"{more}'
     return (
-        f"{case.code} [{case.status.value}] {case.reporters} reporter(s) "
+        f"{case.code} [{case.status.value}] {case.reporters} reporter(s){trust_note(case)} "
         f"{text(case.platform or case.host or '-')}: {evidence(case, link)}"
         f"{extra}{merged}{claimed}{dup}{own}{notes}"
     )

@@ -17,6 +17,7 @@ from bots.cli import (
     protect,
     recheck,
     reporter_key,
+    reporters,
     reports,
     run,
     venues,
@@ -91,6 +92,7 @@ web.register(app)
 doctor.register(app)
 audit.register(app)
 protect.register(app)
+reporters.register(app)
 
 
 def main() -> None:

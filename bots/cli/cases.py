@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
 cases_app = typer.Typer(rich_markup_mode=None, help="List cases, or moderate them from scripts.")
 
+#: how many of the most reported cases ``--trusted``/``--untrusted`` look through
+TRUSTED_SCAN = 2000
+
 ReasonOption = Annotated[str | None, typer.Option(help="Why (required for dismiss).")]
 ModeratorOption = Annotated[str | None, typer.Option(help="Moderator name for the audit log.")]
 CodesArgument = Annotated[list[str], typer.Argument(help="Case codes (LD-…).")]
@@ -27,6 +30,8 @@ def case_json(case: CaseView) -> dict[str, Any]:
         "creator": case.creator,
         "status": case.status.value,
         "reporters": case.reporters,
+        "independent_reporters": case.independent,
+        "trusted": bool(case.trusted),
         "reports": case.reports,
         "host": case.host,
         "platform": case.platform,
@@ -75,19 +80,40 @@ def cases(
     creator: Annotated[str | None, typer.Option(help="Only this creator's cases.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per case.")] = False,
+    trusted: Annotated[
+        bool | None,
+        typer.Option(
+            "--trusted/--untrusted",
+            help="Only cases in (or out of) the trusted part of the queue.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """List cases: matches of the creator's own images first, then most reported first."""
     if ctx.invoked_subcommand is not None:
         return
     statuses = parse_statuses(status)
-    found = with_app(lambda a: a.cases.list_cases(creator, statuses, limit))
-    for case in found:
+
+    async def work(application: App) -> list[CaseView]:
+        # a trust filter looks further down the list, then keeps ``limit``
+        wanted = limit if trusted is None else max(limit, TRUSTED_SCAN)
+        found = await application.cases.list_cases(creator, statuses, wanted)
+        if application.trust is not None:
+            found = await application.trust.annotate(found)
+        if trusted is not None:
+            found = [c for c in found if bool(c.trusted) == trusted]
+        return found[:limit]
+
+    for case in with_app(work):
         if as_json:
             typer.echo(json.dumps(case_json(case)))
         else:
+            trust = "trusted" if case.trusted else "-"
+            independent = "-" if case.independent is None else f"{case.independent:g}"
             typer.echo(
                 f"{case.code}\t{case.status.value}\t{case.reporters}\t"
                 f"{case.platform or case.host or '-'}\t{case.links[0].url if case.links else '-'}"
+                f"\t{independent}\t{trust}"
             )
 
 

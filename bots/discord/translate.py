@@ -33,8 +33,11 @@ class Caller:
 
 
 def reporter_ref(user: discord.abc.User) -> ReporterRef:
-    """The neutral identity of a Discord user (the numeric id, never the name)."""
-    return ReporterRef(PLATFORM, str(user.id))
+    """The neutral identity of a Discord user (the numeric id, never the name), with the
+    account's creation time its snowflake id carries (young accounts count for less)."""
+    return ReporterRef(
+        PLATFORM, str(user.id), account_created=discord.utils.snowflake_time(user.id)
+    )
 
 
 def is_moderator(

@@ -41,7 +41,11 @@ def hidden_sender(message: Message) -> bool:
 
 
 def reporter_ref(user: User) -> ReporterRef:
-    """The neutral identity of a Telegram user (their numeric id, never their name)."""
+    """The neutral identity of a Telegram user (their numeric id, never their name).
+
+    Telegram does not tell when an account was created, so no Telegram account counts as
+    "new" (only first-time reporting lowers a report's weight).
+    """
     return ReporterRef(PLATFORM, str(user.id))
 
 

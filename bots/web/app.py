@@ -85,7 +85,7 @@ def create_web_app(
     app.state.leakdesk = leakdesk
     app.state.web = web or WebSettings()
     app.state.auth = SqlWebAuth(engine)
-    app.state.queue = SqlQueueReader(engine)
+    app.state.queue = SqlQueueReader(engine, getattr(leakdesk, "trust", None))
     app.state.charts = SqlChartReader(engine)
     app.state.metrics = WebMetrics(bot_counters=bot_counters)
     return app

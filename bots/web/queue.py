@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 BULK_ACTIONS = ("claim", "confirm", "dismiss", "merge", "escalate")
 #: at most this many cases per bulk action
 MAX_SELECTED = 500
-FILTER_KEYS = ("status", "platform", "host", "min_reporters", "age", "synthetic", "q", "sort")
+FILTER_KEYS = (
+    "status", "platform", "host", "min_reporters", "age", "synthetic", "trusted", "q", "sort",
+)  # fmt: skip
 AGES = {"1d": (1, None), "7d": (7, None), "30d": (30, None), "older7d": (None, 7),
         "older30d": (None, 30)}  # fmt: skip
 
@@ -57,6 +59,7 @@ def parse_filter(params: QueryParams | FormData) -> QueueFilter:
         statuses = QUEUE_STATUSES
     newer, older = AGES.get(str(params.get("age") or ""), (None, None))
     synthetic = {"yes": True, "no": False}.get(str(params.get("synthetic") or ""))
+    trusted = {"yes": True, "no": False}.get(str(params.get("trusted") or ""))
     sort = str(params.get("sort") or "reporters")
     return QueueFilter(
         statuses=statuses,
@@ -68,6 +71,7 @@ def parse_filter(params: QueryParams | FormData) -> QueueFilter:
         synthetic=synthetic,
         search=str(params.get("q") or "").strip()[:200] or None,
         sort=sort if sort in SORTS else "reporters",
+        trusted=trusted,
     )
 
 

@@ -1,0 +1,596 @@
+"""Reporter trust on SQL: the facts :mod:`core.trust` decides on, and moderators' decisions.
+
+Everything is computed when read, from committed rows (``case_reporters``, ``reports``,
+``cases``' outcomes) plus ``reporter_standing``: a crash can never leave a stale figure.
+Reporters are known by their sealed id only (db/reporter_key.py); moderators and the
+operator see a pseudonym, ``platform:<first 10 hex digits of the sealed id>``, as beside
+notes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from core.errors import CaseNotFound, InvalidLink
+from core.model import CaseStatus, CaseView, ReporterRef
+from core.trust import (
+    CaseTrust,
+    Record,
+    ReporterSuspended,
+    Standing,
+    TrustPolicy,
+    assess,
+    case_trust,
+    is_abusive_dismissal,
+    is_trusted,
+    report_weight,
+)
+from db.cases import PSEUDONYM_LENGTH, write_audit
+from db.reporter_key import ReporterKey
+from db.retention import FORGOTTEN_PLATFORM
+from db.sets import among
+from db.tables import (
+    case_reporters_t,
+    cases_t,
+    creators_t,
+    reporters_t,
+    reports_t,
+    standing_t,
+    utcnow,
+)
+from db.write_gate import gated_begin
+
+log = logging.getLogger(__name__)
+
+#: outcomes that count as "confirmed" in a reporter's record
+CONFIRMED = (CaseStatus.CONFIRMED.value, CaseStatus.ESCALATED.value, CaseStatus.REMOVED.value)
+#: reports made this soon after a reporter's very first one are "first-time" reports too
+#: (one message with several links is one first report)
+FIRST_SESSION = timedelta(minutes=10)
+#: who the audit log names for a decision taken by the rules, not by a person
+AUTOMATIC = "leakdesk:automatic"
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def pseudonym(platform: str, sealed: str) -> str:
+    """How moderators and the operator name a keyed reporter (never the account)."""
+    return f"{platform}:{sealed[:PSEUDONYM_LENGTH]}"
+
+
+@dataclass(frozen=True)
+class ReporterSummary:
+    """One keyed reporter as ``leakdesk reporters list`` shows it."""
+
+    pseudonym: str
+    record: Record
+    trusted: bool
+    trusted_by_moderator: bool
+    warned: bool
+    suspended_until: datetime | None
+    suspension_reason: str | None
+
+    def as_json(self) -> dict[str, object]:
+        """The summary as ``reporters list --json`` prints it."""
+        return {
+            "reporter": self.pseudonym,
+            "confirmed": self.record.confirmed,
+            "dismissed": self.record.dismissed,
+            "abusive": self.record.abusive,
+            "trusted": self.trusted,
+            "trusted_by_moderator": self.trusted_by_moderator,
+            "warned": self.warned,
+            "suspended_until": self.suspended_until.isoformat() if self.suspended_until else None,
+            "suspension_reason": self.suspension_reason,
+        }
+
+
+async def _records(conn: AsyncConnection, reporter_ids: Sequence[int]) -> dict[int, Record]:
+    """Confirmed / dismissed / abusive cases of each reporter (each case counted once)."""
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    if reporter_ids:
+        cr, c = case_reporters_t.c, cases_t.c
+        rows = await conn.execute(
+            select(cr.reporter_id, c.status, c.reason)
+            .join(cases_t, c.id == cr.case_id)
+            .where(
+                among(conn, cr.reporter_id, reporter_ids),
+                c.status.in_([*CONFIRMED, CaseStatus.DISMISSED.value]),
+            )
+        )
+        for rid, status, reason in rows:
+            if status in CONFIRMED:
+                counts[rid][0] += 1
+            else:
+                counts[rid][1] += 1
+                counts[rid][2] += is_abusive_dismissal(reason)
+    return {rid: Record(*counts[rid]) for rid in reporter_ids}
+
+
+def _standing(row: object) -> Standing:
+    return Standing(
+        trusted=bool(row.trusted),  # type: ignore[attr-defined]
+        warned_at=_aware(row.warned_at),  # type: ignore[attr-defined]
+        suspended_until=_aware(row.suspended_until),  # type: ignore[attr-defined]
+        account_created=_aware(row.account_created),  # type: ignore[attr-defined]
+        abusive_baseline=int(row.abusive_baseline or 0),  # type: ignore[attr-defined]
+    )
+
+
+async def _standings(conn: AsyncConnection, reporter_ids: Sequence[int]) -> dict[int, Standing]:
+    """The standing row of each reporter that has one (joined on the sealed id)."""
+    if not reporter_ids:
+        return {}
+    s, r = standing_t.c, reporters_t.c
+    rows = await conn.execute(
+        select(
+            r.id, s.trusted, s.warned_at, s.suspended_until, s.account_created, s.abusive_baseline
+        )
+        .join(standing_t, (s.platform == r.platform) & (s.reporter_key == r.platform_user_id))
+        .where(among(conn, r.id, reporter_ids))
+    )
+    return {row.id: _standing(row) for row in rows}
+
+
+class SqlTrustStore:
+    """Weights, trusted cases, reputations, and the moderators' trust/suspend decisions."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        policy: TrustPolicy | None = None,
+        reporter_key: ReporterKey | None = None,
+        *,
+        write_gate: asyncio.Lock | None = None,
+    ) -> None:
+        self._engine = engine
+        self.policy = policy or TrustPolicy()
+        self._key = reporter_key
+        self._gate = write_gate
+
+    # --- reading -------------------------------------------------------------------------
+
+    async def case_trust(
+        self, case_ids: Sequence[int], *, now: datetime | None = None
+    ) -> dict[int, CaseTrust]:
+        """The weighted reporter figure and trusted flag of each case in ``case_ids``."""
+        now = now or datetime.now(UTC)
+        if not case_ids:
+            return {}
+        async with self._engine.connect() as conn:
+            return await self._case_trust(conn, list(case_ids), now)
+
+    async def _case_trust(
+        self, conn: AsyncConnection, case_ids: list[int], now: datetime
+    ) -> dict[int, CaseTrust]:
+        r, rp = reports_t.c, reporters_t.c
+        # each (case, reporter): when the reporter first reported on the case
+        pairs = (
+            await conn.execute(
+                select(r.case_id, r.reporter_id, func.min(r.created_at), rp.platform)
+                .join(reporters_t, rp.id == r.reporter_id)
+                .join(
+                    case_reporters_t,
+                    (case_reporters_t.c.case_id == r.case_id)
+                    & (case_reporters_t.c.reporter_id == r.reporter_id),
+                )
+                .where(among(conn, r.case_id, case_ids))
+                .group_by(r.case_id, r.reporter_id, rp.platform)
+            )
+        ).all()
+        known = sorted({rid for _, rid, _, platform in pairs if platform != FORGOTTEN_PLATFORM})
+        first_ever: dict[int, datetime] = {}
+        if known:
+            rows = await conn.execute(
+                select(r.reporter_id, func.min(r.created_at))
+                .where(among(conn, r.reporter_id, known))
+                .group_by(r.reporter_id)
+            )
+            first_ever = {rid: _aware(at) for rid, at in rows}  # type: ignore[misc]
+        records = await _records(conn, known)
+        standings = await _standings(conn, known)
+        raw = dict(
+            (
+                await conn.execute(
+                    select(cases_t.c.id, cases_t.c.reporter_count).where(
+                        among(conn, cases_t.c.id, case_ids)
+                    )
+                )
+            ).all()
+        )
+        weights: dict[int, list[float]] = defaultdict(list)
+        trusted: dict[int, bool] = defaultdict(bool)
+        for case_id, rid, at, platform in pairs:
+            if platform == FORGOTTEN_PLATFORM:
+                continue
+            reported_at = _aware(at) or now
+            standing = standings.get(rid, Standing())
+            first = reported_at - first_ever.get(rid, reported_at) <= FIRST_SESSION
+            weights[case_id].append(
+                report_weight(
+                    self.policy,
+                    first_report=first,
+                    account_created=standing.account_created,
+                    reported_at=reported_at,
+                    suspended=standing.suspended(now),
+                )
+            )
+            trusted[case_id] |= is_trusted(self.policy, records[rid], standing, now)
+        result = {}
+        for case_id in case_ids:
+            # reporters who asked to be forgotten still count, as people we know nothing
+            # about (first-time reporters)
+            unknown = max(0, int(raw.get(case_id, 0)) - len(weights[case_id]))
+            extra = [self.policy.first_report_weight] * unknown
+            result[case_id] = case_trust(self.policy, [*weights[case_id], *extra], trusted[case_id])
+        return result
+
+    async def annotate(self, views: Sequence[CaseView]) -> list[CaseView]:
+        """``views`` with their ``independent`` and ``trusted`` figures filled in."""
+        figures = await self.case_trust([v.id for v in views])
+        return [
+            replace(v, independent=figures[v.id].independent, trusted=figures[v.id].trusted)
+            if v.id in figures
+            else v
+            for v in views
+        ]
+
+    async def trusted_case_ids(self, creator: str, statuses: Iterable[str]) -> set[int]:
+        """Ids of ``creator``'s cases in ``statuses`` that are in the trusted part of the queue."""
+        query = (
+            select(cases_t.c.id)
+            .join(creators_t, creators_t.c.id == cases_t.c.creator_id)
+            .where(creators_t.c.slug == creator, cases_t.c.status.in_(list(statuses)))
+        )
+        async with self._engine.connect() as conn:
+            ids = [row[0] for row in await conn.execute(query)]
+            figures = await self._case_trust(conn, ids, datetime.now(UTC)) if ids else {}
+        return {case_id for case_id, figure in figures.items() if figure.trusted}
+
+    async def reporters(self) -> list[ReporterSummary]:
+        """Every keyed reporter with an outcome or a decision, worst record first."""
+        s, rp = standing_t.c, reporters_t.c
+        async with self._engine.connect() as conn:
+            decided = (
+                select(case_reporters_t.c.reporter_id)
+                .join(cases_t, cases_t.c.id == case_reporters_t.c.case_id)
+                .where(cases_t.c.status.in_([*CONFIRMED, CaseStatus.DISMISSED.value]))
+            )
+            # a decision: trusted, warned or suspended (not just a remembered account day)
+            decisions = select(s.reporter_key).where(
+                s.trusted.is_(True) | s.warned_at.is_not(None) | s.suspended_until.is_not(None)
+            )
+            rows = (
+                await conn.execute(
+                    select(rp.id, rp.platform, rp.platform_user_id).where(
+                        rp.platform != FORGOTTEN_PLATFORM,
+                        rp.id.in_(decided) | rp.platform_user_id.in_(decisions),
+                    )
+                )
+            ).all()
+            ids = [row.id for row in rows]
+            records = await _records(conn, ids)
+            details = {
+                (row.platform, row.reporter_key): row
+                for row in await conn.execute(select(standing_t))
+            }
+        now = datetime.now(UTC)
+        found = []
+        for row in rows:
+            detail = details.get((row.platform, row.platform_user_id))
+            standing = _standing(detail) if detail is not None else Standing()
+            record = records[row.id]
+            found.append(
+                ReporterSummary(
+                    pseudonym(row.platform, row.platform_user_id),
+                    record,
+                    is_trusted(self.policy, record, standing, now),
+                    standing.trusted,
+                    standing.warned_at is not None,
+                    standing.suspended_until if standing.suspended(now) else None,
+                    detail.suspension_reason if detail is not None else None,
+                )
+            )
+        return sorted(found, key=lambda x: (-x.record.abusive, -x.record.dismissed, x.pseudonym))
+
+    # --- the intake gate -----------------------------------------------------------------
+
+    def _sealed(self, ref: ReporterRef) -> str:
+        return self._key.seal(ref.platform, ref.user_id) if self._key else ref.user_id
+
+    async def check(self, ref: ReporterRef, *, now: datetime | None = None) -> str | None:
+        """Before a report is committed: raise :class:`ReporterSuspended` for a suspended
+        reporter (suspending one whose record calls for it, after a warning), return the
+        warning to show when one is due, else None.  Remembers the account's creation day
+        when the platform gave it."""
+        now = now or datetime.now(UTC)
+        sealed = self._sealed(ref)
+        s, rp = standing_t.c, reporters_t.c
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(standing_t).where(s.platform == ref.platform, s.reporter_key == sealed)
+                )
+            ).first()
+            rid = (
+                await conn.execute(
+                    select(rp.id).where(rp.platform == ref.platform, rp.platform_user_id == sealed)
+                )
+            ).scalar()
+            record = (await _records(conn, [rid]))[rid] if rid is not None else Record()
+        standing = _standing(row) if row is not None else Standing()
+        if ref.account_created is not None and standing.account_created is None:
+            day = ref.account_created.astimezone(UTC).replace(
+                hour=0, minute=0, second=0, microsecond=0
+            )
+            await self._upsert(ref.platform, sealed, account_created=day)
+        if standing.suspended(now):
+            assert standing.suspended_until is not None
+            raise ReporterSuspended(standing.suspended_until)
+        decision = assess(self.policy, record, standing, now)
+        if decision.action == "suspend" and rid is not None:
+            until = now + timedelta(days=self.policy.suspend_days)
+            await self._suspend(
+                ref.platform, sealed, rid, until, decision.reason, AUTOMATIC, case_id=None
+            )
+            raise ReporterSuspended(until)
+        if decision.action == "warn":
+            return self.policy.warning()
+        return None
+
+    async def forget(self, ref: ReporterRef, *, now: datetime | None = None) -> None:
+        """A deletion request: drop the reporter's standing, except a running suspension
+        (a moderation decision that a ``/forget`` must not lift), which keeps only its end
+        and reason."""
+        now = now or datetime.now(UTC)
+        s = standing_t.c
+        where = (s.platform == ref.platform) & (s.reporter_key == self._sealed(ref))
+        async with gated_begin(self._engine, self._gate) as conn:
+            await conn.execute(
+                delete(standing_t).where(
+                    where, (s.suspended_until.is_(None)) | (s.suspended_until <= now)
+                )
+            )
+            await conn.execute(
+                update(standing_t)
+                .where(where)
+                .values(trusted=False, trusted_by=None, account_created=None, updated_at=now)
+            )
+
+    async def mark_warned(self, ref: ReporterRef) -> None:
+        """The reporter was shown the warning (after their report was committed)."""
+        await self._upsert(ref.platform, self._sealed(ref), warned_at=utcnow())
+
+    async def _upsert(self, platform: str, sealed: str, **values: object) -> None:
+        async with gated_begin(self._engine, self._gate) as conn:
+            await self._upsert_in(conn, platform, sealed, **values)
+
+    @staticmethod
+    async def _upsert_in(
+        conn: AsyncConnection, platform: str, sealed: str, **values: object
+    ) -> None:
+        s = standing_t.c
+        where = (s.platform == platform) & (s.reporter_key == sealed)
+        done = await conn.execute(
+            update(standing_t).where(where).values(**values, updated_at=utcnow())
+        )
+        if not done.rowcount:
+            await conn.execute(
+                insert(standing_t).values(
+                    platform=platform,
+                    reporter_key=sealed,
+                    trusted=values.pop("trusted", False),
+                    abusive_baseline=values.pop("abusive_baseline", 0),
+                    updated_at=utcnow(),
+                    **values,
+                )
+            )
+
+    # --- moderators' decisions -----------------------------------------------------------
+
+    async def _latest_case(
+        self, conn: AsyncConnection, rid: int, abusive_first: bool
+    ) -> int | None:
+        """The case an audit row about reporter ``rid`` is filed under: their latest case
+        dismissed as abusive (when asked), else their latest case."""
+        cr, c = case_reporters_t.c, cases_t.c
+        rows = (
+            await conn.execute(
+                select(c.id, c.status, c.reason)
+                .join(case_reporters_t, cr.case_id == c.id)
+                .where(cr.reporter_id == rid)
+                .order_by(c.id.desc())
+            )
+        ).all()
+        if abusive_first:
+            for case_id, status, reason in rows:
+                if status == CaseStatus.DISMISSED.value and is_abusive_dismissal(reason):
+                    return int(case_id)
+        return int(rows[0][0]) if rows else None
+
+    async def _suspend(
+        self,
+        platform: str,
+        sealed: str,
+        rid: int,
+        until: datetime,
+        reason: str,
+        moderator: str,
+        *,
+        case_id: int | None,
+    ) -> None:
+        async with gated_begin(self._engine, self._gate) as conn:
+            case_id = case_id or await self._latest_case(conn, rid, abusive_first=True)
+            abusive = (await _records(conn, [rid]))[rid].abusive
+            await self._upsert_in(
+                conn,
+                platform,
+                sealed,
+                suspended_until=until,
+                suspension_reason=reason[:500],
+                abusive_baseline=abusive,
+            )
+            if case_id is not None:  # the audit log files every row under a case
+                await write_audit(
+                    conn,
+                    [
+                        self._audit_row(
+                            case_id,
+                            moderator,
+                            "suspend_reporter",
+                            f"{pseudonym(platform, sealed)} suspended until "
+                            f"{until.strftime('%Y-%m-%d %H:%M')} UTC: {reason}",
+                        )
+                    ],
+                )
+        log.info("a reporter was suspended (case id %s)", case_id)
+
+    @staticmethod
+    def _audit_row(case_id: int, moderator: str, action: str, reason: str) -> dict[str, object]:
+        return {
+            "case_id": case_id,
+            "moderator": moderator[:160],
+            "action": action,
+            "from_status": None,
+            "to_status": None,
+            "reason": reason,
+            "created_at": utcnow(),
+        }
+
+    async def _targets(
+        self, conn: AsyncConnection, *, reporter: str | None, case: str | None
+    ) -> tuple[list[tuple[int, str, str]], int | None]:
+        """The reporters a decision is about: ``(id, platform, sealed id)``, and the case it
+        is filed under.  ``case``: that case's reporters who did not report anonymously."""
+        rp = reporters_t.c
+        if case is not None:
+            from core.codes import normalize_case_code
+
+            code = normalize_case_code(case)
+            case_id = (
+                (await conn.execute(select(cases_t.c.id).where(cases_t.c.code == code))).scalar()
+                if code
+                else None
+            )
+            if case_id is None:
+                raise CaseNotFound(f"no case {case.strip()[:20]}")
+            r = reports_t.c
+            named = select(r.reporter_id).where(r.case_id == case_id, r.anonymous.is_(False))
+            rows = await conn.execute(
+                select(rp.id, rp.platform, rp.platform_user_id).where(
+                    rp.id.in_(named), rp.platform != FORGOTTEN_PLATFORM
+                )
+            )
+            return [tuple(row) for row in rows], int(case_id)  # type: ignore[misc]
+        if reporter is None or ":" not in reporter:
+            raise InvalidLink("name a reporter as platform:pseudonym (see `leakdesk reporters`)")
+        platform, prefix = reporter.strip().split(":", 1)
+        prefix = prefix.strip().lower()
+        if len(prefix) < 6 or not all(ch in "0123456789abcdef" for ch in prefix):
+            raise InvalidLink("a reporter pseudonym is at least 6 hex digits")
+        escaped = prefix  # hex digits only: nothing to escape in LIKE
+        rows = (
+            await conn.execute(
+                select(rp.id, rp.platform, rp.platform_user_id).where(
+                    rp.platform == platform, rp.platform_user_id.like(escaped + "%")
+                )
+            )
+        ).all()
+        if len(rows) > 1:
+            raise InvalidLink("that pseudonym matches several reporters; give more digits")
+        if not rows:
+            raise InvalidLink(f"no reporter {reporter.strip()[:40]}")
+        return [tuple(rows[0])], None  # type: ignore[list-item]
+
+    async def suspend(
+        self,
+        *,
+        reporter: str | None = None,
+        case: str | None = None,
+        days: int | None = None,
+        reason: str,
+        moderator: str,
+    ) -> list[tuple[str, datetime]]:
+        """Suspend a reporter (by pseudonym) or a case's non-anonymous reporters; audited."""
+        if not reason.strip():
+            raise InvalidLink("a suspension needs a reason")
+        until = datetime.now(UTC) + timedelta(days=days or self.policy.suspend_days)
+        async with self._engine.connect() as conn:
+            targets, case_id = await self._targets(conn, reporter=reporter, case=case)
+        for rid, platform, sealed in targets:
+            await self._suspend(
+                platform, sealed, rid, until, reason.strip(), moderator, case_id=case_id
+            )
+        return [(pseudonym(p, s), until) for _, p, s in targets]
+
+    async def _decide(
+        self,
+        *,
+        reporter: str | None,
+        case: str | None,
+        moderator: str,
+        action: str,
+        values: dict[str, object],
+        reason: str,
+    ) -> list[str]:
+        async with gated_begin(self._engine, self._gate) as conn:
+            targets, case_id = await self._targets(conn, reporter=reporter, case=case)
+            audit = []
+            records = await _records(conn, [t[0] for t in targets])
+            for rid, platform, sealed in targets:
+                extra = (
+                    {"abusive_baseline": records[rid].abusive}  # a lifted suspension forgives
+                    if action == "unsuspend_reporter"
+                    else {}
+                )
+                await self._upsert_in(conn, platform, sealed, **values, **extra)
+                filed = case_id or await self._latest_case(conn, rid, abusive_first=False)
+                if filed is not None:
+                    audit.append(
+                        self._audit_row(
+                            filed, moderator, action, f"{pseudonym(platform, sealed)}: {reason}"
+                        )
+                    )
+            await write_audit(conn, audit)
+        return [pseudonym(p, s) for _, p, s in targets]
+
+    async def unsuspend(self, *, reporter: str, moderator: str, reason: str = "") -> list[str]:
+        """Lift a reporter's suspension (their warning stays); audited."""
+        return await self._decide(
+            reporter=reporter,
+            case=None,
+            moderator=moderator,
+            action="unsuspend_reporter",
+            values={"suspended_until": None},
+            reason=reason.strip() or "suspension lifted",
+        )
+
+    async def trust(
+        self,
+        *,
+        reporter: str | None = None,
+        case: str | None = None,
+        moderator: str,
+        trusted: bool = True,
+    ) -> list[str]:
+        """Mark a reporter (or a case's non-anonymous reporters) trusted, or take it back."""
+        return await self._decide(
+            reporter=reporter,
+            case=case,
+            moderator=moderator,
+            action="trust_reporter" if trusted else "untrust_reporter",
+            values={"trusted": trusted, "trusted_by": moderator[:160] if trusted else None},
+            reason="marked trusted" if trusted else "trust taken back",
+        )
