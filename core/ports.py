@@ -241,6 +241,8 @@ class UserSettings:
     #: the creator their private reports go to (a deep link); None: the operator's default
     creator: str | None = None
     anonymous: bool = False
+    #: the language they chose (a locale id such as ``pt_BR``); None: their app's language
+    language: str | None = None
 
 
 class UserSettingsStore(Protocol):
@@ -256,6 +258,10 @@ class UserSettingsStore(Protocol):
 
     async def set_anonymous(self, user: ReporterRef, scope: str, anonymous: bool) -> None:
         """Remember whether the user's next reports are anonymous."""
+        ...
+
+    async def set_language(self, user: ReporterRef, scope: str, language: str | None) -> None:
+        """Remember the language the user chose (None: follow their app's language)."""
         ...
 
     async def forget(self, user: ReporterRef) -> int:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import singledispatch
 
-from core.model import CaseView, NoteView, ProvenanceSignal
+from core.model import CaseView, NoteView, ProvenanceSignal, ReportOutcome
 from core.urls import extract_links
 from handlers.display import one_line, shown_link
+from handlers.i18n import N_, SOURCE, Texts
 from handlers.messages import (
     CaseStatusReply,
     CaseUpdated,
@@ -20,7 +21,7 @@ from handlers.messages import (
     ReportReceived,
 )
 
-FAN_HELP = """\
+FAN_HELP = N_("""\
 leakdesk helps get leaked or faked intimate images taken down.
 • Send a link (or several) to a leak, or a screenshot: I record it and give you a case code.
   I never repost the link; only the creator's moderators see it.
@@ -28,16 +29,16 @@ leakdesk helps get leaked or faked intimate images taken down.
 • /privacy: what I keep and who sees it; /forget: delete everything that ties you to your reports.
 Pictures are matched even when re-uploaded, resized, cropped a little or mirrored;
 videos are matched only when they are exact copies of a known file.
-If it is you in the images: StopNCII.org (adults) and NCMEC's Take It Down (under 18) help too."""
+If it is you in the images: StopNCII.org (adults) and NCMEC's Take It Down (under 18) help too.""")
 
-MOD_HELP = """\
+MOD_HELP = N_("""\
 Moderator commands:
 • /queue [status|all]: open, claimed and confirmed cases, most reported first
 • /show LD-…: one case with its links and notes
 • /claim LD-…, /confirm LD-…, /dismiss LD-… <reason>, /reopen LD-…
-• /merge LD-source LD-target: fold duplicates into one case"""
+• /merge LD-source LD-target: fold duplicates into one case""")
 
-PRIVACY = """\
+PRIVACY = N_("""\
 What leakdesk keeps: the links you report, fingerprints (hashes) of pictures, never the pictures
 themselves, a keyed code of your account (not the account id itself), the time, and your
 optional note. Your account id is kept only while you wait for a "removed" notice.
@@ -46,7 +47,7 @@ reported. An anonymous report hides your account from the moderators too (we kee
 id only to count distinct reporters and stop floods).
 Links, notes, picture hashes and reporter ids of dismissed cases are deleted after the operator's
 retention period. /forget deletes your account's code, your choices, your open requests and
-pending notices, at any time (your reports still count, attached to no one)."""
+pending notices, at any time (your reports still count, attached to no one).""")
 
 
 #: ``a.b``: chat apps turn it into a link, so a creator name must not contain it
@@ -54,74 +55,132 @@ _DOTTED = re.compile(r"\w\.\w")
 
 
 @singledispatch
-def render_text(reply: object) -> str:
-    """Plain text for ``reply``."""
+def render_text(reply: object, lang: str = SOURCE) -> str:
+    """Plain text for ``reply`` in language ``lang`` (English when unknown)."""
     raise TypeError(f"no renderer for {type(reply).__name__}")
 
 
-@render_text.register
-def _(reply: Reply) -> str:
-    return reply.text
+def _worded(t: Texts, text: str, msgid: str | None, params: Mapping[str, object]) -> str:
+    if msgid is None:
+        return t(text)  # a fixed text (or a core reason) is its own message id
+    return t(msgid, **params)
 
 
 @render_text.register
-def _(reply: Problem) -> str:
-    return f"⚠ {reply.text}"
+def _(reply: Reply, lang: str = SOURCE) -> str:
+    return _worded(Texts(lang), reply.text, reply.msgid, reply.params)
 
 
 @render_text.register
-def _(reply: ReportReceived) -> str:
-    lines = []
-    for outcome in reply.outcomes:
-        kind = "picture" if outcome.link is None else "link"
-        if outcome.duplicate_of is not None:
-            lines.append(f"The same {kind} again in this report: case {outcome.case_code}.")
-            continue
-        if outcome.already_reported:
-            lines.append(
-                f"You already reported this {kind} (case {outcome.case_code}); it is counted once."
-            )
-            continue
-        others = outcome.reporters - 1
-        seen = (
-            f"{others} other {'person' if others == 1 else 'people'} reported it too"
-            if others > 0
-            else "you are the first to report it"
+def _(reply: Problem, lang: str = SOURCE) -> str:
+    return f"⚠ {_worded(Texts(lang), reply.text, reply.msgid, reply.params)}"
+
+
+def _outcome_line(t: Texts, outcome: ReportOutcome) -> str:
+    picture = outcome.link is None
+    code = outcome.case_code
+    if outcome.duplicate_of is not None:
+        if picture:
+            return t("The same picture again in this report: case %(code)s.", code=code)
+        return t("The same link again in this report: case %(code)s.", code=code)
+    if outcome.already_reported:
+        if picture:
+            return t("You already reported this picture (case %(code)s); it is counted once.",
+                     code=code)
+        return t("You already reported this link (case %(code)s); it is counted once.", code=code)
+    others = outcome.reporters - 1
+    if others > 0 and picture:
+        line = t.plural(
+            "Received: picture recorded as case %(code)s (%(n)s other person reported it too).",
+            "Received: picture recorded as case %(code)s (%(n)s other people reported it too).",
+            others,
+            code=code,
         )
-        line = f"Received: {kind} recorded as case {outcome.case_code} ({seen})."
-        if outcome.reopened:
-            line += " It had been closed after review; the moderators will look at it again."
-        if outcome.matched_by == "image":
-            line += " It matches a picture already reported."
-        if outcome.media_error:
-            line += f" (The picture could not be checked: {outcome.media_error}.)"
-        lines.append(line)
+    elif others > 0:
+        line = t.plural(
+            "Received: link recorded as case %(code)s (%(n)s other person reported it too).",
+            "Received: link recorded as case %(code)s (%(n)s other people reported it too).",
+            others,
+            code=code,
+        )
+    elif picture:
+        line = t(
+            "Received: picture recorded as case %(code)s (you are the first to report it).",
+            code=code,
+        )
+    else:
+        line = t(
+            "Received: link recorded as case %(code)s (you are the first to report it).", code=code
+        )
+    if outcome.reopened:
+        line += " " + t(
+            "It had been closed after review; the moderators will look at it again."
+        )
+    if outcome.matched_by == "image":
+        line += " " + t("It matches a picture already reported.")
+    if outcome.media_error:
+        line += " " + t(
+            "(The picture could not be checked: %(reason)s.)", reason=t(outcome.media_error)
+        )
+    return line
+
+
+@render_text.register
+def _(reply: ReportReceived, lang: str = SOURCE) -> str:
+    t = Texts(lang)
+    lines = [_outcome_line(t, outcome) for outcome in reply.outcomes]
     if reply.rejected:
-        reasons = "; ".join(sorted({r.reason for r in reply.rejected}))
-        lines.append(f"{len(reply.rejected)} item(s) not accepted: {reasons}.")
+        reasons = "; ".join(sorted({t(r.reason) for r in reply.rejected}))
+        lines.append(
+            t.plural(
+                "%(n)s item(s) not accepted: %(reasons)s.",
+                "%(n)s item(s) not accepted: %(reasons)s.",
+                len(reply.rejected),
+                reasons=reasons,
+            )
+        )
     if reply.anonymous:
-        lines.append("Your report is anonymous: moderators will not see who sent it.")
-    lines.append("Thank you. Please don't share the link further. Use /status <code> to follow up.")
+        lines.append(t("Your report is anonymous: moderators will not see who sent it."))
+    lines.append(
+        t("Thank you. Please don't share the link further. Use /status <code> to follow up.")
+    )
     return "\n".join(lines)
+
+
+def shown_creator_name(display: str) -> str | None:
+    """A creator's name as fans may see it (one short line), or None when it could turn
+    into a link in a chat."""
+    name = " ".join(display.split())[:64]
+    if not name or "/" in name or _DOTTED.search(name) or extract_links(name):
+        return None
+    return name
 
 
 def creator_name(display: str) -> str:
     """A creator's name as fans may see it: one short line, never anything a chat turns into
-    a link."""
-    name = " ".join(display.split())[:64]
-    if not name or "/" in name or _DOTTED.search(name) or extract_links(name):
-        return "the creator"
-    return name
+    a link ("the creator" instead)."""
+    return shown_creator_name(display) or "the creator"
 
 
-def sent_to_line(creator: str) -> str:
+def sent_to_line(creator: str, lang: str = SOURCE) -> str:
     """The receipt line naming the creator whose moderators got the report (never a link)."""
-    return f"Sent to the moderators of {creator_name(creator)}."
+    t = Texts(lang)
+    name = shown_creator_name(creator)
+    if name is None:
+        return t("Sent to the creator's moderators.")
+    return t("Sent to the moderators of %(creator)s.", creator=name)
 
 
 @render_text.register
-def _(reply: CaseStatusReply) -> str:
-    return f"Case {reply.code}: {reply.status_text} ({reply.reporters} reporter(s))."
+def _(reply: CaseStatusReply, lang: str = SOURCE) -> str:
+    t = Texts(lang)
+    return t.plural(
+        "Case %(code)s: %(status)s (%(n)s reporter(s)).",
+        "Case %(code)s: %(status)s (%(n)s reporter(s)).",
+        reply.reporters,
+        code=reply.code,
+        status=t(reply.status_text),
+    )
 
 
 #: a note in a case's details, and in a one-line listing
@@ -205,7 +264,7 @@ def case_line(
 
 
 @render_text.register
-def _(reply: QueueListing) -> str:
+def _(reply: QueueListing, lang: str = SOURCE) -> str:
     if not reply.cases:
         return f"No cases ({reply.status_filter})."
     return "\n".join([f"Queue ({reply.status_filter}):", *(case_line(c) for c in reply.cases)])
@@ -224,7 +283,7 @@ def case_details(case: CaseView) -> list[str]:
 
 
 @render_text.register
-def _(reply: CaseUpdated) -> str:
+def _(reply: CaseUpdated, lang: str = SOURCE) -> str:
     case = reply.case
     verb = {
         "claim": "claimed",
@@ -238,10 +297,11 @@ def _(reply: CaseUpdated) -> str:
 
 
 @render_text.register
-def _(reply: HelpText) -> str:
-    return FAN_HELP + ("\n\n" + MOD_HELP if reply.is_moderator else "")
+def _(reply: HelpText, lang: str = SOURCE) -> str:
+    t = Texts(lang)
+    return t(FAN_HELP) + ("\n\n" + t(MOD_HELP) if reply.is_moderator else "")
 
 
 @render_text.register
-def _(reply: PrivacyNotice) -> str:
-    return PRIVACY
+def _(reply: PrivacyNotice, lang: str = SOURCE) -> str:
+    return Texts(lang)(PRIVACY)
