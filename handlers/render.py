@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
-from functools import singledispatch
+from functools import cache, singledispatch
 
 from core.model import CaseView, NoteView, ProvenanceSignal, ReportOutcome
 from core.urls import extract_links
@@ -54,10 +55,38 @@ pending notices, at any time (your reports still count, attached to no one).""")
 _DOTTED = re.compile(r"\w\.\w")
 
 
-@singledispatch
-def render_text(reply: object, lang: str = SOURCE) -> str:
-    """Plain text for ``reply`` in language ``lang`` (English when unknown)."""
-    raise TypeError(f"no renderer for {type(reply).__name__}")
+class _Renderers:
+    """``render_text(reply, lang)``: plain text for a neutral reply in language ``lang``.
+
+    Renderers are registered per reply type (``@render_text.register``); one that takes no
+    ``lang`` parameter renders English whatever the language (it is not translated yet).
+    """
+
+    def __init__(self) -> None:
+        self._dispatch = singledispatch(self._missing)
+
+    @staticmethod
+    def _missing(reply: object, lang: str = SOURCE) -> str:
+        raise TypeError(f"no renderer for {type(reply).__name__}")
+
+    def register(self, func: Callable[..., str]) -> Callable[..., str]:
+        """Register ``func`` for the reply type its first parameter is annotated with."""
+        return self._dispatch.register(func)
+
+    def __call__(self, reply: object, lang: str = SOURCE) -> str:
+        """Plain text for ``reply`` in ``lang`` (English when unknown)."""
+        func = self._dispatch.dispatch(type(reply))
+        if _takes_language(func):
+            return func(reply, lang)
+        return func(reply)
+
+
+@cache
+def _takes_language(func: Callable[..., str]) -> bool:
+    return len(inspect.signature(func).parameters) >= 2
+
+
+render_text = _Renderers()
 
 
 def _worded(t: Texts, text: str, msgid: str | None, params: Mapping[str, object]) -> str:
