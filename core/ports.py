@@ -279,3 +279,7 @@ class CreatorDirectory(Protocol):
     async def exists(self, slug: str) -> bool:
         """Whether creator ``slug`` is known (created by the operator or a bound venue)."""
         ...
+
+    async def language(self, slug: str) -> str | None:
+        """The default language of the creator's moderator places (None: not set)."""
+        ...

@@ -227,102 +227,159 @@ def _plain(text: str) -> str:
     return text
 
 
-def note_line(note: NoteView, limit: int = NOTE_CHARS) -> str:
+def note_line(note: NoteView, limit: int = NOTE_CHARS, lang: str = SOURCE) -> str:
     """``note from <reporter>: "<text>"``; an anonymous note names nobody."""
-    return f'note from {note.reporter or "an anonymous reporter"}: "{one_line(note.text, limit)}"'
+    t = Texts(lang)
+    text = one_line(note.text, limit)
+    if note.reporter:
+        return t('note from %(reporter)s: "%(text)s"', reporter=note.reporter, text=text)
+    return t('note from an anonymous reporter: "%(text)s"', text=text)
 
 
-def evidence(case: CaseView, link: Callable[[str], str] = _plain) -> str:
+def evidence(case: CaseView, link: Callable[[str], str] = _plain, lang: str = SOURCE) -> str:
     """The case's first link (shown by :func:`shown_link`, then ``link``), or what stands in
     for it when it has none."""
+    t = Texts(lang)
     if case.links:
         return link(shown_link(case.links[0]))
     if case.merged_into:
-        return f"merged into {case.merged_into}"
+        return t("merged into %(code)s", code=case.merged_into)
     if case.host:  # a link case whose links were purged
-        return "(links purged)"
-    return "(picture only)"
+        return t("(links purged)")
+    return t("(picture only)")
 
 
-def protected_line(case: CaseView) -> str:
+def protected_line(case: CaseView, lang: str = SOURCE) -> str:
     """'matches the creator's own image (…)' for moderators, or '' (never shown to reporters)."""
     if case.protected_tier is None:
         return ""
-    return (
-        f"matches the creator's own image "
-        f"({case.protected_tier} match, PDQ distance {case.protected_distance})"
+    return Texts(lang)(
+        "matches the creator's own image (%(tier)s match, PDQ distance %(distance)s)",
+        tier=case.protected_tier,
+        distance=case.protected_distance,
     )
 
 
-def evidence_line(signals: Sequence[ProvenanceSignal]) -> str:
+def evidence_line(signals: Sequence[ProvenanceSignal], lang: str = SOURCE) -> str:
     """'AI-generated? evidence: …' for moderators ('' when there is none)."""
     if not signals:
         return ""
+    t = Texts(lang)
     strong = any(s.suggests_synthetic for s in signals)
-    verdict = "suggests synthetic" if strong else "weak"
     parts = "; ".join(f"{s.kind.replace('_', ' ')}: {s.value}" for s in signals)
-    signed = "" if any(s.validated for s in signals) else ", unsigned metadata"
-    return f"AI-generated? evidence ({verdict}{signed}): {parts}"
+    signed = any(s.validated for s in signals)
+    if strong and signed:
+        return t("AI-generated? evidence (suggests synthetic): %(parts)s", parts=parts)
+    if strong:
+        return t(
+            "AI-generated? evidence (suggests synthetic, unsigned metadata): %(parts)s",
+            parts=parts,
+        )
+    if signed:
+        return t("AI-generated? evidence (weak): %(parts)s", parts=parts)
+    return t("AI-generated? evidence (weak, unsigned metadata): %(parts)s", parts=parts)
 
 
 def case_line(
-    case: CaseView, link: Callable[[str], str] = _plain, text: Callable[[str], str] = _plain
+    case: CaseView,
+    link: Callable[[str], str] = _plain,
+    text: Callable[[str], str] = _plain,
+    lang: str = SOURCE,
 ) -> str:
     """One line for a case in a moderator listing (includes the link: moderators only).
 
     Adapters with markup pass ``link`` (how a shown link is written) and ``text`` (how
     untrusted free text is escaped); plain text needs neither.
     """
-    extra = f" +{len(case.links) - 1} more link(s)" if len(case.links) > 1 else ""
-    merged = f" merged into {case.merged_into}" if case.merged_into and case.links else ""
-    dup = (
-        f" possible duplicate of {case.possible_duplicate_of}" if case.possible_duplicate_of else ""
+    t = Texts(lang)
+    extra = (
+        " " + t.plural("+%(n)s more link(s)", "+%(n)s more link(s)", len(case.links) - 1)
+        if len(case.links) > 1
+        else ""
     )
-    claimed = f" claimed by {text(case.claimed_by)}" if case.claimed_by else ""
-    own = f" · {protected_line(case)}" if case.protected_tier else ""
-    own += f" · {text(evidence_line(case.provenance))}" if case.provenance else ""
+    merged = (
+        " " + t("merged into %(code)s", code=case.merged_into)
+        if case.merged_into and case.links
+        else ""
+    )
+    dup = (
+        " " + t("possible duplicate of %(code)s", code=case.possible_duplicate_of)
+        if case.possible_duplicate_of
+        else ""
+    )
+    claimed = " " + t("claimed by %(who)s", who=text(case.claimed_by)) if case.claimed_by else ""
+    own = f" · {protected_line(case, lang)}" if case.protected_tier else ""
+    own += f" · {text(evidence_line(case.provenance, lang))}" if case.provenance else ""
     notes = ""
     if case.notes:
-        more = f" (+{len(case.notes) - 1} more)" if len(case.notes) > 1 else ""
-        notes = f' · note: "{text(one_line(case.notes[-1].text, LISTING_NOTE_CHARS))}"{more}'
+        more = (
+            " " + t.plural("(+%(n)s more)", "(+%(n)s more)", len(case.notes) - 1)
+            if len(case.notes) > 1
+            else ""
+        )
+        last = text(one_line(case.notes[-1].text, LISTING_NOTE_CHARS))
+        notes = " · " + t('note: "%(text)s"', text=last) + more
+    reporters = t.plural("%(n)s reporter(s)", "%(n)s reporter(s)", case.reporters)
     return (
-        f"{case.code} [{case.status.value}] {case.reporters} reporter(s) "
-        f"{text(case.platform or case.host or '-')}: {evidence(case, link)}"
+        f"{case.code} [{case.status.value}] {reporters} "
+        f"{text(case.platform or case.host or '-')}: {evidence(case, link, lang)}"
         f"{extra}{merged}{claimed}{dup}{own}{notes}"
     )
 
 
 @render_text.register
 def _(reply: QueueListing, lang: str = SOURCE) -> str:
+    t = Texts(lang)
     if not reply.cases:
-        return f"No cases ({reply.status_filter})."
-    return "\n".join([f"Queue ({reply.status_filter}):", *(case_line(c) for c in reply.cases)])
+        return t("No cases (%(statuses)s).", statuses=reply.status_filter)
+    return "\n".join(
+        [
+            t("Queue (%(statuses)s):", statuses=reply.status_filter),
+            *(case_line(c, lang=lang) for c in reply.cases),
+        ]
+    )
 
 
-def case_details(case: CaseView) -> list[str]:
+def case_details(case: CaseView, lang: str = SOURCE) -> list[str]:
     """The indented lines under a case's line: its other links, reason and notes."""
-    lines = [f"  link: {shown_link(link)}" for link in case.links[1:]]
+    t = Texts(lang)
+    lines = ["  " + t("link: %(link)s", link=shown_link(link)) for link in case.links[1:]]
     if case.reason:
-        lines.append(f"  reason: {one_line(case.reason, REASON_CHARS)}")
+        lines.append("  " + t("reason: %(reason)s", reason=one_line(case.reason, REASON_CHARS)))
     shown = case.notes[-SHOWN_NOTES:]
     if len(case.notes) > len(shown):
-        lines.append(f"  ({len(case.notes) - len(shown)} older note(s) not shown)")
-    lines += [f"  {note_line(note)}" for note in shown]
+        older = len(case.notes) - len(shown)
+        lines.append(
+            "  " + t.plural("(%(n)s older note(s) not shown)", "(%(n)s older note(s) not shown)",
+                            older)
+        )
+    lines += [f"  {note_line(note, lang=lang)}" for note in shown]
     return lines
+
+
+#: what a moderator did, as the first word of the answer (``%(source)s``: a merged case)
+_DONE = {
+    "claim": N_("claimed: %(case)s"),
+    "confirm": N_("confirmed: %(case)s"),
+    "dismiss": N_("dismissed: %(case)s"),
+    "reopen": N_("reopened: %(case)s"),
+    "merge": N_("merged: %(case)s"),
+    "show": N_("case: %(case)s"),
+}
 
 
 @render_text.register
 def _(reply: CaseUpdated, lang: str = SOURCE) -> str:
+    t = Texts(lang)
     case = reply.case
-    verb = {
-        "claim": "claimed",
-        "confirm": "confirmed",
-        "dismiss": "dismissed",
-        "reopen": "reopened",
-        "merge": f"merged {reply.source} into" if reply.source else "merged",
-        "show": "case",
-    }.get(reply.action, reply.action)
-    return "\n".join([f"{verb}: {case_line(case)}", *case_details(case)])
+    line = case_line(case, lang=lang)
+    if reply.action == "merge" and reply.source:
+        first = t("merged %(source)s into: %(case)s", source=reply.source, case=line)
+    elif reply.action in _DONE:
+        first = t(_DONE[reply.action], case=line)
+    else:
+        first = f"{reply.action}: {line}"
+    return "\n".join([first, *case_details(case, lang)])
 
 
 @render_text.register

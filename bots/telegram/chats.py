@@ -59,6 +59,12 @@ def user_language(user: User | None, chosen: str | None = None) -> str:
     return negotiate(user.language_code if user is not None else None)
 
 
+async def place_language(deps: Deps, creator: str) -> str:
+    """The language of a group's posts: its creator's default (``leakdesk creator set C
+    --language``), else English."""
+    return negotiate(await deps.app.creators.language(creator))
+
+
 async def fan_language(deps: Deps, bot: Bot, user: User | None) -> str:
     """The language to answer ``user`` in (their stored choice is read from the database)."""
     if user is None:

@@ -6,7 +6,13 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bots.telegram.chats import fan_choices, fan_language, moderator, settings_scope
+from bots.telegram.chats import (
+    fan_choices,
+    fan_language,
+    moderator,
+    place_language,
+    settings_scope,
+)
 from bots.telegram.deps import Deps
 from bots.telegram.messaging import send
 from bots.telegram.render import help_text, reply_text
@@ -101,13 +107,14 @@ class FanHandlers:
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None:
             return
-        lang = await fan_language(self._deps, context.bot, user)
         if chat.type == chat.PRIVATE:
+            lang = await fan_language(self._deps, context.bot, user)
             text = help_text(HelpText(False), private=True, lang=lang)
-        else:
+        else:  # the group reads it: the language of the group's creator
             where, actor = await moderator(
                 self._deps, context.bot, chat, user, update.effective_message
             )
+            lang = await place_language(self._deps, where.creator)
             text = help_text(
                 HelpText(actor.is_moderator),
                 private=False,

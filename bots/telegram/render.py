@@ -132,31 +132,53 @@ def _shorten(url: str) -> str:
     return url if len(url) <= LINK_CHARS else url[: LINK_CHARS - 1] + "…"
 
 
-def announcement_text(case: CaseView) -> str:
-    """A case as posted (and kept up to date) in a moderator group; includes the links."""
+def announcement_text(case: CaseView, lang: str = SOURCE) -> str:
+    """A case as posted (and kept up to date) in a moderator group, in ``lang`` (the
+    creator's language); includes the links."""
+    t = Texts(lang)
     mark = _STATUS_MARK.get(case.status.value, "•")
-    reporters = f"{case.reporters} reporter{'s' if case.reporters != 1 else ''}"
-    lines = [f"{mark} {case.code} · {case.status.value} · {reporters} · {case.reports} report(s)"]
-    where = case.platform or case.host or ("merged" if case.merged_into else "picture only")
-    lines.append(f"where: {where}" + (f" ({case.host})" if case.host and case.platform else ""))
-    lines += [f"link: {_shorten(shown_link(link))}" for link in case.links[:POST_LINKS]]
+    reporters = t.plural("%(n)s reporter", "%(n)s reporters", case.reporters)
+    reports = t.plural("%(n)s report(s)", "%(n)s report(s)", case.reports)
+    lines = [f"{mark} {case.code} · {case.status.value} · {reporters} · {reports}"]
+    where = case.platform or case.host or (t("merged") if case.merged_into else t("picture only"))
+    lines.append(
+        t("where: %(where)s", where=where)
+        + (f" ({case.host})" if case.host and case.platform else "")
+    )
+    lines += [
+        t("link: %(link)s", link=_shorten(shown_link(link))) for link in case.links[:POST_LINKS]
+    ]
     if len(case.links) > POST_LINKS:
-        lines.append(f"+{len(case.links) - POST_LINKS} more link(s): /show {case.code}")
+        lines.append(
+            t.plural(
+                "+%(n)s more link(s): /show %(code)s",
+                "+%(n)s more link(s): /show %(code)s",
+                len(case.links) - POST_LINKS,
+                code=case.code,
+            )
+        )
     if case.claimed_by:
-        lines.append(f"claimed by {case.claimed_by}")
+        lines.append(t("claimed by %(who)s", who=case.claimed_by))
     if case.reason:
-        lines.append(f"reason: {one_line(case.reason, REASON_CHARS)}")
+        lines.append(t("reason: %(reason)s", reason=one_line(case.reason, REASON_CHARS)))
     if case.merged_into:
-        lines.append(f"merged into {case.merged_into}")
+        lines.append(t("merged into %(code)s", code=case.merged_into))
     if case.possible_duplicate_of:
-        lines.append(f"possible duplicate of {case.possible_duplicate_of}")
+        lines.append(t("possible duplicate of %(code)s", code=case.possible_duplicate_of))
     if case.protected_tier:
-        lines.append(protected_line(case))
+        lines.append(protected_line(case, lang))
     if case.provenance:
-        lines.append(evidence_line(case.provenance))
-    lines += [note_line(note, NOTE_CHARS) for note in case.notes[-POST_NOTES:]]
+        lines.append(evidence_line(case.provenance, lang))
+    lines += [note_line(note, NOTE_CHARS, lang) for note in case.notes[-POST_NOTES:]]
     if len(case.notes) > POST_NOTES:
-        lines.append(f"+{len(case.notes) - POST_NOTES} more note(s): /show {case.code}")
+        lines.append(
+            t.plural(
+                "+%(n)s more note(s): /show %(code)s",
+                "+%(n)s more note(s): /show %(code)s",
+                len(case.notes) - POST_NOTES,
+                code=case.code,
+            )
+        )
     return "\n".join(lines)[:MESSAGE_LIMIT]
 
 

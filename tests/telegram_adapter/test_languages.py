@@ -116,3 +116,17 @@ async def test_the_command_menu_is_set_per_language(fake, bot) -> None:
     assert described("ja")["language"] == "返信の言語を選ぶ"
     assert described("de")["report"] == "auf eine Nachricht antworten, um sie zu melden"
     assert set(described("fr")) == set(described(None))  # command names stay the same
+
+
+async def test_group_help_speaks_the_creators_language(fake, bot, sqlite_app) -> None:
+    from tests.telegram_adapter.conftest import ADMIN, MOD, bind_mod_group
+    from tests.telegram_adapter.updates import group_chat
+
+    await sqlite_app.creators.set_language("default", "fr")
+    await bind_mod_group(sqlite_app, fake)
+    await fake.push(update_message(message(group_chat(MOD), speaker(ADMIN, "ja"), "/help")))
+
+    [help_text] = await _replies(fake, MOD, 1)
+
+    assert help_text.startswith("leakdesk aide à faire retirer des images intimes")
+    assert "Administrateurs du groupe : /protect" in help_text
