@@ -7,6 +7,7 @@ import discord
 from core.model import CaseStatus, CaseView
 from handlers import QueueListing
 from handlers.display import one_line, shown_link
+from handlers.i18n import SOURCE, Texts
 from handlers.render import case_line, evidence, evidence_line, protected_line
 
 MAX_DESCRIPTION = 3800  # Discord allows 4096; keep room for the "more" line
@@ -103,11 +104,19 @@ def case_embed(case: CaseView) -> discord.Embed:
     return embed
 
 
-def queue_embed(listing: QueueListing) -> discord.Embed:
-    """The moderator queue as one embed (shown ephemerally)."""
-    lines = [case_line(case, code_span, inert) for case in listing.cases] or ["No cases."]
+def queue_embed(listing: QueueListing, lang: str = SOURCE) -> discord.Embed:
+    """The moderator queue as one embed (shown ephemerally), in ``lang``."""
+    t = Texts(lang)
+    lines = [case_line(case, code_span, inert, lang) for case in listing.cases] or [
+        t("No cases.")
+    ]
     return discord.Embed(
-        title=f"Queue ({listing.status_filter}): {len(listing.cases)} case(s)",
+        title=t.plural(
+            "Queue (%(statuses)s): %(n)s case(s)",
+            "Queue (%(statuses)s): %(n)s case(s)",
+            len(listing.cases),
+            statuses=listing.status_filter,
+        ),
         description=_fit(lines),
         colour=discord.Colour.blurple(),
     )

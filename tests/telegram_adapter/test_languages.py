@@ -130,3 +130,25 @@ async def test_group_help_speaks_the_creators_language(fake, bot, sqlite_app) ->
 
     assert help_text.startswith("leakdesk aide à faire retirer des images intimes")
     assert "Administrateurs du groupe : /protect" in help_text
+
+
+async def test_the_moderator_group_post_is_in_the_creators_language(
+    fake, bot, sqlite_app
+) -> None:
+    from tests.telegram_adapter.conftest import MOD, bind_mod_group
+
+    await sqlite_app.creators.set_language("default", "es")
+    await bind_mod_group(sqlite_app, fake)
+    text = f"mira {LINK}"
+    await fake.push(dm(FAN, "de", text, entities=url_entities(text, LINK)))
+    [receipt] = await _replies(fake, FAN, 1)
+    [code] = codes_in(receipt)
+    assert receipt.startswith("Erhalten:")  # the fan reads their own language
+
+    posts = await fake.wait_for(
+        lambda: [c for c in fake.calls_to("sendMessage", chat_id=MOD) if code in c["text"]]
+    )
+    post = posts[0]["text"]
+    assert "1 persona que reporta · 1 reporte" in post
+    assert f"enlace: {LINK}" in post  # moderators, and only they, see the link
+    assert "dónde: " in post
