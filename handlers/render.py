@@ -196,7 +196,7 @@ def sent_to_line(creator: str, lang: str = SOURCE) -> str:
     t = Texts(lang)
     name = shown_creator_name(creator)
     if name is None:
-        return t("Sent to the creator's moderators.")
+        return t("Sent to the moderators of the creator.")
     return t("Sent to the moderators of %(creator)s.", creator=name)
 
 

@@ -98,7 +98,7 @@ class FanHandlers:
         chosen = (
             t("What you report here goes to the moderators of %(creator)s.", creator=shown)
             if shown
-            else t("What you report here goes to the creator's moderators.")
+            else t("What you report here goes to the moderators of the creator.")
         )
         await send(context.bot, chat.id, f"{text}\n\n{chosen}")
 
