@@ -32,7 +32,7 @@ class Reply:
 
     text: str
     msgid: str | None = None
-    params: Mapping[str, object] = field(default_factory=dict)
+    params: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def of(cls, msgid: str, **params: object) -> Reply:
@@ -49,7 +49,7 @@ class Problem:
     retry_after: float | None = None
     #: the catalog message and its params (``text == msgid % params``); None: ``text`` itself
     msgid: str | None = None
-    params: Mapping[str, object] = field(default_factory=dict)
+    params: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def of(cls, msgid: str, kind: str = "invalid", **params: object) -> Problem:
