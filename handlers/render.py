@@ -253,7 +253,8 @@ def protected_line(case: CaseView, lang: str = SOURCE) -> str:
     """'matches the creator's own image (…)' for moderators, or '' (never shown to reporters)."""
     if case.protected_tier is None:
         return ""
-    return Texts(lang)(
+    t = Texts(lang)
+    return t(
         "matches the creator's own image (%(tier)s match, PDQ distance %(distance)s)",
         tier=case.protected_tier,
         distance=case.protected_distance,

@@ -214,3 +214,34 @@ def test_no_reply_contains_the_reported_link_in_any_language(lang: str) -> None:
     assert "LD-7KQ2MX" in received and "LD-8ABCDE" in received and "LD-9ABCDE" in received
     if lang != SOURCE:
         assert "Received" not in received  # really translated
+
+
+def test_moderator_cards_and_listings_in_the_creators_language() -> None:
+    from datetime import UTC, datetime
+
+    from bots.discord.embeds import case_embed, queue_embed
+    from bots.telegram.render import announcement_text
+    from core.model import CaseStatus, CaseView, LinkView, NoteView
+    from handlers import QueueListing
+
+    seen = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    case = CaseView(
+        id=7, code="LD-7KQ2MX", creator="alice", status=CaseStatus.CLAIMED, reporters=3,
+        reports=4, first_seen=seen, last_seen=seen, host="leak.example", platform=None,
+        links=(LinkView(LINK, LINK, "leak.example", None),), claimed_by="discord:42",
+        notes=(NoteView("seen in a group", seen, None),),
+    )
+    card = case_embed(case, "es")
+    assert card.title == "Caso LD-7KQ2MX: claimed"
+    assert [f.name for f in card.fields][:3] == ["Plataforma", "Sitio", "Personas que reportan"]
+    assert card.fields[2].value == "3 (4 reportes)"
+    assert card.footer.text == (
+        "Los enlaces solo se muestran en este canal. Nunca los vuelvas a publicar."
+    )
+    listing = queue_embed(QueueListing([case]), "fr")
+    assert listing.title == "File d'attente (open, claimed, confirmed) : 1 dossier"
+    assert "3 personnes signalantes" in (listing.description or "")
+    post = announcement_text(case, "ja")
+    assert "報告者 3 人 · 報告 4 件" in post and f"リンク：{LINK}" in post
+    assert "匿名の報告者からのメモ：「seen in a group」" in post
+    assert render_text(QueueListing([]), "de") == "Keine Fälle (open, claimed, confirmed)."
