@@ -245,3 +245,15 @@ def test_moderator_cards_and_listings_in_the_creators_language() -> None:
     assert "報告者 3 人 · 報告 4 件" in post and f"リンク：{LINK}" in post
     assert "匿名の報告者からのメモ：「seen in a group」" in post
     assert render_text(QueueListing([]), "de") == "Keine Fälle (open, claimed, confirmed)."
+
+
+def test_no_text_is_translated_where_the_extractor_cannot_see_it() -> None:
+    hidden = re.compile(r"Texts\([^()]*(?:\([^()]*\))?[^()]*\)\(\s*[rbf]?[\"']")
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for folder in ("handlers", "bots", "core")
+        for path in (ROOT / folder).rglob("*.py")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if hidden.search(line)
+    ]
+    assert not found, f"bind t = Texts(lang) and call t('…') so pybabel extracts it: {found}"
