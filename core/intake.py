@@ -22,7 +22,7 @@ from core.ports import PendingReport, ReportStore, StoredReport, StoredSignal
 from core.protected import CaseEvidence
 from core.ratelimit import ReporterRateLimit
 from core.stats import STATS
-from core.trust import ReporterGate, ReporterSuspended
+from core.trust import ReporterGate, ReporterSuspended, TrustNotice
 from core.urls import CanonicalLink, Registry, canonicalize, default_registry
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class IntakeResult:
     outcomes: list[ReportOutcome] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     #: a warning for the reporter (core.trust: their reports were dismissed as abusive)
-    notice: str | None = None
+    notice: TrustNotice | None = None
 
 
 @dataclass

@@ -248,6 +248,8 @@ class UserSettings:
     #: the creator their private reports go to (a deep link); None: the operator's default
     creator: str | None = None
     anonymous: bool = False
+    #: the language they chose (a locale id such as ``pt_BR``); None: their app's language
+    language: str | None = None
 
 
 class UserSettingsStore(Protocol):
@@ -265,6 +267,10 @@ class UserSettingsStore(Protocol):
         """Remember whether the user's next reports are anonymous."""
         ...
 
+    async def set_language(self, user: ReporterRef, scope: str, language: str | None) -> None:
+        """Remember the language the user chose (None: follow their app's language)."""
+        ...
+
     async def forget(self, user: ReporterRef) -> int:
         """Delete every setting of the user (a deletion request); how many were deleted."""
         ...
@@ -279,4 +285,8 @@ class CreatorDirectory(Protocol):
 
     async def exists(self, slug: str) -> bool:
         """Whether creator ``slug`` is known (created by the operator or a bound venue)."""
+        ...
+
+    async def language(self, slug: str) -> str | None:
+        """The default language of the creator's moderator places (None: not set)."""
         ...

@@ -16,8 +16,8 @@ reporter ids only, never accounts) and these functions decide.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -42,20 +42,40 @@ class ReporterSuspended(LeakdeskError):
         self.until = until
 
 
-def suspended_text(until: datetime) -> str:
-    """The short reply a suspended reporter gets (never a reason that names anyone)."""
-    return (
-        "your reports are suspended until "
-        f"{until.strftime('%Y-%m-%d %H:%M')} UTC because several of your reports were found "
-        "to be false or abusive; nothing was recorded. To appeal, contact the creator's "
-        "moderators."
-    )
-
+SUSPENDED_TEXT = (
+    "your reports are suspended until %(until)s UTC because several of your reports were "
+    "found to be false or abusive; nothing was recorded. To appeal, contact the creator's "
+    "moderators."
+)
+"""The refusal of a suspended reporter's report (a catalog message id: handlers/core_texts.py)."""
 
 WARNING_TEXT = (
     "Warning: several of your reports were dismissed as false or abusive. If this goes on, "
-    "your reports will be suspended for {days} days."
+    "your reports will be suspended for %(days)s days."
 )
+"""The warning before a suspension (a catalog message id: handlers/core_texts.py)."""
+
+
+def suspended_until(until: datetime) -> str:
+    """The end of a suspension as the refusal shows it."""
+    return until.strftime("%Y-%m-%d %H:%M")
+
+
+def suspended_text(until: datetime) -> str:
+    """The short reply a suspended reporter gets (never a reason that names anyone)."""
+    return SUSPENDED_TEXT % {"until": suspended_until(until)}
+
+
+@dataclass(frozen=True)
+class TrustNotice:
+    """A message for the reporter as a catalog id and its parameters (the core stays
+    language-free; the handlers' rendering words it in the reporter's language)."""
+
+    msgid: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.msgid % dict(self.params)
 
 
 @dataclass(frozen=True)
@@ -73,9 +93,9 @@ class TrustPolicy:
     suspend_max_confirmed_share: float = 0.25
     suspend_days: int = 30
 
-    def warning(self) -> str:
+    def warning(self) -> TrustNotice:
         """The warning a reporter gets before a suspension."""
-        return WARNING_TEXT.format(days=self.suspend_days)
+        return TrustNotice(WARNING_TEXT, {"days": self.suspend_days})
 
 
 @dataclass(frozen=True)
@@ -198,7 +218,7 @@ def case_trust(policy: TrustPolicy, weights: Iterable[float], any_trusted: bool)
 class ReporterGate(Protocol):
     """What intake asks before committing a fan's report (``db.trust.SqlTrustStore``)."""
 
-    async def check(self, ref: ReporterRef) -> str | None:
+    async def check(self, ref: ReporterRef) -> TrustNotice | None:
         """Raise :class:`ReporterSuspended`, or return a warning to show (None: nothing)."""
         ...
 

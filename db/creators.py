@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.tables import creators_t
+from db.tables import creators_t, utcnow
 
 
 class SqlCreatorDirectory:
@@ -31,3 +31,25 @@ class SqlCreatorDirectory:
                 await conn.execute(select(creators_t.c.id).where(creators_t.c.slug == slug))
             ).first()
         return found is not None
+
+    async def language(self, slug: str) -> str | None:
+        """The creator's default language for their moderator places (None: not set)."""
+        async with self._engine.connect() as conn:
+            return (
+                await conn.execute(
+                    select(creators_t.c.language).where(creators_t.c.slug == slug)
+                )
+            ).scalar_one_or_none()
+
+    async def set_language(self, slug: str, language: str | None) -> None:
+        """Set the creator's default language (the creator is registered if it was not)."""
+        async with self._engine.begin() as conn:
+            done = await conn.execute(
+                update(creators_t).where(creators_t.c.slug == slug).values(language=language)
+            )
+            if not done.rowcount:
+                await conn.execute(
+                    insert(creators_t).values(
+                        slug=slug, display_name="", created_at=utcnow(), language=language
+                    )
+                )

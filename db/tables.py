@@ -21,6 +21,8 @@ class Creator(SQLModel, table=True):
     slug: str = Field(unique=True, max_length=64)
     display_name: str = ""
     created_at: datetime = Field(default_factory=utcnow)
+    #: the default language of the creator's moderator places (revision 0021); None: English
+    language: str | None = Field(default=None, max_length=16)
 
 
 class Reporter(SQLModel, table=True):
@@ -369,6 +371,8 @@ class UserSetting(SQLModel, table=True):
     creator: str | None = Field(default=None, max_length=64)
     anonymous: bool = False
     updated_at: datetime = Field(default_factory=utcnow)
+    #: the language chosen with /language (revision 0021); None: the app's language
+    language: str | None = Field(default=None, max_length=16)
 
 
 # --- removal notices to reporters, moderator alerts and digests (revision 0010) ---

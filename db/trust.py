@@ -26,6 +26,7 @@ from core.trust import (
     Record,
     ReporterSuspended,
     Standing,
+    TrustNotice,
     TrustPolicy,
     assess,
     case_trust,
@@ -310,7 +311,9 @@ class SqlTrustStore:
     def _sealed(self, ref: ReporterRef) -> str:
         return self._key.seal(ref.platform, ref.user_id) if self._key else ref.user_id
 
-    async def check(self, ref: ReporterRef, *, now: datetime | None = None) -> str | None:
+    async def check(
+        self, ref: ReporterRef, *, now: datetime | None = None
+    ) -> TrustNotice | None:
         """Before a report is committed: raise :class:`ReporterSuspended` for a suspended
         reporter (suspending one whose record calls for it, after a warning), return the
         warning to show when one is due, else None.  Remembers the account's creation day

@@ -33,7 +33,7 @@ class SqlUserSettingsStore:
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(t.c.creator, t.c.anonymous).where(
+                    select(t.c.creator, t.c.anonymous, t.c.language).where(
                         t.c.platform == user.platform,
                         t.c.scope == scope,
                         t.c.user_id == self._id(user),
@@ -42,7 +42,9 @@ class SqlUserSettingsStore:
             ).first()
         if row is None:
             return UserSettings()
-        return UserSettings(creator=row.creator, anonymous=bool(row.anonymous))
+        return UserSettings(
+            creator=row.creator, anonymous=bool(row.anonymous), language=row.language
+        )
 
     async def set_creator(self, user: ReporterRef, scope: str, creator: str) -> None:
         """Remember the creator the user's private reports go to."""
@@ -51,6 +53,10 @@ class SqlUserSettingsStore:
     async def set_anonymous(self, user: ReporterRef, scope: str, anonymous: bool) -> None:
         """Remember whether the user's next reports are anonymous."""
         await self._upsert(user, scope, anonymous=anonymous)
+
+    async def set_language(self, user: ReporterRef, scope: str, language: str | None) -> None:
+        """Remember the language the user chose (None: follow their app's language)."""
+        await self._upsert(user, scope, language=language)
 
     async def forget(self, user: ReporterRef) -> int:
         """Delete the user's settings with every bot; how many rows went."""

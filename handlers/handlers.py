@@ -21,8 +21,9 @@ from core.model import PUBLIC_STATUS, Actor, CaseStatus, IncomingReport
 from core.moderation import ALL_STATUSES, QUEUE_STATUSES, ModerationService
 from core.ports import CaseStore, PrivacyStore
 from core.stats import STATS
-from core.trust import ReporterSuspended
+from core.trust import SUSPENDED_TEXT, ReporterSuspended, suspended_until
 from core.urls import extract_links
+from handlers.i18n import N_
 from handlers.messages import (
     CaseStatusReply,
     CaseUpdated,
@@ -43,7 +44,7 @@ P = ParamSpec("P")
 def problem_for(err: LeakdeskError) -> Problem:
     """Map a domain error to the neutral refusal adapters render."""
     if isinstance(err, ReporterSuspended):
-        return Problem(str(err), "suspended")
+        return Problem.of(SUSPENDED_TEXT, "suspended", until=suspended_until(err.until))
     if isinstance(err, RateLimited):
         STATS.rate_limited(err)  # once, even when the core counted it already
         return Problem(str(err), "rate_limited", err.retry_after)
@@ -69,8 +70,8 @@ def replies_on_error(
             return problem_for(err)
         except Exception:
             log.exception("handler %s failed", func.__name__)
-            return Problem(
-                "something went wrong on our side and nothing was recorded; please try again",
+            return Problem.of(
+                N_("something went wrong on our side and nothing was recorded; please try again"),
                 "internal",
             )
 
@@ -108,28 +109,32 @@ class Handlers:
         )
         # a moderator's list of links is the normal bulk case: not rate limited like fans
         result = await self.intake.submit(incoming, trusted=message.actor.is_moderator)
-        return ReportReceived(result.outcomes, result.rejected, message.anonymous, result.notice)
+        notice = result.notice and Reply.of(result.notice.msgid, **result.notice.params)
+        return ReportReceived(result.outcomes, result.rejected, message.anonymous, notice)
 
     @replies_on_error
     async def status(self, actor: Actor, code: str) -> ReplyType:
         """The public state of a case: no link, no reason, no reporters."""
         normalized = normalize_case_code(code)
         if normalized is None:
-            return Problem("case codes look like LD-7KQ2MX", "invalid")
+            return Problem.of(N_("case codes look like LD-7KQ2MX"), "invalid")
         view = await self.cases.get_case(normalized)
         if view is None:
-            return Problem(f"no case {normalized}", "not_found")
+            return Problem.of(N_("no case %(code)s"), "not_found", code=normalized)
         return CaseStatusReply(view.code, PUBLIC_STATUS[view.status], view.reporters)
 
     @replies_on_error
     async def forget(self, actor: Actor) -> ReplyType:
         """Erase the link between the sender and their reports (their reports still count)."""
         if self.erasure is None:
-            return Problem("deletion is not available here; ask the operator", "invalid")
+            return Problem.of(N_("deletion is not available here; ask the operator"), "invalid")
         count = await self.erasure.forget_reporter(actor.ref)
-        return Reply(
-            f"Done: your account is no longer attached to your {count} report(s). "
-            "The reports still count towards getting the leaks removed."
+        return Reply.of(
+            N_(
+                "Done: your account is no longer attached to your %(count)s report(s). "
+                "The reports still count towards getting the leaks removed."
+            ),
+            count=count,
         )
 
     async def help(self, actor: Actor) -> ReplyType:
@@ -154,9 +159,9 @@ class Handlers:
             try:
                 statuses = (CaseStatus(status.strip().lower()),)
             except ValueError:
-                return Problem(
-                    f"unknown status; use one of {', '.join(s.value for s in CaseStatus)}, "
-                    "all or trusted"
+                return Problem.of(
+                    N_("unknown status; use one of %(statuses)s, all or trusted"),
+                    statuses=", ".join(s.value for s in CaseStatus),
                 )
         cases = await self.moderation.queue(actor, statuses)
         return QueueListing(cases, ", ".join(s.value for s in statuses))
@@ -199,26 +204,28 @@ class Handlers:
         if command == "forget":
             return await self.forget(actor)
         if command == "status":
-            return await self.status(actor, args[0]) if args else Problem("usage: /status LD-…")
+            if not args:
+                return Problem.of(N_("usage: /status LD-…"))
+            return await self.status(actor, args[0])
         if command == "report":
             return await self.report(message, extract_links(" ".join(args)))
         if command == "queue":
             return await self.queue(actor, args[0] if args else None)
         if command in ("claim", "confirm", "reopen", "show"):
             if not args:
-                return Problem(f"usage: /{command} LD-…")
+                return Problem.of(N_("usage: /%(command)s LD-…"), command=command)
             if command == "show":
                 return await self.show(actor, args[0])
             return await self.act(actor, command, args[0])
         if command == "dismiss":
             if len(args) < 2:
-                return Problem("usage: /dismiss LD-… <reason>")
+                return Problem.of(N_("usage: /dismiss LD-… <reason>"))
             return await self.act(actor, "dismiss", args[0], " ".join(args[1:]))
         if command == "merge":
             if len(args) != 2:
-                return Problem("usage: /merge LD-source LD-target")
+                return Problem.of(N_("usage: /merge LD-source LD-target"))
             return await self.merge(actor, args[0], args[1])
-        return Problem(f"unknown command /{command}; try /help")
+        return Problem.of(N_("unknown command /%(command)s; try /help"), command=command)
 
 
 __all__ = ["Handlers", "problem_for", "replies_on_error"]

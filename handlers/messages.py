@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from core.intake import Rejected
@@ -24,9 +24,20 @@ class IncomingMessage:
 
 @dataclass(frozen=True)
 class Reply:
-    """Plain text for the person who wrote."""
+    """Plain text for the person who wrote.
+
+    ``text`` is the English wording; ``msgid`` and ``params``, when set, let the rendering
+    word it in the reader's language (``text == msgid % params``).
+    """
 
     text: str
+    msgid: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def of(cls, msgid: str, **params: object) -> Reply:
+        """A reply worded by the catalog message ``msgid`` with its ``%(name)s`` params."""
+        return cls(msgid % params if params else msgid, msgid, params)
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,14 @@ class Problem:
     #: invalid | rate_limited | not_permitted | not_found | internal | suspended
     kind: str = "invalid"
     retry_after: float | None = None
+    #: the catalog message and its params (``text == msgid % params``); None: ``text`` itself
+    msgid: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def of(cls, msgid: str, kind: str = "invalid", **params: object) -> Problem:
+        """A refusal worded by the catalog message ``msgid`` with its ``%(name)s`` params."""
+        return cls(msgid % params if params else msgid, kind, msgid=msgid, params=params)
 
 
 @dataclass(frozen=True)
@@ -47,7 +66,7 @@ class ReportReceived:
     rejected: Sequence[Rejected] = ()
     anonymous: bool = False
     #: a warning for the reporter (their reports were dismissed as abusive)
-    notice: str | None = None
+    notice: Reply | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Protocol
 from core.model import Actor, ReporterRef
 from core.notify.texts import OFFER, watching_text
 from handlers.handlers import replies_on_error
+from handlers.i18n import N_
 from handlers.messages import Problem, Reply, ReplyType, ReportReceived
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,17 @@ class WatchHandlers:
     async def opt_in(self, actor: Actor, report_id: int) -> ReplyType:
         """The reporter said yes: keep their id until the report's cases are down."""
         if report_id <= 0:
-            return Problem("That button is no longer valid.")
+            return Problem.of(N_("That button is no longer valid."))
         codes = await self._watches.watch_report(report_id, actor.ref)
         log.info("removal notice requested for %d case(s)", len(codes))
-        return Reply(watching_text(codes))
+        if not codes:
+            msgid = N_(
+                "I can't follow that report for you (it was anonymous, is not yours, "
+                "or its case is already closed)."
+            )
+            return Reply(watching_text(codes), msgid)
+        msgid = N_(
+            "OK: I'll tell you here when %(codes)s is down. "
+            "Your account is kept for this only until then."
+        )
+        return Reply(watching_text(codes), msgid, {"codes": ", ".join(codes)})

@@ -20,8 +20,10 @@ MARKS = ("sent", "acknowledged", "removed", "rejected", "expired")
 @creator_app.command("set")
 def creator_set(
     creator: CreatorArgument,
-    signer: Annotated[str, typer.Option(help="Who signs the notices (the creator or an agent).")],
-    email: Annotated[str, typer.Option(help="Where platforms answer.")],
+    signer: Annotated[
+        str | None, typer.Option(help="Who signs the notices (the creator or an agent).")
+    ] = None,
+    email: Annotated[str | None, typer.Option(help="Where platforms answer.")] = None,
     address: Annotated[str, typer.Option(help="Postal address (DMCA needs it).")] = "",
     phone: Annotated[str, typer.Option(help="Phone (DMCA needs it).")] = "",
     jurisdiction: Annotated[str, typer.Option(help="US, EU, UK, DE, … (the signer's).")] = "",
@@ -32,10 +34,26 @@ def creator_set(
     owns_content: Annotated[
         bool, typer.Option("--owns-content", help="The creator owns the copyright (DMCA).")
     ] = False,
+    language: Annotated[
+        str | None,
+        typer.Option(help="Default language of the moderator places: en, es, pt_BR, de, fr, ja."),
+    ] = None,
 ) -> None:
-    """Set who signs a creator's removal requests, and how platforms reach them."""
+    """Set who signs a creator's removal requests and how platforms reach them, and/or the
+    creator's default language."""
     from core.escalation.agent import AgentOfRecord
+    from handlers.i18n import LANGUAGES, negotiate
 
+    if language is not None:
+        chosen = negotiate(language)
+        if chosen == "en" and not language.lower().startswith("en"):
+            raise fail(f"unknown language {language}; known: {', '.join(LANGUAGES)}")
+        with_app(lambda app: app.creators.set_language(creator, chosen))
+        typer.echo(f"language of {creator}: {chosen}")
+        if signer is None and email is None:
+            return
+    if signer is None or email is None:
+        raise fail("give both --signer and --email (or only --language)")
     if "@" not in email or email.startswith("@") or email.endswith("@"):
         raise fail(f"not an email address: {email}")
     if agent_of and not authority:

@@ -14,6 +14,7 @@ from core.model import Actor, Origin, ReporterRef
 from core.notify.outbox import ChatNoticeSender
 from core.notify.texts import OFFER_CONSOLE
 from handlers import IncomingMessage, ReportReceived, render_text
+from handlers.i18n import Texts, console_language
 from handlers.render import sent_to_line
 from handlers.watch import WatchOffer
 
@@ -36,8 +37,12 @@ class ConsoleChat:
         creator: str | None = None,
         read_line: Callable[[], str] = input,
         out: TextIO = sys.stdout,
+        lang: str | None = None,
     ) -> None:
         self.app = app
+        #: the language of the replies: ``lang``, else the terminal's (``LANG``…)
+        self.lang = lang or console_language()
+        self._t = Texts(self.lang)
         self.user = user or getpass.getuser()
         self.creator = creator or app.settings.default_creator
         self.moderator = False
@@ -75,7 +80,8 @@ class ConsoleChat:
         if text.lower() in NO:
             self.say("OK, I won't follow it.")
             return True
-        self.say(render_text(await self.app.watch_handlers.opt_in(self._actor(), offer.report_id)))
+        reply = await self.app.watch_handlers.opt_in(self._actor(), offer.report_id)
+        self.say(render_text(reply, self.lang))
         return True
 
     async def handle(self, line: str) -> bool:
@@ -103,14 +109,14 @@ class ConsoleChat:
             self._actor(), text, origin=Origin.CONSOLE, anonymous=self.anonymous
         )
         reply = await self.app.handlers.dispatch(message)
-        text = render_text(reply)
+        text = render_text(reply, self.lang)
         if isinstance(reply, ReportReceived):
             name = await self.app.creators.display_name(self.creator)
-            text = f"{text}\n{sent_to_line(name)}"
+            text = f"{text}\n{sent_to_line(name, self.lang)}"
         self.say(text)
         self._offer = self.app.watch_handlers.offer(reply)
         if self._offer is not None:
-            self.say(OFFER_CONSOLE)
+            self.say(self._t(OFFER_CONSOLE))
         return True
 
     async def run(self) -> None:

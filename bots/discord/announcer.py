@@ -21,6 +21,7 @@ from bots.discord.views import case_view
 from core.events import CaseChanged
 from core.model import CaseView
 from db.venues import VenueConfig
+from handlers.i18n import negotiate
 
 if TYPE_CHECKING:
     from bots.discord.bot import LeakdeskBot
@@ -129,8 +130,9 @@ class Announcer:
     async def _post(self, venue: VenueConfig, channel_id: str, case: CaseView) -> None:
         app = self._bot.app
         try:
+            lang = negotiate(await app.creators.language(case.creator))
             message = await self._channel(venue, channel_id).send(
-                embed=case_embed(case), view=case_view(case)
+                embed=case_embed(case, lang), view=case_view(case)
             )
         except discord.HTTPException as err:
             await app.venues.release_post(case.id, PLATFORM, channel_id)
@@ -153,7 +155,8 @@ class Announcer:
     ) -> None:
         message = self._channel(venue, channel_id).get_partial_message(int(message_id))
         try:
-            await message.edit(embed=case_embed(case), view=case_view(case))
+            lang = negotiate(await self._bot.app.creators.language(case.creator))
+            await message.edit(embed=case_embed(case, lang), view=case_view(case))
         except discord.HTTPException as err:
             log.warning(
                 "could not update case %s (message %s): %s",

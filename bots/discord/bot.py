@@ -16,6 +16,7 @@ from bots.discord.approval import ApproveButton
 from bots.discord.dm import handle_dm
 from bots.discord.escalation import CancelButton, ConfirmButton, MarkSentButton
 from bots.discord.fan_commands import FanCommands
+from bots.discord.localization import CatalogTranslator
 from bots.discord.moderator_alerts import ModeratorAlertLoop
 from bots.discord.moderator_commands import ModeratorCommands
 from bots.discord.replies import SOMETHING_WENT_WRONG
@@ -76,6 +77,7 @@ class LeakdeskBot(commands.AutoShardedBot):
         if self._app is None:
             self._app = await build_app(self.settings)
         self.app.start_background()  # idempotent: the runner may have started it
+        await self.tree.set_translator(CatalogTranslator())  # localised commands (issue 14)
         await self.add_cog(FanCommands(self))
         await self.add_cog(ModeratorCommands(self))
         self.tree.add_command(LeakdeskGroup(self))

@@ -12,6 +12,7 @@ from bots.discord.translate import dm_actor, read_attachments, skipped_note, sub
 from bots.discord.watch import with_offer
 from core.model import Origin
 from handlers import IncomingMessage, ReportReceived
+from handlers.i18n import negotiate
 
 if TYPE_CHECKING:
     from bots.discord.bot import LeakdeskBot
@@ -31,6 +32,7 @@ async def handle_dm(bot: LeakdeskBot, message: discord.Message) -> None:
             bot.application_id, message.channel.id, message.author.id, message.id
         ),
     )
+    lang = negotiate(getattr(message.author, "locale", None) or None)  # unknown in DMs: English
     reply = await bot.app.handlers.dispatch(incoming)
     name = ""
     if isinstance(reply, ReportReceived):
@@ -38,7 +40,10 @@ async def handle_dm(bot: LeakdeskBot, message: discord.Message) -> None:
         name = await bot.app.creators.display_name(incoming.actor.creator)
     try:
         text, view = with_offer(
-            bot, reply, reply_text(reply, skipped_note(skipped), creator_name=name)
+            bot,
+            reply,
+            reply_text(reply, skipped_note(skipped, lang), creator_name=name, lang=lang),
+            lang,
         )
         await message.channel.send(text, view=view or discord.utils.MISSING)
     except discord.HTTPException as err:

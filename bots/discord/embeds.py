@@ -7,6 +7,7 @@ import discord
 from core.model import CaseStatus, CaseView
 from handlers import QueueListing
 from handlers.display import one_line, shown_link
+from handlers.i18n import N_, SOURCE, Texts
 from handlers.render import case_line, evidence, evidence_line, protected_line
 
 MAX_DESCRIPTION = 3800  # Discord allows 4096; keep room for the "more" line
@@ -23,7 +24,8 @@ COLOURS = {
     CaseStatus.DISMISSED: discord.Colour.light_grey(),
     CaseStatus.MERGED: discord.Colour.dark_grey(),
 }
-FOOTER = "Links are shown only in this channel. Never repost them."
+ANONYMOUS = N_("anonymous")
+FOOTER = N_("Links are shown only in this channel. Never repost them.")
 
 
 def actor_mention(label: str) -> str:
@@ -60,54 +62,71 @@ def code_span(shown: str) -> str:
     return "`" + shown.replace("`", "%60") + "`"
 
 
-def notes_field(case: CaseView) -> str:
+def notes_field(case: CaseView, lang: str = SOURCE) -> str:
     """The newest notes that fit in one field, newest first; anonymous ones name nobody."""
     lines = []
     for note in reversed(case.notes):
-        who = actor_mention(note.reporter) if note.reporter else "anonymous"
+        who = actor_mention(note.reporter) if note.reporter else Texts(lang)(ANONYMOUS)
         lines.append(f"{who}: {escaped(note.text, NOTE_CHARS)}")
     return _fit(lines, MAX_NOTES)
 
 
-def case_embed(case: CaseView) -> discord.Embed:
-    """The case card in the moderator channel: no image preview, links in the text only."""
+def case_embed(case: CaseView, lang: str = SOURCE) -> discord.Embed:
+    """The case card in the moderator channel, in ``lang`` (the creator's language): no image
+    preview, links in the text only."""
+    t = Texts(lang)
     links = [
         f"{n}. {code_span(shown_link(link))}" for n, link in enumerate(case.links, 1)
-    ] or [evidence(case, code_span)]
+    ] or [evidence(case, code_span, lang)]
     embed = discord.Embed(
-        title=f"Case {case.code}: {case.status.value}",
-        description=_fit(["**Reported links**", *links]),
+        title=t("Case %(code)s: %(status)s", code=case.code, status=case.status.value),
+        description=_fit([t("**Reported links**"), *links]),
         colour=COLOURS.get(case.status, discord.Colour.default()),
     )
-    embed.add_field(name="Platform", value=case.platform or "other")
-    embed.add_field(name="Host", value=case.host or "-")
-    embed.add_field(name="Reporters", value=f"{case.reporters} ({case.reports} report(s))")
-    embed.add_field(name="First seen", value=discord.utils.format_dt(case.first_seen, "f"))
-    embed.add_field(name="Last seen", value=discord.utils.format_dt(case.last_seen, "f"))
+    embed.add_field(name=t("Platform"), value=case.platform or t("other"))
+    embed.add_field(name=t("Host"), value=case.host or "-")
+    reports = t.plural("%(n)s report(s)", "%(n)s report(s)", case.reports)
+    embed.add_field(name=t("Reporters"), value=f"{t.number(case.reporters)} ({reports})")
+    embed.add_field(name=t("First seen"), value=discord.utils.format_dt(case.first_seen, "f"))
+    embed.add_field(name=t("Last seen"), value=discord.utils.format_dt(case.last_seen, "f"))
     if case.claimed_by:
-        embed.add_field(name="Claimed by", value=actor_mention(case.claimed_by))
+        embed.add_field(name=t("Claimed by"), value=actor_mention(case.claimed_by))
     if case.possible_duplicate_of:
-        embed.add_field(name="Possible duplicate of", value=case.possible_duplicate_of)
+        embed.add_field(name=t("Possible duplicate of"), value=case.possible_duplicate_of)
     if case.merged_into:
-        embed.add_field(name="Merged into", value=case.merged_into)
+        embed.add_field(name=t("Merged into"), value=case.merged_into)
     if case.protected_tier:
-        embed.add_field(name="Creator's own image", value=protected_line(case), inline=False)
+        embed.add_field(
+            name=t("Creator's own image"), value=protected_line(case, lang), inline=False
+        )
     if case.provenance:
-        value = evidence_line(case.provenance)[:MAX_FIELD]
-        embed.add_field(name="AI-generated?", value=value, inline=False)
+        value = evidence_line(case.provenance, lang)[:MAX_FIELD]
+        embed.add_field(name=t("AI-generated?"), value=value, inline=False)
     if case.reason:
-        embed.add_field(name="Reason", value=escaped(case.reason, MAX_REASON), inline=False)
+        embed.add_field(name=t("Reason"), value=escaped(case.reason, MAX_REASON), inline=False)
     if case.notes:
-        embed.add_field(name=f"Notes ({len(case.notes)})", value=notes_field(case), inline=False)
-    embed.set_footer(text=FOOTER)
+        embed.add_field(
+            name=t.plural("Notes (%(n)s)", "Notes (%(n)s)", len(case.notes)),
+            value=notes_field(case, lang),
+            inline=False,
+        )
+    embed.set_footer(text=t(FOOTER))
     return embed
 
 
-def queue_embed(listing: QueueListing) -> discord.Embed:
-    """The moderator queue as one embed (shown ephemerally)."""
-    lines = [case_line(case, code_span, inert) for case in listing.cases] or ["No cases."]
+def queue_embed(listing: QueueListing, lang: str = SOURCE) -> discord.Embed:
+    """The moderator queue as one embed (shown ephemerally), in ``lang``."""
+    t = Texts(lang)
+    lines = [case_line(case, code_span, inert, lang) for case in listing.cases] or [
+        t("No cases.")
+    ]
     return discord.Embed(
-        title=f"Queue ({listing.status_filter}): {len(listing.cases)} case(s)",
+        title=t.plural(
+            "Queue (%(statuses)s): %(n)s case(s)",
+            "Queue (%(statuses)s): %(n)s case(s)",
+            len(listing.cases),
+            statuses=listing.status_filter,
+        ),
         description=_fit(lines),
         colour=discord.Colour.blurple(),
     )

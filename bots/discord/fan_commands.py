@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
+from discord.app_commands import locale_str as _T
 from discord.ext import commands
 
 from bots.discord.alerts import MANAGE_MESSAGES
@@ -24,6 +26,7 @@ from bots.discord.replies import (
 )
 from bots.discord.translate import (
     Caller,
+    interaction_language,
     is_media,
     message_links,
     option_links,
@@ -35,6 +38,7 @@ from bots.discord.translate import (
 from bots.discord.watch import with_offer
 from core.model import Origin
 from handlers import IncomingMessage, ReplyType, ReportReceived
+from handlers.i18n import N_, Texts
 
 if TYPE_CHECKING:
     from bots.discord.bot import LeakdeskBot
@@ -42,7 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REPORT_MENU = "Report leak"
-NOTHING_TO_REPORT = (
+NOTHING_TO_REPORT = N_(
     "I found no link, picture or video in that message, so there is nothing to report."
 )
 
@@ -89,7 +93,13 @@ async def submit(
         codes = ", ".join(o.case_code for o in reply.outcomes)
         log.info("report via %s in guild %s: %s", origin.value, interaction.guild_id, codes)
         name = await bot.app.creators.display_name(caller.actor.creator)
-    text, view = with_offer(bot, reply, reply_text(reply, skipped_note(skipped), creator_name=name))
+    lang = caller.lang
+    text, view = with_offer(
+        bot,
+        reply,
+        reply_text(reply, skipped_note(skipped, lang), creator_name=name, lang=lang),
+        lang,
+    )
     await answer(interaction, text, view=view)  # with "tell me when it's down"
     return Submitted(reply, skipped)
 
@@ -160,7 +170,9 @@ class ReportNoteModal(discord.ui.Modal, title="Report leak"):
     ) -> None:
         """Log and apologise; never show a traceback."""
         log.error("report modal failed (interaction %s)", interaction.id, exc_info=error)
-        await answer_safely(interaction, SOMETHING_WENT_WRONG)
+        await answer_safely(interaction, Texts(interaction_language(interaction))(
+            SOMETHING_WENT_WRONG
+        ))
 
 
 class FanCommands(commands.Cog):
@@ -169,7 +181,7 @@ class FanCommands(commands.Cog):
     def __init__(self, bot: LeakdeskBot) -> None:
         self.bot = bot
         self.report_menu = app_commands.ContextMenu(
-            name=REPORT_MENU,
+            name=locale_str(REPORT_MENU),
             callback=self.report_message,
             allowed_contexts=app_commands.AppCommandContext(guild=True),
         )
@@ -183,13 +195,20 @@ class FanCommands(commands.Cog):
         self.bot.tree.remove_command(self.report_menu.name, type=self.report_menu.type)
 
     @app_commands.command(
-        name="report", description="Report a leaked or faked intimate image; only you see the reply"
+        name=locale_str("report"),
+        description=_T("Report a leaked or faked intimate image; only you see the reply"),
     )
     @app_commands.describe(
-        link="Link to the leak (it is never reposted)",
-        image="A screenshot or the picture itself",
-        note="Anything the moderators should know",
-        anonymous="Hide your account from the moderators too",
+        link=_T("Link to the leak (it is never reposted)"),
+        image=_T("A screenshot or the picture itself"),
+        note=_T("Anything the moderators should know"),
+        anonymous=_T("Hide your account from the moderators too"),
+    )
+    @app_commands.rename(
+        link=locale_str("link"),
+        image=locale_str("image"),
+        note=locale_str("note"),
+        anonymous=locale_str("anonymous"),
     )
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     async def report(
@@ -220,13 +239,16 @@ class FanCommands(commands.Cog):
         """Message menu "Report leak": every link and file of a message, after an optional note."""
         links = message_links(message)
         if not links and not any(is_media(a) for a in message.attachments):
-            await answer(interaction, NOTHING_TO_REPORT)
+            await answer(interaction, Texts(interaction_language(interaction))(NOTHING_TO_REPORT))
             return
         modal = ReportNoteModal(self.bot, message, links, list(message.attachments))
         await interaction.response.send_modal(modal)
 
-    @app_commands.command(name="status", description="Where a case stands; only you see the reply")
-    @app_commands.describe(code="The case code you were given, like LD-7KQ2MX")
+    @app_commands.command(
+        name=locale_str("status"), description=_T("Where a case stands; only you see the reply")
+    )
+    @app_commands.describe(code=_T("The case code you were given, like LD-7KQ2MX"))
+    @app_commands.rename(code=locale_str("code"))
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     async def status(
         self, interaction: discord.Interaction, code: app_commands.Range[str, 1, 20]
@@ -234,20 +256,25 @@ class FanCommands(commands.Cog):
         """``/status code:<LD-…>``."""
         caller = await resolve_caller(self.bot, interaction)
         reply = await self.bot.app.handlers.status(caller.actor, code)
-        await answer(interaction, reply_text(reply))
+        await answer(interaction, reply_text(reply, lang=caller.lang))
 
     @app_commands.command(
-        name="forget", description="Delete what ties you to your reports; only you see the reply"
+        name=locale_str("forget"),
+        description=_T("Delete what ties you to your reports; only you see the reply"),
     )
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     async def forget(self, interaction: discord.Interaction) -> None:
         """``/forget``: delete the fan's reporter row, choices, requests and rate windows."""
         caller = await resolve_caller(self.bot, interaction)
-        await answer(interaction, reply_text(await self.bot.app.handlers.forget(caller.actor)))
+        reply = await self.bot.app.handlers.forget(caller.actor)
+        await answer(interaction, reply_text(reply, lang=caller.lang))
 
-    @app_commands.command(name="privacy", description="What leakdesk keeps and who sees it")
+    @app_commands.command(
+        name=locale_str("privacy"), description=_T("What leakdesk keeps and who sees it")
+    )
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     async def privacy(self, interaction: discord.Interaction) -> None:
         """``/privacy``."""
         caller = await resolve_caller(self.bot, interaction)
-        await answer(interaction, reply_text(await self.bot.app.handlers.privacy(caller.actor)))
+        reply = await self.bot.app.handlers.privacy(caller.actor)
+        await answer(interaction, reply_text(reply, lang=caller.lang))

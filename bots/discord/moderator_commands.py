@@ -42,9 +42,9 @@ class ModeratorCommands(commands.Cog):
         caller = await resolve_caller(self.bot, interaction)
         reply = await self.bot.app.handlers.queue(caller.actor, status.value if status else None)
         if isinstance(reply, QueueListing):
-            await answer(interaction, embed=queue_embed(reply))
+            await answer(interaction, embed=queue_embed(reply, caller.lang))
         else:
-            await answer(interaction, reply_text(reply))
+            await answer(interaction, reply_text(reply, lang=caller.lang))
 
     @app_commands.command(
         name="escalate", description="Moderators: send removal requests for confirmed cases"

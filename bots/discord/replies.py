@@ -14,42 +14,47 @@ from typing import Any
 import discord
 
 from handlers import Problem, ReplyType, ReportReceived, render_text
+from handlers.i18n import N_, SOURCE, Texts
 from handlers.render import sent_to_line
 
 log = logging.getLogger(__name__)
 
-NOT_MODERATOR = (
+NOT_MODERATOR = N_(
     "Sorry, only this server's leakdesk moderators can do that. "
     "If you are one, ask an admin to give you the moderator role."
 )
-SOMETHING_WENT_WRONG = "Sorry, something went wrong on our side. Please try again in a moment."
+SOMETHING_WENT_WRONG = N_("Sorry, something went wrong on our side. Please try again in a moment.")
 
 
-def problem_text(problem: Problem) -> str:
+def problem_text(problem: Problem, lang: str = SOURCE) -> str:
     """A short, friendly sentence for a refusal from the core."""
+    t = Texts(lang)
     if problem.kind == "rate_limited":
-        wait = (
-            f"in about {math.ceil(problem.retry_after)} s"
-            if problem.retry_after
-            else "in a little while"
-        )
-        return (
-            "Slow down a little: you sent many reports in a short time. "
-            f"Nothing from this last one was recorded; please try again {wait}."
+        if problem.retry_after:
+            return t(
+                "Slow down a little: you sent many reports in a short time. Nothing from this "
+                "last one was recorded; please try again in about %(seconds)s s.",
+                seconds=t.number(math.ceil(problem.retry_after)),
+            )
+        return t(
+            "Slow down a little: you sent many reports in a short time. Nothing from this "
+            "last one was recorded; please try again in a little while."
         )
     if problem.kind == "not_permitted":
-        return NOT_MODERATOR
-    return render_text(problem)
+        return t(NOT_MODERATOR)
+    return render_text(problem, lang)
 
 
-def reply_text(reply: ReplyType, extra: str = "", *, creator_name: str = "") -> str:
-    """Plain text for a fan (never contains the reported link) plus an optional extra line;
-    a received report also names the creator whose moderators got it."""
-    text = problem_text(reply) if isinstance(reply, Problem) else render_text(reply)
+def reply_text(
+    reply: ReplyType, extra: str = "", *, creator_name: str = "", lang: str = SOURCE
+) -> str:
+    """Plain text for a fan in ``lang`` (never contains the reported link) plus an optional
+    extra line; a received report also names the creator whose moderators got it."""
+    text = problem_text(reply, lang) if isinstance(reply, Problem) else render_text(reply, lang)
     if extra:
         text = f"{text}\n{extra}"
     if isinstance(reply, ReportReceived) and creator_name:
-        text = f"{text}\n{sent_to_line(creator_name)}"
+        text = f"{text}\n{sent_to_line(creator_name, lang)}"
     return text
 
 

@@ -12,6 +12,7 @@ import discord
 from core.model import Actor, Attachment, ReporterRef
 from core.urls import extract_links
 from db.venues import VenueConfig
+from handlers.i18n import LANGUAGES, N_, SOURCE, Texts, negotiate
 
 if TYPE_CHECKING:
     from bots.discord.bot import LeakdeskBot
@@ -30,6 +31,27 @@ class Caller:
 
     actor: Actor
     venue: VenueConfig | None
+    #: the language to answer in (see :func:`interaction_language`)
+    lang: str = SOURCE
+
+
+def _supported(tag: object) -> str | None:
+    """Our catalog for a Discord locale (``es-ES``…), or None when we have none for it."""
+    if tag is None:
+        return None
+    value = getattr(tag, "value", tag)
+    lang = negotiate(str(value))
+    base = str(value).replace("-", "_").split("_", 1)[0].lower()
+    return lang if lang != SOURCE or base == "en" else None
+
+
+def interaction_language(interaction: discord.Interaction) -> str:
+    """The user's Discord language, else the server's preferred one, else English."""
+    for tag in (getattr(interaction, "locale", None), getattr(interaction, "guild_locale", None)):
+        lang = _supported(tag)
+        if lang in LANGUAGES:
+            return lang
+    return SOURCE
 
 
 def reporter_ref(user: discord.abc.User) -> ReporterRef:
@@ -67,7 +89,11 @@ async def resolve_caller(bot: LeakdeskBot, interaction: discord.Interaction) -> 
     venue = await venue_of(bot, interaction.guild_id)
     creator = venue.creator if venue else bot.settings.default_creator
     moderator = is_moderator(interaction.user, interaction.permissions, venue)
-    return Caller(Actor(reporter_ref(interaction.user), moderator, creator), venue)
+    return Caller(
+        Actor(reporter_ref(interaction.user), moderator, creator),
+        venue,
+        interaction_language(interaction),
+    )
 
 
 def dm_actor(bot: LeakdeskBot, user: discord.abc.User) -> Actor:
@@ -110,7 +136,7 @@ async def read_attachments(
     skipped: list[str] = []
     for attachment in attachments:
         if not is_media(attachment):
-            skipped.append("not a picture or video")
+            skipped.append(N_("not a picture or video"))
             continue
         if attachment.size > max_bytes:
             skipped.append(f"larger than {_size(max_bytes)}")
@@ -119,7 +145,7 @@ async def read_attachments(
             data = await attachment.read()
         except discord.HTTPException as err:
             log.warning("could not read attachment %s: %s", attachment.id, type(err).__name__)
-            skipped.append("could not be downloaded from Discord")
+            skipped.append(N_("could not be downloaded from Discord"))
             continue
         if len(data) > max_bytes:
             skipped.append(f"larger than {_size(max_bytes)}")
@@ -132,12 +158,24 @@ def _size(n: int) -> str:
     return f"{n // 1_000_000} MB" if n >= 1_000_000 else f"{max(1, n // 1000)} kB"
 
 
-def skipped_note(skipped: Sequence[str]) -> str:
+def skipped_note(skipped: Sequence[str], lang: str = SOURCE) -> str:
     """One line telling the fan which files were left out, and why."""
     if not skipped:
         return ""
-    reasons = "; ".join(sorted(set(skipped)))
-    return f"{len(skipped)} file(s) not checked: {reasons}."
+    t = Texts(lang)
+    reasons = "; ".join(sorted({_skip_reason(t, reason) for reason in skipped}))
+    return t.plural(
+        "%(n)s file(s) not checked: %(reasons)s.",
+        "%(n)s file(s) not checked: %(reasons)s.",
+        len(skipped),
+        reasons=reasons,
+    )
+
+
+def _skip_reason(t: Texts, reason: str) -> str:
+    if reason.startswith("larger than "):
+        return t("larger than %(size)s", size=reason.removeprefix("larger than "))
+    return t(reason)
 
 
 def submission_id(

@@ -9,6 +9,8 @@ import discord
 from discord import app_commands
 
 from bots.discord.replies import SOMETHING_WENT_WRONG, answer_safely
+from bots.discord.translate import interaction_language
+from handlers.i18n import N_, Texts
 
 if TYPE_CHECKING:
     from bots.discord.bot import LeakdeskBot
@@ -24,9 +26,10 @@ class LeakdeskTree(app_commands.CommandTree["LeakdeskBot"]):
     ) -> None:
         """Log the failure (command name and ids only) and answer the user privately."""
         command = interaction.command.qualified_name if interaction.command else "?"
+        t = Texts(interaction_language(interaction))
         if isinstance(error, app_commands.CheckFailure):
             log.info("command %s refused by a check (interaction %s)", command, interaction.id)
-            await answer_safely(interaction, "Sorry, you cannot use that command here.")
+            await answer_safely(interaction, t(N_("Sorry, you cannot use that command here.")))
             return
         log.error("command %s failed (interaction %s)", command, interaction.id, exc_info=error)
-        await answer_safely(interaction, SOMETHING_WENT_WRONG)
+        await answer_safely(interaction, t(SOMETHING_WENT_WRONG))

@@ -22,6 +22,7 @@ from core.escalation.service import ESCALATABLE
 from core.model import CaseStatus, CaseView
 from core.moderation import TRANSITIONS
 from handlers import CaseUpdated
+from handlers.i18n import negotiate
 
 if TYPE_CHECKING:
     from bots.discord.bot import LeakdeskBot
@@ -115,7 +116,9 @@ async def show_case(interaction: discord.Interaction, case: CaseView) -> None:
     if interaction.message is None:
         await answer(interaction, f"Case {case.code} is now {case.status.value}.")
         return
-    await interaction.response.edit_message(embed=case_embed(case), view=case_view(case))
+    bot = cast("LeakdeskBot", interaction.client)
+    lang = negotiate(await bot.app.creators.language(case.creator))
+    await interaction.response.edit_message(embed=case_embed(case, lang), view=case_view(case))
 
 
 async def press(

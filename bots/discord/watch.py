@@ -15,11 +15,12 @@ from discord.ext import tasks
 
 from bots.discord.card_cleanup import card_deleter
 from bots.discord.replies import SOMETHING_WENT_WRONG, answer, answer_safely, reply_text
-from bots.discord.translate import PLATFORM, reporter_ref
+from bots.discord.translate import PLATFORM, interaction_language, reporter_ref
 from core.model import Actor
 from core.notify.card_cleanup import delete_purged_cards
 from core.notify.outbox import ChatNoticeSender, Undeliverable
 from core.notify.periodic import JobGate
+from handlers.i18n import N_, SOURCE, Texts
 from handlers.messages import ReplyType
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ class WatchButton(
     def __init__(self, report_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Tell me when it's down",
+                label=N_("Tell me when it's down"),
                 style=discord.ButtonStyle.primary,
                 custom_id=f"ld:watch:{report_id}",
             )
@@ -60,23 +61,31 @@ class WatchButton(
         their own, non-anonymous report)."""
         bot = cast("LeakdeskBot", interaction.client)
         try:
+            lang = interaction_language(interaction)
             actor = Actor(reporter_ref(interaction.user))
             reply = await bot.app.watch_handlers.opt_in(actor, self.report_id)
-            await answer(interaction, reply_text(reply))
+            await answer(interaction, reply_text(reply, lang=lang))
         except Exception:
             log.exception("removal notice request failed")
-            await answer_safely(interaction, SOMETHING_WENT_WRONG)
+            await answer_safely(interaction, Texts(interaction_language(interaction))(
+                SOMETHING_WENT_WRONG
+            ))
 
 
-def with_offer(bot: LeakdeskBot, reply: ReplyType, text: str) -> tuple[str, discord.ui.View | None]:
+def with_offer(
+    bot: LeakdeskBot, reply: ReplyType, text: str, lang: str = SOURCE
+) -> tuple[str, discord.ui.View | None]:
     """``text`` with the question, and its button, when ``reply`` is a report worth following
-    (asked once: on the answer to the report itself)."""
+    (asked once: on the answer to the report itself); worded in ``lang``."""
     offer = bot.app.watch_handlers.offer(reply)
     if offer is None:
         return text, None
+    t = Texts(lang)
     view = discord.ui.View(timeout=None)
-    view.add_item(WatchButton(offer.report_id))
-    return f"{text}\n\n{offer.text}", view
+    button = WatchButton(offer.report_id)
+    button.item.label = t(N_("Tell me when it's down"))
+    view.add_item(button)
+    return f"{text}\n\n{t(offer.text)}", view
 
 
 class NoticeDelivery:

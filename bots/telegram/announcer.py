@@ -20,6 +20,7 @@ from bots.telegram.render import announcement_text
 from bots.telegram.translate import PLATFORM
 from core.events import CaseChanged
 from core.model import CaseStatus, CaseView
+from handlers.i18n import SOURCE, negotiate
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +69,11 @@ class Announcer:
             case = await self._app.cases.get_case_by_id(case_id)
             if case is None:
                 return
+            lang = negotiate(await self._app.creators.language(creator))
             for venue in venues:
                 assert venue.mod_channel_id is not None
                 try:
-                    await self._post_or_edit(case, venue.mod_channel_id)
+                    await self._post_or_edit(case, venue.mod_channel_id, lang)
                 except Exception:
                     log.exception(
                         "announcing case %s in chat %s failed", case.code, venue.mod_channel_id
@@ -81,8 +83,8 @@ class Announcer:
         posts = dict(await self._app.venues.posts(case_id, PLATFORM))
         return channel in posts, posts.get(channel)
 
-    async def _post_or_edit(self, case: CaseView, channel: str) -> None:
-        text, markup = announcement_text(case), case_keyboard(case)
+    async def _post_or_edit(self, case: CaseView, channel: str, lang: str = SOURCE) -> None:
+        text, markup = announcement_text(case, lang), case_keyboard(case)
         posted, message_id = await self._message_id(case.id, channel)
         if posted and message_id is None:  # another process is sending it right now
             await asyncio.sleep(PENDING_POST_WAIT)

@@ -34,6 +34,7 @@ from bots.telegram.moderator_alerts import ModeratorAlertLoop
 from bots.telegram.moderator_handlers import ModeratorHandlers
 from bots.telegram.watch import NoticeDelivery, WatchButtons
 from core.settings import Settings
+from handlers.i18n import LANGUAGES, N_, SOURCE, Texts
 
 log = logging.getLogger(__name__)
 
@@ -43,17 +44,30 @@ NOTICES_KEY = "leakdesk_notices"
 ALERTS_KEY = "leakdesk_alerts"
 
 PRIVATE_COMMANDS = [
-    BotCommand("start", "how to report"),
-    BotCommand("status", "where a case stands"),
-    BotCommand("privacy", "what is kept and who sees it"),
-    BotCommand("anonymous", "hide your account from moderators (on|off)"),
-    BotCommand("forget", "delete what ties you to your reports"),
-    BotCommand("help", "how to use the bot"),
+    BotCommand("start", N_("how to report")),
+    BotCommand("status", N_("where a case stands")),
+    BotCommand("privacy", N_("what is kept and who sees it")),
+    BotCommand("anonymous", N_("hide your account from moderators (on|off)")),
+    BotCommand("forget", N_("delete what ties you to your reports")),
+    BotCommand("language", N_("choose the language I answer in")),
+    BotCommand("help", N_("how to use the bot")),
 ]
 GROUP_COMMANDS = [
-    BotCommand("report", "reply to a message to report it"),
-    BotCommand("help", "how to use the bot"),
+    BotCommand("report", N_("reply to a message to report it")),
+    BotCommand("help", N_("how to use the bot")),
 ]
+
+
+def language_code(lang: str) -> str:
+    """Telegram's two-letter ``language_code`` for one of our catalogs (``pt_BR`` → ``pt``)."""
+    return lang.split("_", 1)[0]
+
+
+def localized_commands(commands: list[BotCommand], lang: str) -> list[BotCommand]:
+    """``commands`` with their descriptions in ``lang`` (command names stay as they are:
+    Telegram allows only a-z, 0-9 and _ in them)."""
+    t = Texts(lang)
+    return [BotCommand(c.command, t(c.description)) for c in commands]
 
 
 def file_url_for(api_url: str) -> str:
@@ -107,10 +121,23 @@ def create_application(settings: Settings, app: App) -> PTBApplication:
 
 async def _set_commands(application: PTBApplication) -> None:
     try:
-        await application.bot.set_my_commands(
-            PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats()
-        )
-        await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+        bot = application.bot
+        await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
+        await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+        for lang in LANGUAGES:  # one menu per app language (the default above is English)
+            if lang == SOURCE:
+                continue
+            code = language_code(lang)
+            await bot.set_my_commands(
+                localized_commands(PRIVATE_COMMANDS, lang),
+                scope=BotCommandScopeAllPrivateChats(),
+                language_code=code,
+            )
+            await bot.set_my_commands(
+                localized_commands(GROUP_COMMANDS, lang),
+                scope=BotCommandScopeAllGroupChats(),
+                language_code=code,
+            )
     except TelegramError as err:
         log.warning("could not set the command menu: %s", type(err).__name__)
 

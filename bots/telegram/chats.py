@@ -11,6 +11,7 @@ from bots.telegram.messaging import GROUP_ANONYMOUS_BOT_ID, is_chat_admin
 from bots.telegram.translate import PLATFORM, reporter_ref, valid_creator
 from core.model import Actor
 from db.venues import VenueConfig
+from handlers.i18n import SOURCE, negotiate
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class FanChoices:
 
     creator: str
     anonymous: bool
+    #: the language to answer in (``/language``, else their app's language, else English)
+    lang: str = SOURCE
 
 
 async def fan_choices(deps: Deps, bot: Bot, user: User) -> FanChoices:
@@ -45,7 +48,29 @@ async def fan_choices(deps: Deps, bot: Bot, user: User) -> FanChoices:
     whether they asked to stay anonymous; read from the database, so a restart keeps them."""
     stored = await deps.app.user_settings.get(reporter_ref(user), settings_scope(bot))
     creator = valid_creator(stored.creator) or deps.settings.default_creator
-    return FanChoices(creator, stored.anonymous)
+    return FanChoices(creator, stored.anonymous, user_language(user, stored.language))
+
+
+def user_language(user: User | None, chosen: str | None = None) -> str:
+    """A Telegram user's language: their ``/language`` choice, else their app's
+    ``language_code``, else English."""
+    if chosen:
+        return negotiate(chosen)
+    return negotiate(user.language_code if user is not None else None)
+
+
+async def place_language(deps: Deps, creator: str) -> str:
+    """The language of a group's posts: its creator's default (``leakdesk creator set C
+    --language``), else English."""
+    return negotiate(await deps.app.creators.language(creator))
+
+
+async def fan_language(deps: Deps, bot: Bot, user: User | None) -> str:
+    """The language to answer ``user`` in (their stored choice is read from the database)."""
+    if user is None:
+        return SOURCE
+    stored = await deps.app.user_settings.get(reporter_ref(user), settings_scope(bot))
+    return user_language(user, stored.language)
 
 
 def settings_scope(bot: Bot) -> str:

@@ -6,7 +6,13 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bots.telegram.chats import fan_choices, moderator, settings_scope
+from bots.telegram.chats import (
+    fan_choices,
+    fan_language,
+    moderator,
+    place_language,
+    settings_scope,
+)
 from bots.telegram.deps import Deps
 from bots.telegram.messaging import send
 from bots.telegram.render import help_text, reply_text
@@ -15,12 +21,13 @@ from bots.telegram.translate import reporter_ref, valid_creator
 from bots.telegram.watch import with_offer
 from core.model import Actor, Origin
 from handlers import HelpText, Problem
-from handlers.render import creator_name
+from handlers.i18n import LANGUAGES, N_, SOURCE, Texts, negotiate
+from handlers.render import shown_creator_name
 
 NEW = filters.UpdateType.MESSAGE
 PRIVATE = filters.ChatType.PRIVATE & NEW
-ONLY_IMAGES = "I can take links and pictures (photos or image files) only"
-UNKNOWN_CREATOR = (
+ONLY_IMAGES = N_("I can take links and pictures (photos or image files) only")
+UNKNOWN_CREATOR = N_(
     "I don't know the creator in that link, so nothing changed: check the link you followed "
     "with the creator's moderators."
 )
@@ -41,6 +48,7 @@ class FanHandlers:
             CommandHandler("status", self.status, filters=NEW),
             CommandHandler("anonymous", self.anonymous, filters=PRIVATE),
             CommandHandler("forget", self.forget, filters=PRIVATE),
+            CommandHandler("language", self.language, filters=PRIVATE),
             MessageHandler(PRIVATE & ~filters.COMMAND, self.message),
         ]
 
@@ -51,10 +59,11 @@ class FanHandlers:
     async def unknown(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An unknown /command in a private chat."""
         if update.effective_chat is not None:
+            lang = await fan_language(self._deps, context.bot, update.effective_user)
             await send(
                 context.bot,
                 update.effective_chat.id,
-                reply_text(Problem("unknown command; try /help")),
+                reply_text(Problem.of(N_("unknown command; try /help")), lang=lang),
             )
 
     def _actor(self, update: Update) -> Actor:
@@ -71,19 +80,26 @@ class FanHandlers:
         if chat is None or user is None or chat.type != chat.PRIVATE or creator is None:
             await self.help(update, context)
             return
-        text = help_text(HelpText(False), private=True)
+        lang = await fan_language(self._deps, context.bot, user)
+        t = Texts(lang)
+        text = help_text(HelpText(False), private=True, lang=lang)
         # a deep link never creates a creator (each costs index memory, and anyone could
         # invent them): only the operator (the CLI) or a bound venue does
         if creator != self._deps.settings.default_creator and not (
             await self._deps.app.creators.exists(creator)
         ):
-            await send(context.bot, chat.id, f"{text}\n\n{UNKNOWN_CREATOR}")
+            await send(context.bot, chat.id, f"{text}\n\n{t(UNKNOWN_CREATOR)}")
             return
         await self._deps.app.user_settings.set_creator(
             reporter_ref(user), settings_scope(context.bot), creator
         )
         name = await self._deps.app.creators.display_name(creator)
-        chosen = f"What you report here goes to the moderators of {creator_name(name)}."
+        shown = shown_creator_name(name)
+        chosen = (
+            t("What you report here goes to the moderators of %(creator)s.", creator=shown)
+            if shown
+            else t("What you report here goes to the moderators of the creator.")
+        )
         await send(context.bot, chat.id, f"{text}\n\n{chosen}")
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -92,21 +108,27 @@ class FanHandlers:
         if chat is None or user is None:
             return
         if chat.type == chat.PRIVATE:
-            text = help_text(HelpText(False), private=True)
-        else:
+            lang = await fan_language(self._deps, context.bot, user)
+            text = help_text(HelpText(False), private=True, lang=lang)
+        else:  # the group reads it: the language of the group's creator
             where, actor = await moderator(
                 self._deps, context.bot, chat, user, update.effective_message
             )
+            lang = await place_language(self._deps, where.creator)
             text = help_text(
-                HelpText(actor.is_moderator), private=False, mod_group=where.is_mod_group
+                HelpText(actor.is_moderator),
+                private=False,
+                mod_group=where.is_mod_group,
+                lang=lang,
             )
         await send(context.bot, chat.id, text)
 
     async def privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/privacy: what is kept and who sees it."""
         if update.effective_chat and update.effective_user:
+            lang = await fan_language(self._deps, context.bot, update.effective_user)
             reply = await self._deps.app.handlers.privacy(self._actor(update))
-            await send(context.bot, update.effective_chat.id, reply_text(reply))
+            await send(context.bot, update.effective_chat.id, reply_text(reply, lang=lang))
 
     async def status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/status LD-…: the public state of a case."""
@@ -115,8 +137,9 @@ class FanHandlers:
         if context.args:
             reply = await self._deps.app.handlers.status(self._actor(update), context.args[0])
         else:
-            reply = Problem("usage: /status LD-…")
-        await send(context.bot, update.effective_chat.id, reply_text(reply))
+            reply = Problem.of(N_("usage: /status LD-…"))
+        lang = await fan_language(self._deps, context.bot, update.effective_user)
+        await send(context.bot, update.effective_chat.id, reply_text(reply, lang=lang))
 
     async def anonymous(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/anonymous on|off: hide the fan's account from moderators in later reports."""
@@ -126,18 +149,55 @@ class FanHandlers:
         await self._deps.app.user_settings.set_anonymous(
             reporter_ref(update.effective_user), settings_scope(context.bot), choice
         )
+        t = Texts(await fan_language(self._deps, context.bot, update.effective_user))
         text = (
-            "Your next reports are anonymous: moderators will not see your account."
+            t("Your next reports are anonymous: moderators will not see your account.")
             if choice
-            else "Your next reports show your account to the moderators only."
+            else t("Your next reports show your account to the moderators only.")
         )
         await send(context.bot, update.effective_chat.id, text)
+
+    async def language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/language [code|auto]: the language the bot answers this fan in, kept in the
+        database; without an argument, list the choices."""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return
+        wanted = context.args[0].strip() if context.args else ""
+        settings = self._deps.app.user_settings
+        ref, scope = reporter_ref(user), settings_scope(context.bot)
+        if wanted.lower() == "auto":
+            await settings.set_language(ref, scope, None)
+        elif wanted:
+            chosen = negotiate(wanted)
+            if chosen == SOURCE and not wanted.lower().startswith("en"):
+                t = Texts(await fan_language(self._deps, context.bot, user))
+                text = t(
+                    "I don't speak that language yet. Choose one of: %(languages)s "
+                    "(/language auto follows your app).",
+                    languages=", ".join(LANGUAGES),
+                )
+                await send(context.bot, chat.id, text)
+                return
+            await settings.set_language(ref, scope, chosen)
+        else:
+            t = Texts(await fan_language(self._deps, context.bot, user))
+            text = t(
+                "Choose the language I answer you in: /language %(languages)s "
+                "(/language auto follows your app).",
+                languages=" | ".join(LANGUAGES),
+            )
+            await send(context.bot, chat.id, text)
+            return
+        t = Texts(await fan_language(self._deps, context.bot, user))
+        await send(context.bot, chat.id, t("OK, I'll answer you in English from now on."))
 
     async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/forget: detach the fan's account from their reports and drop their stored choices."""
         if update.effective_chat and update.effective_user:
+            lang = await fan_language(self._deps, context.bot, update.effective_user)
             reply = await self._deps.app.handlers.forget(self._actor(update))
-            await send(context.bot, update.effective_chat.id, reply_text(reply))
+            await send(context.bot, update.effective_chat.id, reply_text(reply, lang=lang))
 
     async def message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A private message: a report when it has links, pictures or is forwarded."""
@@ -145,9 +205,12 @@ class FanHandlers:
         if message is None or chat is None or user is None:
             return
         if not has_reportable(message):
+            lang = await fan_language(self._deps, context.bot, user)
             reply = Problem(ONLY_IMAGES) if message.document else HelpText(False)
             text = (
-                help_text(reply, private=True) if isinstance(reply, HelpText) else reply_text(reply)
+                help_text(reply, private=True, lang=lang)
+                if isinstance(reply, HelpText)
+                else reply_text(reply, lang=lang)
             )
             await send(context.bot, chat.id, text)
             return
@@ -161,5 +224,6 @@ class FanHandlers:
             Origin.DM,
             anonymous=choices.anonymous,
         )
-        text, markup = with_offer(self._deps, result.reply, result.text())  # it's down?
+        lang = choices.lang
+        text, markup = with_offer(self._deps, result.reply, result.text(lang), lang)  # down?
         await send(context.bot, chat.id, text, reply_markup=markup)

@@ -11,7 +11,7 @@ import logging
 from telegram import Bot, Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
-from bots.telegram.chats import chat_context, sender_is_admin
+from bots.telegram.chats import chat_context, fan_language, sender_is_admin
 from bots.telegram.deps import Deps
 from bots.telegram.messaging import delete, send
 from bots.telegram.render import group_notice
@@ -21,12 +21,13 @@ from bots.telegram.watch import with_offer
 from core.model import Actor, Origin
 from db.venues import VenueConfig
 from handlers import Problem, ReportReceived
+from handlers.i18n import N_
 from handlers.render import sent_to_line
 
 log = logging.getLogger(__name__)
 
 GROUP = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
-REPLY_FIRST = "reply /report to the message you want to report"
+REPLY_FIRST = N_("reply /report to the message you want to report")
 HIDDEN_SENDER = (
     "I can't take /report from an anonymous admin or on behalf of a channel: I could not tell "
     "reporters apart or answer you privately. Nothing was recorded. Send me the link in a "
@@ -80,7 +81,8 @@ class GroupHandlers:
             )
             if where.venue is not None and where.venue.delete_reported:
                 await self._delete_evidence(bot, chat.id, target.message_id, result)
-        text, markup = with_offer(self._deps, result.reply, result.text())  # it's down?
+        lang = await fan_language(self._deps, bot, user)  # the private answer: theirs
+        text, markup = with_offer(self._deps, result.reply, result.text(lang), lang)
         answered = await send(bot, user.id, text, reply_markup=markup)
         if answered is None:
             link = deep_link(bot.username, where.creator)

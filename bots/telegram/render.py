@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from core.model import CaseView
 from handlers import HelpText, Problem, ReplyType, ReportReceived, render_text
 from handlers.display import one_line, shown_link
+from handlers.i18n import N_, SOURCE, Texts
 from handlers.render import REASON_CHARS, evidence_line, note_line, protected_line
 
 #: Telegram's limit for one message is 4096 characters; stay a little below it.
@@ -30,53 +31,68 @@ _STATUS_MARK = {
     "removed": "🧹",
 }
 
-FAN_TELEGRAM_HELP = """\
-In a group: reply /report to the message with the leak (/report <note> adds a note). \
-I delete your command and answer you here, privately.
-/anonymous on|off: hide your account from the moderators for your next reports."""
+#: the first line is also the whole fan help in a group
+FAN_TELEGRAM_HELP_GROUP = N_(
+    "In a group: reply /report to the message with the leak (/report <note> adds a note). "
+    "I delete your command and answer you here, privately."
+)
+FAN_TELEGRAM_HELP_PRIVATE = N_(
+    "/anonymous on|off: hide your account from the moderators for your next reports.\n"
+    "/language: choose the language I answer you in."
+)
+FAN_TELEGRAM_HELP = f"{FAN_TELEGRAM_HELP_GROUP}\n{FAN_TELEGRAM_HELP_PRIVATE}"
 
-GROUP_ADMIN_HELP = """\
+GROUP_ADMIN_HELP = N_("""\
 Group admins: /protect <creator> [delete] sends this group's reports to that creator's \
-moderators; with "delete" I also remove reported messages (I must be an admin)."""
+moderators; with "delete" I also remove reported messages (I must be an admin).""")
 
-MOD_TELEGRAM_HELP = """\
+MOD_TELEGRAM_HELP = N_("""\
 In this moderator group:
 • each new case is posted here once, with buttons Claim / Confirm / Dismiss / Escalate
 • Dismiss asks for a reason: reply to my prompt, or use /dismiss LD-… <reason>
 • /escalate [platform]: recipients and URL counts, then Confirm writes the removal requests
   (mails are sent); each form to file by hand comes to you in a DM, with Mark sent
 • /agent: who signs the notices; /agent signer="…" email=… jurisdiction=US sets it
-• /bind <creator>: make a group a creator's moderator group (group admins)"""
+• /bind <creator>: make a group a creator's moderator group (group admins)""")
 
 DISMISS_PROMPT = "Dismiss {code}: reply to this message with the reason (moderators only see it)."
 _DISMISS_PROMPT_RE = re.compile(r"^Dismiss (LD-[0-9A-Z]{6}):")
 
 
-def reply_text(reply: ReplyType, skipped: Sequence[str] = ()) -> str:
-    """The one place where a neutral reply, a domain refusal included, becomes Telegram text."""
-    text = render_text(reply)
+def reply_text(reply: ReplyType, skipped: Sequence[str] = (), lang: str = SOURCE) -> str:
+    """The one place where a neutral reply, a domain refusal included, becomes Telegram text
+    (in ``lang``)."""
+    t = Texts(lang)
+    text = render_text(reply, lang)
     if (
         isinstance(reply, Problem)
         and reply.kind == "rate_limited"
         and reply.retry_after
-        and "try again in" not in text  # the limit's own words may say it already
+        and "try again in" not in reply.text  # the limit's own words may say it already
     ):
-        text += f" (try again in {math.ceil(reply.retry_after)} s)"
+        text += " " + t(
+            "(try again in %(seconds)s s)", seconds=t.number(math.ceil(reply.retry_after))
+        )
     if skipped:
-        text += "\n" + "\n".join(f"Not checked: {reason}." for reason in sorted(set(skipped)))
+        text += "\n" + "\n".join(
+            t("Not checked: %(reason)s.", reason=t(reason)) for reason in sorted(set(skipped))
+        )
     return text
 
 
-def help_text(reply: HelpText, *, private: bool, mod_group: bool = False) -> str:
-    """Help for a private chat, an ordinary group or a moderator group."""
-    parts = [render_text(reply)]
+def help_text(
+    reply: HelpText, *, private: bool, mod_group: bool = False, lang: str = SOURCE
+) -> str:
+    """Help for a private chat, an ordinary group or a moderator group, in ``lang``."""
+    t = Texts(lang)
+    parts = [render_text(reply, lang)]
     if private:
-        parts.append(FAN_TELEGRAM_HELP)
+        parts.append(f"{t(FAN_TELEGRAM_HELP_GROUP)}\n{t(FAN_TELEGRAM_HELP_PRIVATE)}")
     else:
-        parts.append(FAN_TELEGRAM_HELP.split("\n", 1)[0])
-        parts.append(GROUP_ADMIN_HELP)
+        parts.append(t(FAN_TELEGRAM_HELP_GROUP))
+        parts.append(t(GROUP_ADMIN_HELP))
     if mod_group and reply.is_moderator:
-        parts.append(MOD_TELEGRAM_HELP)
+        parts.append(t(MOD_TELEGRAM_HELP))
     return "\n\n".join(parts)
 
 
@@ -116,31 +132,53 @@ def _shorten(url: str) -> str:
     return url if len(url) <= LINK_CHARS else url[: LINK_CHARS - 1] + "…"
 
 
-def announcement_text(case: CaseView) -> str:
-    """A case as posted (and kept up to date) in a moderator group; includes the links."""
+def announcement_text(case: CaseView, lang: str = SOURCE) -> str:
+    """A case as posted (and kept up to date) in a moderator group, in ``lang`` (the
+    creator's language); includes the links."""
+    t = Texts(lang)
     mark = _STATUS_MARK.get(case.status.value, "•")
-    reporters = f"{case.reporters} reporter{'s' if case.reporters != 1 else ''}"
-    lines = [f"{mark} {case.code} · {case.status.value} · {reporters} · {case.reports} report(s)"]
-    where = case.platform or case.host or ("merged" if case.merged_into else "picture only")
-    lines.append(f"where: {where}" + (f" ({case.host})" if case.host and case.platform else ""))
-    lines += [f"link: {_shorten(shown_link(link))}" for link in case.links[:POST_LINKS]]
+    reporters = t.plural("%(n)s reporter", "%(n)s reporters", case.reporters)
+    reports = t.plural("%(n)s report(s)", "%(n)s report(s)", case.reports)
+    lines = [f"{mark} {case.code} · {case.status.value} · {reporters} · {reports}"]
+    where = case.platform or case.host or (t("merged") if case.merged_into else t("picture only"))
+    lines.append(
+        t("where: %(where)s", where=where)
+        + (f" ({case.host})" if case.host and case.platform else "")
+    )
+    lines += [
+        t("link: %(link)s", link=_shorten(shown_link(link))) for link in case.links[:POST_LINKS]
+    ]
     if len(case.links) > POST_LINKS:
-        lines.append(f"+{len(case.links) - POST_LINKS} more link(s): /show {case.code}")
+        lines.append(
+            t.plural(
+                "+%(n)s more link(s): /show %(code)s",
+                "+%(n)s more link(s): /show %(code)s",
+                len(case.links) - POST_LINKS,
+                code=case.code,
+            )
+        )
     if case.claimed_by:
-        lines.append(f"claimed by {case.claimed_by}")
+        lines.append(t("claimed by %(who)s", who=case.claimed_by))
     if case.reason:
-        lines.append(f"reason: {one_line(case.reason, REASON_CHARS)}")
+        lines.append(t("reason: %(reason)s", reason=one_line(case.reason, REASON_CHARS)))
     if case.merged_into:
-        lines.append(f"merged into {case.merged_into}")
+        lines.append(t("merged into %(code)s", code=case.merged_into))
     if case.possible_duplicate_of:
-        lines.append(f"possible duplicate of {case.possible_duplicate_of}")
+        lines.append(t("possible duplicate of %(code)s", code=case.possible_duplicate_of))
     if case.protected_tier:
-        lines.append(protected_line(case))
+        lines.append(protected_line(case, lang))
     if case.provenance:
-        lines.append(evidence_line(case.provenance))
-    lines += [note_line(note, NOTE_CHARS) for note in case.notes[-POST_NOTES:]]
+        lines.append(evidence_line(case.provenance, lang))
+    lines += [note_line(note, NOTE_CHARS, lang) for note in case.notes[-POST_NOTES:]]
     if len(case.notes) > POST_NOTES:
-        lines.append(f"+{len(case.notes) - POST_NOTES} more note(s): /show {case.code}")
+        lines.append(
+            t.plural(
+                "+%(n)s more note(s): /show %(code)s",
+                "+%(n)s more note(s): /show %(code)s",
+                len(case.notes) - POST_NOTES,
+                code=case.code,
+            )
+        )
     return "\n".join(lines)[:MESSAGE_LIMIT]
 
 

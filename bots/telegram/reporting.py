@@ -17,10 +17,11 @@ from bots.telegram.translate import (
 )
 from core.model import Actor, Origin
 from handlers import IncomingMessage, Problem, ReplyType, ReportReceived
+from handlers.i18n import N_, SOURCE
 from handlers.render import sent_to_line
 
-NOTHING_TO_REPORT = "I found no link or picture in that message"
-HIDDEN_FORWARD = (
+NOTHING_TO_REPORT = N_("I found no link or picture in that message")
+HIDDEN_FORWARD = N_(
     "I can't tell where this forwarded post lives (a private chat or a hidden sender); "
     "send its link or a screenshot instead"
 )
@@ -50,11 +51,12 @@ class Submitted:
             and not any(o.link is None and o.media_error for o in self.reply.outcomes)
         )
 
-    def text(self) -> str:
-        """The fan's answer: the rendered reply, pictures left out, and where it went."""
-        text = reply_text(self.reply, self.skipped)
+    def text(self, lang: str = SOURCE) -> str:
+        """The fan's answer in ``lang``: the rendered reply, pictures left out, and where it
+        went."""
+        text = reply_text(self.reply, self.skipped, lang)
         if isinstance(self.reply, ReportReceived) and self.creator_name:
-            text += "\n" + sent_to_line(self.creator_name)
+            text += "\n" + sent_to_line(self.creator_name, lang)
         return text
 
 

@@ -11,14 +11,17 @@ from telegram.error import TelegramError
 
 from core.model import Attachment, ReporterRef
 from core.urls import extract_links
+from handlers.i18n import N_
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 #: the cloud Bot API lets bots download files up to 20 MB
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
-TOO_LARGE = "a picture is over 20 MB, the most a bot can download; send its link or a screenshot"
-NOT_DOWNLOADED = "a picture could not be downloaded from Telegram"
+TOO_LARGE = N_(
+    "a picture is over 20 MB, the most a bot can download; send its link or a screenshot"
+)
+NOT_DOWNLOADED = N_("a picture could not be downloaded from Telegram")
 #: what a deep-link payload (t.me/<bot>?start=<creator>) may contain
 _CREATOR_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _LINK_ENTITIES: list[str | None] = [MessageEntity.URL, MessageEntity.TEXT_LINK]

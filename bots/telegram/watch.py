@@ -14,6 +14,7 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bots.telegram.card_cleanup import card_deleter
+from bots.telegram.chats import fan_language
 from bots.telegram.deps import Deps
 from bots.telegram.messaging import answer, send
 from bots.telegram.render import reply_text
@@ -22,12 +23,13 @@ from core.model import Actor
 from core.notify.card_cleanup import delete_purged_cards
 from core.notify.outbox import ChatNoticeSender, Undeliverable
 from core.notify.periodic import Periodic
+from handlers.i18n import N_, SOURCE, Texts
 from handlers.messages import ReplyType
 
 log = logging.getLogger(__name__)
 
 NAMESPACE = "ldw"
-LABEL = "Tell me when it's down"
+LABEL = N_("Tell me when it's down")
 
 
 def encode(report_id: int) -> str:
@@ -43,13 +45,17 @@ def decode(data: str | None) -> int | None:
     return int(value)
 
 
-def with_offer(deps: Deps, reply: ReplyType, text: str) -> tuple[str, InlineKeyboardMarkup | None]:
-    """``text`` with the question and its button, when ``reply`` is a report worth following."""
+def with_offer(
+    deps: Deps, reply: ReplyType, text: str, lang: str = SOURCE
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """``text`` with the question and its button (in ``lang``), when ``reply`` is a report
+    worth following."""
     offer = deps.app.watch_handlers.offer(reply)
     if offer is None:
         return text, None
-    button = InlineKeyboardButton(LABEL, callback_data=encode(offer.report_id))
-    return f"{text}\n\n{offer.text}", InlineKeyboardMarkup([[button]])
+    t = Texts(lang)
+    button = InlineKeyboardButton(t(LABEL), callback_data=encode(offer.report_id))
+    return f"{text}\n\n{t(offer.text)}", InlineKeyboardMarkup([[button]])
 
 
 class WatchButtons:
@@ -72,7 +78,7 @@ class WatchButtons:
         reply = await self._deps.app.watch_handlers.opt_in(
             Actor(reporter_ref(user)), report_id or 0
         )
-        text = reply_text(reply)
+        text = reply_text(reply, lang=await fan_language(self._deps, context.bot, user))
         await answer(query, text)
         await send(context.bot, user.id, text)
 
