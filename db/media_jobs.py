@@ -14,7 +14,6 @@ row for each, runs only now and then rather than in every claim.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -28,7 +27,7 @@ from db.leases import lease_due, new_claim_token
 from db.notify import MEDIA_CHANNEL, notify
 from db.tables import cases_t, creators_t, links_t, media_jobs_t, media_t
 from db.upsert import insert_ignore
-from db.write_gate import gated_begin
+from db.write_gate import WriteGate, gated_begin
 
 #: links examined per claim for missing job rows
 _DISCOVER_BATCH = 512
@@ -40,7 +39,7 @@ class SqlPictureJobStore:
     """Leases, finishes and reports picture jobs over SQLAlchemy Core."""
 
     def __init__(
-        self, engine: AsyncEngine, *, sender: str = "", write_gate: asyncio.Lock | None = None
+        self, engine: AsyncEngine, *, sender: str = "", write_gate: WriteGate | None = None
     ) -> None:
         self._engine = engine
         self._sender = sender

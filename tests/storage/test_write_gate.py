@@ -1,0 +1,77 @@
+"""The in-process SQLite write gate: report batches go ahead of background writes."""
+
+from __future__ import annotations
+
+import asyncio
+
+from db.write_gate import WriteGate
+
+
+async def test_a_report_batch_passes_a_background_write_that_waits() -> None:
+    gate = WriteGate(patience=3600)
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        async with gate:
+            await release.wait()
+            order.append("holder")
+
+    async def background() -> None:
+        async with gate:
+            order.append("background")
+
+    async def writer() -> None:
+        async with gate.first():
+            order.append("writer")
+
+    first = asyncio.create_task(holder())
+    await asyncio.sleep(0)
+    behind = asyncio.create_task(background())  # queued before the writer
+    await asyncio.sleep(0)
+    batch = asyncio.create_task(writer())
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(first, behind, batch)
+    assert order == ["holder", "writer", "background"]
+    assert not gate.locked()
+
+
+async def test_a_background_write_is_not_starved_past_its_patience() -> None:
+    gate = WriteGate(patience=0)  # no patience: plain first come, first served
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        async with gate.first():
+            await release.wait()
+
+    async def background() -> None:
+        async with gate:
+            order.append("background")
+
+    async def writer() -> None:
+        async with gate.first():
+            order.append("writer")
+
+    first = asyncio.create_task(holder())
+    await asyncio.sleep(0)
+    behind = asyncio.create_task(background())
+    await asyncio.sleep(0)
+    batch = asyncio.create_task(writer())
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(first, behind, batch)
+    assert order == ["background", "writer"]
+
+
+async def test_the_gate_is_free_after_a_failed_write() -> None:
+    gate = WriteGate()
+    try:
+        async with gate:
+            raise ValueError("the transaction failed")
+    except ValueError:
+        pass
+    assert not gate.locked()
+    async with gate.first():
+        assert gate.locked()
