@@ -21,6 +21,8 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db.sqlite_on_loop import SqliteOnLoop
+
 #: seconds a background write lets report batches pass before it takes its turn anyway
 PATIENCE = 0.1
 
@@ -32,7 +34,10 @@ class WriteGate:
     report writer's.
     """
 
-    def __init__(self, patience: float = PATIENCE) -> None:
+    def __init__(self, patience: float = PATIENCE, sqlite: SqliteOnLoop | None = None) -> None:
+        """``sqlite`` runs the gated transactions on the loop (:mod:`db.sqlite_on_loop`);
+        without it they go through the store's own engine."""
+        self.sqlite = sqlite
         self._lock = asyncio.Lock()
         self._waiting_first = 0
         self._patience = patience
@@ -78,13 +83,21 @@ class WriteGate:
 async def gated_begin(
     engine: AsyncEngine, gate: WriteGate | None
 ) -> AsyncIterator[AsyncConnection]:
-    """``engine.begin()``, holding ``gate`` (if any) for the whole transaction."""
+    """``engine.begin()``, holding ``gate`` (if any) for the whole transaction.
+
+    With a gate on SQLite the transaction runs on the loop (:mod:`db.sqlite_on_loop`):
+    the connection given is a :class:`~db.sqlite_on_loop.LoopConnection`.
+    """
     if gate is None:
         async with engine.begin() as conn:
             yield conn
         return
-    async with gate, engine.begin() as conn:
-        yield conn
+    if gate.sqlite is None:
+        async with gate, engine.begin() as conn:
+            yield conn
+        return
+    async with gate, gate.sqlite.begin() as loop_conn:
+        yield loop_conn  # type: ignore[misc]
 
 
 __all__ = ["PATIENCE", "WriteGate", "gated_begin"]

@@ -75,3 +75,38 @@ async def test_the_gate_is_free_after_a_failed_write() -> None:
     assert not gate.locked()
     async with gate.first():
         assert gate.locked()
+
+
+async def test_gated_sqlite_writes_run_on_the_loop_and_commit_or_roll_back(
+    sqlite_url: str,
+) -> None:
+    from sqlalchemy import func, insert, select
+
+    from bots.bootstrap import build_app
+    from db.sqlite_on_loop import LoopConnection
+    from db.tables import creators_t
+    from db.write_gate import gated_begin
+    from tests.conftest import make_settings
+
+    app = await build_app(make_settings(sqlite_url))
+    try:
+        gate = app.reports.write_gate
+        assert gate is not None and gate.sqlite is not None
+        row = {"slug": "kept", "display_name": "kept"}
+        async with gated_begin(app.engine, gate) as conn:
+            assert isinstance(conn, LoopConnection)
+            await conn.execute(insert(creators_t), row)
+            assert gate.locked()
+        try:
+            async with gated_begin(app.engine, gate) as conn:
+                await conn.execute(insert(creators_t), {"slug": "lost", "display_name": "x"})
+                raise RuntimeError("the write failed half way")
+        except RuntimeError:
+            pass
+        assert not gate.locked()
+        async with app.engine.connect() as conn:  # another connection sees the commit only
+            slugs = set((await conn.execute(select(creators_t.c.slug))).scalars())
+            assert (await conn.execute(select(func.count()).select_from(creators_t))).scalar()
+        assert "kept" in slugs and "lost" not in slugs
+    finally:
+        await app.close()
