@@ -73,13 +73,18 @@ class SqliteOnLoop:
         return self._engine.connect()
 
     @asynccontextmanager
-    async def begin(self) -> AsyncIterator[LoopConnection]:
+    async def begin(self, *, durable: bool = True) -> AsyncIterator[LoopConnection]:
         """A write transaction: committed when the block ends, rolled back if it raises.
 
-        The caller holds the write gate for the whole block.
+        The caller holds the write gate for the whole block.  ``durable=False`` commits
+        without waiting for the disk (``synchronous=NORMAL``: a process crash loses
+        nothing, a power cut may lose the last such commits until the next durable one,
+        such as the report writer's next batch, syncs the WAL they precede).  For work
+        that is redone when its record is lost: the picture queue's leases and results.
         """
         conn = self._connect()
         try:
+            conn.exec_driver_sql(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
             await self._begin_immediate(conn)
             try:
                 yield LoopConnection(conn)

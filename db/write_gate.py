@@ -81,12 +81,13 @@ class WriteGate:
 
 @asynccontextmanager
 async def gated_begin(
-    engine: AsyncEngine, gate: WriteGate | None
+    engine: AsyncEngine, gate: WriteGate | None, *, durable: bool = True
 ) -> AsyncIterator[AsyncConnection]:
     """``engine.begin()``, holding ``gate`` (if any) for the whole transaction.
 
     With a gate on SQLite the transaction runs on the loop (:mod:`db.sqlite_on_loop`):
-    the connection given is a :class:`~db.sqlite_on_loop.LoopConnection`.
+    the connection given is a :class:`~db.sqlite_on_loop.LoopConnection`, and
+    ``durable=False`` skips the wait for the disk (see :meth:`SqliteOnLoop.begin`).
     """
     if gate is None:
         async with engine.begin() as conn:
@@ -96,7 +97,7 @@ async def gated_begin(
         async with gate, engine.begin() as conn:
             yield conn
         return
-    async with gate, gate.sqlite.begin() as loop_conn:
+    async with gate, gate.sqlite.begin(durable=durable) as loop_conn:
         yield loop_conn  # type: ignore[misc]
 
 

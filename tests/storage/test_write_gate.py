@@ -110,3 +110,29 @@ async def test_gated_sqlite_writes_run_on_the_loop_and_commit_or_roll_back(
         assert "kept" in slugs and "lost" not in slugs
     finally:
         await app.close()
+
+
+async def test_a_picture_result_is_committed_without_waiting_for_the_disk(
+    sqlite_url: str,
+) -> None:
+    from sqlalchemy import insert, select, text
+
+    from bots.bootstrap import build_app
+    from db.tables import creators_t
+    from db.write_gate import gated_begin
+    from tests.conftest import make_settings
+
+    app = await build_app(make_settings(sqlite_url))
+    try:
+        gate = app.reports.write_gate
+        async with gated_begin(app.engine, gate, durable=False) as conn:
+            await conn.execute(insert(creators_t), {"slug": "quick", "display_name": "q"})
+            level = (await conn.execute(text("PRAGMA synchronous"))).scalar()
+            assert level == 1  # NORMAL
+        async with gated_begin(app.engine, gate) as conn:  # the next one is durable again
+            assert (await conn.execute(text("PRAGMA synchronous"))).scalar() == 2  # FULL
+        async with app.engine.connect() as conn:
+            slugs = set((await conn.execute(select(creators_t.c.slug))).scalars())
+        assert "quick" in slugs
+    finally:
+        await app.close()
