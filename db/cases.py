@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -39,7 +38,7 @@ from db.tables import (
     utcnow,
 )
 from db.upsert import insert_ignore
-from db.write_gate import gated_begin
+from db.write_gate import WriteGate, gated_begin
 
 if TYPE_CHECKING:
     from core.protected import ProtectedMatch
@@ -314,7 +313,7 @@ class SqlCaseStore:
     """A :class:`core.ports.CaseStore` over SQLAlchemy Core."""
 
     def __init__(
-        self, engine: AsyncEngine, *, sender: str = "", write_gate: asyncio.Lock | None = None
+        self, engine: AsyncEngine, *, sender: str = "", write_gate: WriteGate | None = None
     ) -> None:
         self._engine = engine
         self._sender = sender
@@ -329,6 +328,16 @@ class SqlCaseStore:
             "created": False,
         }
         await conn.run_sync(notify, CASES_CHANNEL, [payload])
+
+    def _payload(self, row: Row) -> dict[str, object]:  # type: ignore[type-arg]
+        """The change notice of a locked case row (see :meth:`_announce`)."""
+        return {
+            "from": self._sender,
+            "case": row.id,
+            "code": row.code,
+            "creator": row.slug,
+            "created": False,
+        }
 
     async def get_case(self, code: str) -> CaseView | None:
         """The case with ``code`` (any spelling a user might type), with its links."""
@@ -679,11 +688,13 @@ class SqlCaseStore:
                     },
                 ],
             )
+            # other processes update both cards (PostgreSQL; a no-op on SQLite)
+            await conn.run_sync(notify, CASES_CHANNEL, [self._payload(dst), self._payload(src)])
+        # read after the commit: the write lock (and the report writer's turn at the
+        # gate) is held for the writes alone, not for a dozen reads of the case's view
+        async with self._engine.connect() as conn:
             view = await self._load(conn, dst.code)
-            merged = await self._load(conn, src.code)
-            assert view is not None and merged is not None
-            await self._announce(conn, view)
-            await self._announce(conn, merged)  # other processes update its card too
+        assert view is not None
         return view
 
     async def merge_many(

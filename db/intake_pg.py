@@ -45,6 +45,8 @@ from db.intake_plan import (
     case_notices,
     case_updates,
     expected_counts,
+    key_upgrades,
+    keyed_links,
     reopen_reason,
     report_pairs,
     report_values,
@@ -489,6 +491,20 @@ async def reopen_dismissed(conn: Any, case_ids: list[int], now: datetime) -> set
     return set(ids)
 
 
+SELECT_LINK_URLS = "SELECT id, url FROM links WHERE id = ANY($1::bigint[])"
+UPDATE_LINK_URL = "UPDATE links SET url = $1 WHERE id = $2"
+
+
+async def add_access_keys(conn: Any, rows: Sequence[ReportRow]) -> None:
+    """Give stored links without their access key the key a report of the batch gives."""
+    keyed = keyed_links(rows)
+    if keyed:
+        stored = [(r[0], r[1]) for r in await conn.fetch(SELECT_LINK_URLS, sorted(keyed))]
+        upgrades = key_upgrades(keyed, stored)
+        if upgrades:
+            await conn.executemany(UPDATE_LINK_URL, upgrades)
+
+
 async def record_links(conn: Any, items: Sequence[PendingReport], cache: IdCache) -> Result:
     """Write link reports (see :func:`db.intake_plan.links_only`) in ``conn``'s transaction.
 
@@ -509,6 +525,7 @@ async def record_links(conn: Any, items: Sequence[PendingReport], cache: IdCache
         for item, (key, reporter_id) in zip(items, keyed, strict=True)
     ]
     created = set(cases.opened)
+    await add_access_keys(conn, rows)
     earlier = await _earlier_reports(conn, report_pairs(rows, cases.known_links))
     insert = rows_to_insert(rows, earlier)
     # the notices other processes get if every report is new (sent when the batch commits)

@@ -16,6 +16,7 @@ from typing import Any
 
 from core.ports import PendingReport, StoredReport
 from core.redact import redact_links
+from core.urls.access_keys import keyed_original, upgraded_url
 
 #: Results per item, plus the creator and reporter ids the batch used (cached after commit).
 Result = tuple[list[StoredReport], dict[str, int], dict[tuple[str, str], int]]
@@ -117,6 +118,32 @@ class ReportRow:
     already: bool = False
     #: the row earlier in the batch that this row repeats
     first: ReportRow | None = None
+
+
+def keyed_links(rows: Sequence[ReportRow]) -> dict[int, str]:
+    """Link id -> the first URL of the batch that gives the link's access key (MEGA).
+
+    A link first stored without its key takes the keyed form from a later report
+    (:mod:`core.urls.access_keys`); the caller reads these links' stored URLs and
+    hands them to :func:`key_upgrades`.
+    """
+    keyed: dict[int, str] = {}
+    for row in rows:
+        if row.link_id is not None:
+            original = keyed_original(row.item.link)
+            if original is not None:
+                keyed.setdefault(row.link_id, original)
+    return keyed
+
+
+def key_upgrades(keyed: dict[int, str], stored: Sequence[tuple[int, str]]) -> list[tuple[str, int]]:
+    """(new url, link id) for each stored ``(link id, url)`` that lacks the key ``keyed`` gives."""
+    upgrades = []
+    for link_id, url in stored:
+        better = upgraded_url(url, keyed.get(link_id, ""))
+        if better is not None:
+            upgrades.append((better, link_id))
+    return upgrades
 
 
 def report_pairs(rows: Sequence[ReportRow], known_links: set[int]) -> list[tuple[int, int]]:

@@ -30,6 +30,8 @@ from db.intake_plan import (
     CaseStates,
     ReportRow,
     audit_values,
+    key_upgrades,
+    keyed_links,
     reopen_reason,
     report_pairs,
     rows_to_insert,
@@ -443,6 +445,22 @@ def _case_states(conn: Connection, st: _Statements, case_ids: set[int]) -> CaseS
     return states
 
 
+def _add_access_keys(conn: Connection, rows: Sequence[ReportRow]) -> None:
+    """Give stored links without their access key the key a report of the batch gives."""
+    keyed = keyed_links(rows)
+    if not keyed:
+        return
+    stored = conn.execute(
+        select(links_t.c.id, links_t.c.url).where(links_t.c.id.in_(sorted(keyed)))
+    )
+    upgrades = key_upgrades(keyed, [(row[0], row[1]) for row in stored])
+    if upgrades:
+        conn.execute(
+            update(links_t).where(links_t.c.id == bindparam("u_id")).values(url=bindparam("u_url")),
+            [{"u_url": url, "u_id": link_id} for url, link_id in upgrades],
+        )
+
+
 def record_batch(
     conn: Connection, items: Sequence[PendingReport], cache: IdCache
 ) -> tuple[list[StoredReport], dict[str, int], dict[tuple[str, str], int]]:
@@ -481,6 +499,7 @@ def record_batch(
         reporter_id = reporters[(item.reporter.platform, item.reporter.user_id)]
         rows.append(ReportRow(item, case_id, link_id, reporter_id))
     states = _case_states(conn, st, {r.case_id for r in rows} - created)
+    _add_access_keys(conn, rows)
     insert = rows_to_insert(rows, _earlier_reports(conn, st, report_pairs(rows, known)))
     values = [
         {

@@ -28,6 +28,8 @@ from db.intake_plan import (
     case_updates,
     case_values,
     expected_counts,
+    key_upgrades,
+    keyed_links,
     link_values,
     reopen_reason,
     report_pairs,
@@ -108,6 +110,16 @@ BUMP_CASE = (
     "last_seen = ?, updated_at = ? WHERE id = ?"
 )
 SELECT_CASE_COUNTS = f"SELECT id, code, reporter_count FROM cases WHERE id {_IN_JSON}"
+SELECT_LINK_URLS = f"SELECT id, url FROM links WHERE id {_IN_JSON}"
+UPDATE_LINK_URL = "UPDATE links SET url = ? WHERE id = ?"
+
+
+def add_access_keys(conn: sqlite3.Connection, rows: Sequence[ReportRow]) -> None:
+    """Give stored links without their access key the key a report of the batch gives."""
+    keyed = keyed_links(rows)
+    if keyed:
+        stored = conn.execute(SELECT_LINK_URLS, (json.dumps(sorted(keyed)),)).fetchall()
+        conn.executemany(UPDATE_LINK_URL, key_upgrades(keyed, stored))
 
 
 def _creator_ids(
@@ -284,6 +296,7 @@ def record_links(
         ReportRow(item, *found[key], reporter_id)
         for item, (key, reporter_id) in zip(items, keyed, strict=True)
     ]
+    add_access_keys(conn, rows)
     insert = rows_to_insert(rows, _earlier_reports(conn, report_pairs(rows, known)))
     fresh = _insert_reports(conn, insert, now)
     settle_repeats(rows)

@@ -14,7 +14,6 @@ row for each, runs only now and then rather than in every claim.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -28,7 +27,7 @@ from db.leases import lease_due, new_claim_token
 from db.notify import MEDIA_CHANNEL, notify
 from db.tables import cases_t, creators_t, links_t, media_jobs_t, media_t
 from db.upsert import insert_ignore
-from db.write_gate import gated_begin
+from db.write_gate import WriteGate, gated_begin
 
 #: links examined per claim for missing job rows
 _DISCOVER_BATCH = 512
@@ -40,7 +39,7 @@ class SqlPictureJobStore:
     """Leases, finishes and reports picture jobs over SQLAlchemy Core."""
 
     def __init__(
-        self, engine: AsyncEngine, *, sender: str = "", write_gate: asyncio.Lock | None = None
+        self, engine: AsyncEngine, *, sender: str = "", write_gate: WriteGate | None = None
     ) -> None:
         self._engine = engine
         self._sender = sender
@@ -66,7 +65,7 @@ class SqlPictureJobStore:
         now = time.time()
         token = new_claim_token()
         lease = {"lease_until": now + lease_seconds, "updated_at": now}
-        async with gated_begin(self._engine, self._gate) as conn:
+        async with gated_begin(self._engine, self._gate, durable=False) as conn:
             link_ids = await self._link_ids(conn, keys) if keys else None
             taken = await self._lease_new(conn, cases, limit, token, lease) if cases else 0
             if discover or link_ids is not None:
@@ -195,7 +194,7 @@ class SqlPictureJobStore:
     ) -> None:
         """Keep the hashes on ``case_id``, flag a possible duplicate, finish the job."""
         now = time.time()
-        async with gated_begin(self._engine, self._gate) as conn:
+        async with gated_begin(self._engine, self._gate, durable=False) as conn:
             if media is not None:
                 await self._store_media(conn, job, case_id, media)
             if possible_duplicate_of is not None:
@@ -258,7 +257,7 @@ class SqlPictureJobStore:
             values["state"] = "failed"
         else:
             values.update(state="pending", not_before=now + retry_in)
-        async with gated_begin(self._engine, self._gate) as conn:
+        async with gated_begin(self._engine, self._gate, durable=False) as conn:
             await conn.execute(
                 update(media_jobs_t).where(media_jobs_t.c.link_id == job.link_id).values(**values)
             )
@@ -267,7 +266,7 @@ class SqlPictureJobStore:
         """Never fetch these links' pictures (unless done); returns how many are skipped."""
         if not keys:
             return 0
-        async with gated_begin(self._engine, self._gate) as conn:
+        async with gated_begin(self._engine, self._gate) as conn:  # asked for: durable
             link_ids = await self._link_ids(conn, [(creator, key) for key in keys])
             if not link_ids:
                 return 0

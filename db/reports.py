@@ -42,6 +42,7 @@ from db.reporter_key import ReporterKey, load_reporter_key
 from db.retry import retry_async, retrying
 from db.sqlite_writer import SqliteWriter
 from db.tables import creators_t, links_t
+from db.write_gate import WriteGate
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ class SqlReportStore:
             self._pg = PgWriter(asyncpg_connect_args(engine))
 
     @property
-    def write_gate(self) -> asyncio.Lock | None:
+    def write_gate(self) -> WriteGate | None:
         """The lock other SQLite writes of this process share with the writer (see
         :mod:`db.write_gate`); None on PostgreSQL."""
         return self._sqlite.gate if self._sqlite is not None else None

@@ -27,6 +27,8 @@ from typing import TypeVar
 from db import retry
 from db.engine import connect_sqlite
 from db.retry import is_sqlite_busy
+from db.sqlite_on_loop import SqliteOnLoop
+from db.write_gate import WriteGate
 
 T = TypeVar("T")
 
@@ -75,7 +77,7 @@ class SqliteWriter:
         self._url = url
         self._conn: sqlite3.Connection | None = None
         #: held by this process's other SQLite writes (:mod:`db.write_gate`): wait, don't poll
-        self.gate = asyncio.Lock()
+        self.gate = WriteGate(sqlite=SqliteOnLoop(url))
         self._committer: ThreadPoolExecutor | None = None
 
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -90,7 +92,7 @@ class SqliteWriter:
         pauses = retry.backoff_delays(FIRST_POLL, MAX_POLL)
         while True:
             try:
-                async with self.gate:
+                async with self.gate.first():  # report batches go first
                     result = _begin(self._conn, work)
                     await self._commit(self._conn)
                     return result
@@ -118,3 +120,5 @@ class SqliteWriter:
         if self._conn is not None:
             self._conn.close()
         self._conn = None
+        if self.gate.sqlite is not None:
+            self.gate.sqlite.close()

@@ -1,4 +1,4 @@
-"""Operator upkeep: ``db upgrade``, ``purge`` and ``forget``."""
+"""Operator upkeep: ``db upgrade``, ``db rekey-links``, ``purge`` and ``forget``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from bots.cli.common import fail, run_database_work, settings, with_app
 
 if TYPE_CHECKING:
     from bots.bootstrap import App
+    from db.link_rekey import RekeyResult
     from db.retention import PurgedCard, PurgeResult
 
 db_app = typer.Typer(rich_markup_mode=None, help="Database schema.", no_args_is_help=True)
@@ -34,6 +35,43 @@ def db_upgrade() -> None:
         typer.echo(f"the database schema is up to date (revision {after})")
     else:
         typer.echo(f"upgraded the database schema from revision {before} to {after}")
+
+
+@db_app.command("rekey-links")
+def db_rekey_links(
+    batch: Annotated[int, typer.Option(min=1, help="Links per transaction.")] = 500,
+) -> None:
+    """Give links stored under older link rules their current dedupe key.
+
+    Idempotent and resumable; safe beside running bots. Links the new rules fold into
+    another one keep their key and their case is marked a possible duplicate.
+    """
+    from functools import partial
+
+    from core.urls import canonicalize, default_registry
+    from db.engine import create_engine
+    from db.link_rekey import rekey_links
+
+    config = settings()
+    registry = default_registry(config.platforms_file, config.fetch_allow_networks)
+
+    async def work() -> RekeyResult:
+        engine = create_engine(config.database_url)
+        try:
+            return await rekey_links(engine, partial(canonicalize, registry=registry), batch=batch)
+        finally:
+            await engine.dispose()
+
+    result = run_database_work(work)
+    typer.echo(
+        f"re-keyed {result.rekeyed} link(s); {result.unchanged} kept their key; "
+        f"{result.collided} fold into another link (their cases are marked possible duplicates)"
+    )
+    if result.refused:
+        ids = ", ".join(str(i) for i in result.refused_ids[:20])
+        typer.echo(
+            f"{result.refused} link(s) the current rules refuse were left as they are: {ids}"
+        )
 
 
 def purge(

@@ -1,0 +1,132 @@
+"""This process's other SQLite write transactions, run on the event loop like the writer's.
+
+Through ``aiosqlite`` every statement of a transaction is a hand-over to its thread and
+back to the loop, and the transaction holds the write gate (:mod:`db.write_gate`) for all
+those round trips: a picture match's merge (a dozen statements) kept the report writer
+waiting for tens of milliseconds on a busy loop.  Like :mod:`db.sqlite_writer`, the
+statements here run on the loop itself (SQLAlchemy Core over a blocking ``sqlite3``
+connection: microseconds each), taking the lock with ``BEGIN IMMEDIATE`` and no busy
+wait (a lock held by another process is tried again after short asynchronous pauses),
+and only the ``COMMIT`` (the fsync) runs on a thread.  The stores keep their code: they
+get a :class:`LoopConnection`, which answers the part of
+:class:`~sqlalchemy.ext.asyncio.AsyncConnection` they use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, Result
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import StaticPool
+
+from db import retry
+from db.engine import connect_sqlite
+from db.retry import is_sqlite_busy
+
+T = TypeVar("T")
+
+#: pauses between tries for a write lock another process holds
+FIRST_POLL = 0.0005
+MAX_POLL = 0.02
+
+
+class LoopConnection:
+    """What a gated write uses of an ``AsyncConnection``, over a blocking connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self.dialect = conn.dialect
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Result[Any]:
+        """Run ``statement`` now (buffered, as ``AsyncConnection.execute`` returns it)."""
+        return self._conn.execute(statement, parameters)
+
+    async def run_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(connection, *args, **kwargs)`` with the blocking connection."""
+        return fn(self._conn, *args, **kwargs)
+
+
+class SqliteOnLoop:
+    """Write transactions on one SQLite file, on the loop, one at a time (the gate's)."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._engine: Engine | None = None
+        self._committer: ThreadPoolExecutor | None = None
+
+    def _connect(self) -> Connection:
+        if self._engine is None:
+            url = self._url
+            self._engine = create_sync_engine(
+                make_url(url).set(drivername="sqlite+pysqlite"),
+                creator=lambda: connect_sqlite(url, busy_timeout_ms=0),
+                poolclass=StaticPool,
+            )
+        return self._engine.connect()
+
+    @asynccontextmanager
+    async def begin(self, *, durable: bool = True) -> AsyncIterator[LoopConnection]:
+        """A write transaction: committed when the block ends, rolled back if it raises.
+
+        The caller holds the write gate for the whole block.  ``durable=False`` commits
+        without waiting for the disk (``synchronous=NORMAL``: a process crash loses
+        nothing, a power cut may lose the last such commits until the next durable one,
+        such as the report writer's next batch, syncs the WAL they precede).  For work
+        that is redone when its record is lost: the picture queue's leases and results.
+        """
+        conn = self._connect()
+        try:
+            conn.exec_driver_sql(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+            await self._begin_immediate(conn)
+            try:
+                yield LoopConnection(conn)
+            except BaseException:
+                conn.rollback()
+                raise
+            await self._commit(conn)
+        finally:
+            conn.close()
+
+    async def _begin_immediate(self, conn: Connection) -> None:
+        give_up = time.monotonic() + retry.DEFAULT_DEADLINE
+        pauses = retry.backoff_delays(FIRST_POLL, MAX_POLL)
+        while True:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as err:
+                conn.rollback()
+                if not is_sqlite_busy(err) or time.monotonic() >= give_up:
+                    raise
+            await asyncio.sleep(next(pauses))
+
+    async def _commit(self, conn: Connection) -> None:
+        """Commit on a thread: the loop serves reporters during the fsync."""
+        if self._committer is None:
+            self._committer = ThreadPoolExecutor(1, thread_name_prefix="leakdesk-commit-other")
+        done = asyncio.get_running_loop().run_in_executor(self._committer, conn.commit)
+        try:
+            await asyncio.shield(done)
+        except asyncio.CancelledError:  # the commit goes on: the connection is free only after
+            await asyncio.wait([done])
+            raise
+
+    def close(self) -> None:
+        """Close the connection (call when no transaction is running)."""
+        if self._committer is not None:
+            self._committer.shutdown(wait=True)
+            self._committer = None
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+__all__ = ["LoopConnection", "SqliteOnLoop"]
