@@ -12,7 +12,8 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 
-from core.errors import InvalidLink, LeakdeskError, MediaError
+from core.allowlist import AllowList, OfficialPage, official_reason
+from core.errors import InvalidLink, LeakdeskError, MediaError, RateLimited
 from core.events import CaseChanged, EventBus
 from core.media import ImageSignals
 from core.media_matching import MediaMatch, MediaMatcher, stored_signals
@@ -96,10 +97,13 @@ class IntakeService:
         registry: Registry | None = None,
         media: MediaMatcher | None = None,
         protected: CaseEvidence | None = None,
+        allowlist: AllowList | None = None,
     ) -> None:
         """``protected`` records what pictures reveal on their cases: matches with the
-        creators' own pictures, provenance evidence."""
+        creators' own pictures, provenance evidence; ``allowlist`` turns away the creators'
+        own official pages."""
         self._store = store
+        self._allowlist = allowlist
         self._protected = protected
         self._events = events or EventBus()
         self._rate_limit = rate_limit
@@ -144,7 +148,18 @@ class IntakeService:
         if self._rate_limit is None or trusted or report.origin in OPERATOR_ORIGINS:
             return report, links
         wanted = len(links) + len(report.attachments)
-        admission = await self._rate_limit.admit(str(report.reporter), wanted)
+        try:
+            admission = await self._rate_limit.admit(
+                str(report.reporter), wanted, place=report.place, creator=report.creator
+            )
+        except RateLimited as err:  # counts and scope only: never who, where or which link
+            log.info(
+                "rate limit refused a report (%s scope, %d item(s), retry in %.0f s)",
+                err.scope,
+                wanted,
+                err.retry_after,
+            )
+            raise
         if admission.items >= wanted:
             return report, links
         log.info("rate limit held back %d item(s)", wanted - admission.items)
@@ -211,7 +226,17 @@ class IntakeService:
                 f"recorded; send them in several messages of up to {MAX_ITEMS_PER_REPORT}"
             )
         links, rejected, inputs = self._canonical_links(report)
+        invalid, official = len(rejected), 0
+        if self._allowlist is not None and links:
+            links, turned_away = await self._allowlist.turn_away(report.creator, links)
+            for link, page in turned_away:  # no case, nothing stored: a counter on the entry
+                rejected.extend(Rejected(raw, official_reason(page)) for raw in inputs[link.key])
+            official = len(turned_away)
+            if official:
+                log.info("%d link(s) of a report are the creator's own pages", official)
         if not links and not report.attachments:
+            if official and not invalid:  # only the creator's own pages: a kind word
+                raise OfficialPage(rejected[0].reason)
             if rejected:
                 raise InvalidLink(rejected[0].reason)
             raise InvalidLink("no link or picture found in the report")

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import ParamSpec
 
+from core.allowlist import OfficialPage
 from core.codes import normalize_case_code
 from core.errors import (
     CaseNotFound,
@@ -41,7 +42,7 @@ P = ParamSpec("P")
 def problem_for(err: LeakdeskError) -> Problem:
     """Map a domain error to the neutral refusal adapters render."""
     if isinstance(err, RateLimited):
-        return Problem(str(err), "rate_limited", err.retry_after)
+        return Problem(str(err), "rate_limited", err.retry_after, err.scope)
     if isinstance(err, NotPermitted):
         return Problem(str(err), "not_permitted")
     if isinstance(err, CaseNotFound):
@@ -99,10 +100,15 @@ class Handlers:
             note=message.note,
             anonymous=message.anonymous,
             creator=message.actor.creator,
+            place=message.place,
             **({"submission_id": message.submission_id} if message.submission_id else {}),
         )
         # a moderator's list of links is the normal bulk case: not rate limited like fans
-        result = await self.intake.submit(incoming, trusted=message.actor.is_moderator)
+        try:
+            result = await self.intake.submit(incoming, trusted=message.actor.is_moderator)
+        except OfficialPage as err:  # not a refusal: a kind word, nothing was recorded
+            text = str(err)
+            return Reply(f"{text[:1].upper()}{text[1:]}.")
         return ReportReceived(result.outcomes, result.rejected, message.anonymous)
 
     @replies_on_error

@@ -23,6 +23,7 @@ from bots.discord.replies import (
     reply_text,
 )
 from bots.discord.translate import (
+    PLATFORM,
     Caller,
     is_media,
     message_links,
@@ -82,6 +83,8 @@ async def submit(
         submission_id=submission_id(
             interaction.application_id, interaction.channel_id, interaction.user.id, interaction.id
         ),
+        # the server's own rate window (a DM has none: its creator's and the global ones count)
+        place=f"{PLATFORM}:{interaction.guild_id}" if interaction.guild_id else None,
     )
     reply = await bot.app.handlers.report(message, links)
     name = ""

@@ -27,6 +27,8 @@ SOMETHING_WENT_WRONG = "Sorry, something went wrong on our side. Please try agai
 
 def problem_text(problem: Problem) -> str:
     """A short, friendly sentence for a refusal from the core."""
+    if problem.kind == "rate_limited" and problem.scope not in (None, "reporter"):
+        return render_text(problem)  # the server, the creator or everyone is over a limit
     if problem.kind == "rate_limited":
         wait = (
             f"in about {math.ceil(problem.retry_after)} s"
