@@ -279,8 +279,6 @@ async def build_app(
         else None
     )
     creators = SqlCreatorDirectory(engine)
-    # the configured default creator is the operator's own: servers and groups may bind to it
-    await creators.create(settings.default_creator)
     allowlist_store = SqlAllowListStore(engine)
     allowlist = AllowList(allowlist_store)
     await allowlist.refresh()
@@ -360,7 +358,12 @@ async def build_app(
         events=events,
         reports=reports,
         cases=cases,
-        venues=SqlVenueStore(engine, auto_approve=settings.auto_approve_venues),
+        # the configured default creator is the operator's own: venues may bind to it
+        venues=SqlVenueStore(
+            engine,
+            auto_approve=settings.auto_approve_venues,
+            operator_creators=(settings.default_creator,),
+        ),
         intake=intake,
         moderation=moderation,
         handlers=Handlers(

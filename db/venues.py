@@ -50,9 +50,18 @@ class SqlVenueStore:
     Each method is one transaction, run again if it loses a race for the database.
     """
 
-    def __init__(self, engine: AsyncEngine, *, auto_approve: bool = False) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        auto_approve: bool = False,
+        operator_creators: tuple[str, ...] = (),
+    ) -> None:
+        """``operator_creators``: creators the operator configured (the default creator),
+        which a venue may bind to before they exist."""
         self._engine = engine
         self._auto_approve = auto_approve
+        self._operator_creators = frozenset(operator_creators)
 
     @retrying
     async def bind(self, config: VenueConfig) -> VenueConfig:
@@ -68,7 +77,11 @@ class SqlVenueStore:
         single-community set-up) the binding is approved, so it may create its creator.
         """
         async with self._engine.begin() as conn:
-            creator_id = await _creator_id(conn, config.creator, create=self._auto_approve)
+            creator_id = await _creator_id(
+                conn,
+                config.creator,
+                create=self._auto_approve or config.creator in self._operator_creators,
+            )
             before = (
                 await conn.execute(
                     select(
