@@ -49,18 +49,23 @@ def creator_allow(
     """The creator's own accounts and sites, which fans can never report: a link to one of
     them, or to a page under it, gets a kind reply and opens no case. Without options: the
     list, with how many reports each turned away."""
-    from core.allowlist import allowed_page
+    from core.allowlist import AllowedPage, allowed_page
     from core.errors import InvalidLink
     from core.urls import default_registry
 
     slug = _slug(creator)
     config = settings()
     registry = default_registry(config.platforms_file, config.fetch_allow_networks)
-    try:  # every link is checked before anything is written
-        adding = [allowed_page(slug, raw, registry) for raw in add or ()]
-        removing = [allowed_page(slug, raw, registry) for raw in remove or ()]
-    except InvalidLink as err:
-        raise fail(str(err)) from None
+    def checked(raws: list[str] | None) -> list[AllowedPage]:
+        pages = []
+        for raw in raws or ():
+            try:
+                pages.append(allowed_page(slug, raw, registry))
+            except InvalidLink as err:
+                raise fail(f"{raw}: {err}") from None
+        return pages
+
+    adding, removing = checked(add), checked(remove)  # all checked before anything is written
 
     async def work(app):  # type: ignore[no-untyped-def]
         store = app.allowlist_store
