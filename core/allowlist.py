@@ -133,13 +133,16 @@ class AllowList:
                 return
             self._loaded_at = time.monotonic()
             hits, self._hits = dict(self._hits), Counter()
-            try:
-                if hits:
+            if hits:
+                try:
                     await self._store.add_hits(hits)
+                except Exception:  # counted again with the next reload
+                    log.exception("could not write the allow-list's counters")
+                    self._hits.update(hits)
+            try:
                 pages = await self._store.load()
             except Exception:  # keep the entries we have; reports must go on
                 log.exception("could not reload the allow-list")
-                self._hits.update(hits)
                 return
             by_key: dict[tuple[str, str], AllowedPage] = {}
             by_host: dict[tuple[str, str], list[AllowedPage]] = {}
