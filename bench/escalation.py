@@ -82,6 +82,9 @@ async def _run(url: str, cases: int, folder: Path, smtp_url: str) -> dict[str, f
     settings = Settings(
         database_url=url,
         report_rate="100000000/minute",
+        place_rate="",
+        creator_rate="",
+        global_rate="",
         fetch_media=False,
         platforms_file=str(platforms_file(folder)),
         smtp_url=smtp_url,
@@ -190,6 +193,9 @@ async def _recheck(url: str, links: int, folder: Path, server: LinkHostProcess) 
     settings = Settings(
         database_url=url,
         report_rate="100000000/minute",
+        place_rate="",
+        creator_rate="",
+        global_rate="",
         fetch_media=False,
         platforms_file=str(recheck_platforms_file(folder, host="bench.test")),
         fetch_allow_networks="127.0.0.0/8",

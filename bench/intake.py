@@ -42,6 +42,9 @@ async def _run(url: str, reports: int, concurrency: int) -> dict[str, float]:
     settings = Settings(
         database_url=url,
         report_rate="100000000/minute",
+        place_rate="",
+        creator_rate="",
+        global_rate="",
         link_rate="100000000/minute",
         fetch_media=False,
     )

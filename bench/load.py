@@ -70,6 +70,9 @@ class AppProcess:
             "LEAKDESK_RDAP_LOOKUPS": "false",
             "LEAKDESK_REPORT_RATE": "100000000/minute",
             "LEAKDESK_LINK_RATE": "100000000/minute",
+            "LEAKDESK_PLACE_RATE": "",
+            "LEAKDESK_CREATOR_RATE": "",
+            "LEAKDESK_GLOBAL_RATE": "",
         }
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,

@@ -90,6 +90,9 @@ async def _run(url: str, port: int, reports: int, concurrency: int) -> dict[str,
     settings = Settings(
         database_url=url,
         report_rate="100000000/minute",
+        place_rate="",
+        creator_rate="",
+        global_rate="",
         fetch_media=True,
         fetch_allow_networks="127.0.0.1/32",
     )

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.logsafe import quiet_http_logs
 from bots.warmup import settle_heap, warm_fetcher
+from core.allowlist import AllowList
 from core.escalation.channels import load_channels
 from core.escalation.contacts import AbuseContactFinder, RdapClient
 from core.escalation.notices import NoticeWriter
@@ -34,6 +35,7 @@ from core.settings import Settings
 from core.urls import default_registry
 from db import SqlCaseStore, SqlReportStore, SqlVenueStore, create_engine, is_sqlite, upgrade
 from db.abuse_contacts import SqlAbuseContactStore
+from db.allowlist import SqlAllowListStore
 from db.approvals import SqlBatches
 from db.chat_notices import SqlChatNotices
 from db.creators import SqlCreatorDirectory
@@ -105,6 +107,9 @@ class App:
     purged_posts: SqlPurgedPosts | None = None
     #: reporter trust, reputation and suspension (db.trust)
     trust: SqlTrustStore | None = None
+    #: the creators' own accounts and sites, never reported (``leakdesk creator allow``)
+    allowlist: AllowList | None = None
+    allowlist_store: SqlAllowListStore | None = None
 
     async def drop_purged_media(self) -> int:
         """Drop purged cases' pictures from this process's matcher (adapters call this on
@@ -132,6 +137,8 @@ class App:
 
     async def close(self) -> None:
         """Finish pending writes and close the database."""
+        if self.allowlist is not None:
+            await self.allowlist.flush()  # the counters of turned-away reports
         await self.pictures.stop()
         await self.recheck_schedule.stop()
         if self.listener is not None:
@@ -265,13 +272,26 @@ async def build_app(
         await listener.start()
     await reports.start()
     rate_limit = (
-        ReporterRateLimit(settings.report_rate, settings.rate_limit_storage, settings.link_rate)
+        ReporterRateLimit(
+            settings.report_rate,
+            settings.rate_limit_storage,
+            settings.link_rate,
+            {
+                "place": settings.place_rate,
+                "creator": settings.creator_rate,
+                "global": settings.global_rate,
+            },
+        )
         if rate_limited
         else None
     )
     trust = SqlTrustStore(
         engine, settings.trust_policy(), reporter_key, write_gate=reports.write_gate
     )
+    creators = SqlCreatorDirectory(engine)
+    allowlist_store = SqlAllowListStore(engine)
+    allowlist = AllowList(allowlist_store)
+    await allowlist.refresh()
     intake = IntakeService(
         reports,
         events=events,
@@ -280,6 +300,7 @@ async def build_app(
         media=media,
         protected=cases,
         gate=trust,
+        allowlist=allowlist,
     )
     moderation = ModerationService(cases, events=events, trust=trust)
     pictures = PictureJobs(
@@ -348,7 +369,12 @@ async def build_app(
         events=events,
         reports=reports,
         cases=cases,
-        venues=SqlVenueStore(engine, auto_approve=settings.auto_approve_venues),
+        # the configured default creator is the operator's own: venues may bind to it
+        venues=SqlVenueStore(
+            engine,
+            auto_approve=settings.auto_approve_venues,
+            operator_creators=(settings.default_creator,),
+        ),
         intake=intake,
         moderation=moderation,
         handlers=Handlers(
@@ -360,7 +386,7 @@ async def build_app(
         media=media,
         pictures=pictures,
         user_settings=user_settings,
-        creators=SqlCreatorDirectory(engine),
+        creators=creators,
         escalation=escalation,
         escalations=escalations,
         outbox=SqlOutbox(engine, default_deadline_hours=settings.escalation_deadline_hours),
@@ -387,6 +413,8 @@ async def build_app(
         reporter_key=reporter_key,
         purged_posts=SqlPurgedPosts(engine),
         trust=trust,
+        allowlist=allowlist,
+        allowlist_store=allowlist_store,
     )
     app.escalation_handlers.use_mail_sender(app.mail_sender)
     app.approval_handlers.use_mail_sender(app.mail_sender)

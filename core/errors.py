@@ -14,9 +14,10 @@ Hierarchy::
     │   ├── MediaTooLarge    byte or pixel cap exceeded (includes decompression bombs)
     │   ├── FetchTimeout     the host did not answer in time
     │   └── NotAnImage       the bytes are not a decodable image
-    ├── RateLimited          one reporter sent too many reports too fast
+    ├── RateLimited          too many reports too fast (``scope``: reporter, place, creator, global)
     ├── NotPermitted         the actor may not do this (e.g. not a moderator)
     ├── CaseNotFound         no case with that code
+    ├── UnknownCreator       no creator of that name (only the operator creates creators)
     └── InvalidTransition    the case is not in a state that allows the action
 """
 
@@ -56,11 +57,25 @@ class NotAnImage(MediaError):
 
 
 class RateLimited(LeakdeskError):
-    """One reporter sent too many reports in a short time."""
+    """Too many reports in a short time: from one reporter, or in one place, for one creator,
+    or overall.
 
-    def __init__(self, message: str = "too many reports, slow down", retry_after: float = 0.0):
+    ``scope`` names the limit that refused: ``"reporter"``, ``"place"`` (a Discord server or
+    Telegram group), ``"creator"`` or ``"global"``; ``retry_after`` is the true wait in seconds
+    until that window takes a report again.
+    """
+
+    SCOPES = ("reporter", "place", "creator", "global")
+
+    def __init__(
+        self,
+        message: str = "too many reports, slow down",
+        retry_after: float = 0.0,
+        scope: str = "reporter",
+    ):
         super().__init__(message)
         self.retry_after = retry_after
+        self.scope = scope
 
 
 class NotPermitted(LeakdeskError):
@@ -69,6 +84,15 @@ class NotPermitted(LeakdeskError):
 
 class CaseNotFound(LeakdeskError):
     """No case exists with the given code."""
+
+
+class UnknownCreator(LeakdeskError):
+    """No creator of that name: creators are created by the operator (the CLI) or by an
+    approved venue, never by a fan or a server's own setup."""
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"no creator called {slug} here")
+        self.slug = slug
 
 
 class InvalidTransition(LeakdeskError):

@@ -13,6 +13,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from core.allowlist import AllowList, OfficialPage, official_reason, speakable
 from core.errors import InvalidLink, LeakdeskError, MediaError, RateLimited
 from core.events import CaseChanged, EventBus
 from core.media import ImageSignals
@@ -102,12 +103,14 @@ class IntakeService:
         media: MediaMatcher | None = None,
         protected: CaseEvidence | None = None,
         gate: ReporterGate | None = None,
+        allowlist: AllowList | None = None,
     ) -> None:
         """``protected`` records what pictures reveal on their cases: matches with the
         creators' own pictures, provenance evidence; ``gate`` refuses suspended reporters
-        (core.trust)."""
+        (core.trust); ``allowlist`` turns away the creators' own official pages."""
         self._store = store
         self._gate = gate
+        self._allowlist = allowlist
         self._protected = protected
         self._events = events or EventBus()
         self._rate_limit = rate_limit
@@ -152,7 +155,18 @@ class IntakeService:
         if self._rate_limit is None or trusted or report.origin in OPERATOR_ORIGINS:
             return report, links
         wanted = len(links) + len(report.attachments)
-        admission = await self._rate_limit.admit(str(report.reporter), wanted)
+        try:
+            admission = await self._rate_limit.admit(
+                str(report.reporter), wanted, place=report.place, creator=report.creator
+            )
+        except RateLimited as err:  # counts and scope only: never who, where or which link
+            log.info(
+                "rate limit refused a report (%s scope, %d item(s), retry in %.0f s)",
+                err.scope,
+                wanted,
+                err.retry_after,
+            )
+            raise
         if admission.items >= wanted:
             return report, links
         log.info("rate limit held back %d item(s)", wanted - admission.items)
@@ -231,7 +245,18 @@ class IntakeService:
                 f"recorded; send them in several messages of up to {MAX_ITEMS_PER_REPORT}"
             )
         links, rejected, inputs = self._canonical_links(report)
+        invalid, official = len(rejected), 0
+        if self._allowlist is not None and links:
+            links, turned_away = await self._allowlist.turn_away(report.creator, links)
+            for link, page in turned_away:  # no case, nothing stored: a counter on the entry
+                rejected.extend(Rejected(raw, official_reason(page)) for raw in inputs[link.key])
+                official_name = speakable(page.creator_name or page.creator)
+            official = len(turned_away)
+            if official:
+                log.info("%d link(s) of a report are the creator's own pages", official)
         if not links and not report.attachments:
+            if official and not invalid:  # only the creator's own pages: a kind word
+                raise OfficialPage(rejected[0].reason, official_name)
             if rejected:
                 raise InvalidLink(rejected[0].reason)
             raise InvalidLink("no link or picture found in the report")

@@ -83,6 +83,9 @@ class IncomingReport:
     #: Stable id of the platform event (e.g. a Telegram update id) so that a redelivered
     #: event is recorded once.  Random when the adapter has none.
     submission_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: the server or group the report was made in (``discord:<guild id>``,
+    #: ``telegram:<chat id>``), for its rate limit; None in a DM or the console
+    place: str | None = None
 
 
 @dataclass(frozen=True)

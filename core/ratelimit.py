@@ -1,4 +1,13 @@
-"""Per-reporter rate limits (the ``limits`` library's moving window).
+"""Rate limits (the ``limits`` library's moving window): per reporter, and per place (a
+Discord server or Telegram group), per creator and overall.
+
+Per reporter, reports and the links in them are counted (below).  The place, creator
+and global scopes count reports only, and defend against a flood from many accounts at
+once: a refused report is refused whole, with the scope that refused it
+(:attr:`RateLimited.scope`) and the true wait until that window takes a report again
+(the latest of the full windows).  A report refused by one scope spends nothing in
+the others: every scope is checked before any is counted (with a shared storage two
+processes may both pass the check and overshoot by a report or two).
 
 By default the windows live in this process's memory, in :class:`LocalWindow`: a
 moving window per reporter and rate, as ``limits`` keeps it, for about a microsecond a
@@ -106,8 +115,29 @@ class Admission:
         self.reason = reason
 
 
+REPORTER, PLACE, CREATOR, GLOBAL = "reporter", "place", "creator", "global"
+#: the scopes counted per report besides the reporter's own, most specific first
+SHARED_SCOPES = (PLACE, CREATOR, GLOBAL)
+
+
+def scope_keys(place: str | None, creator: str | None) -> list[tuple[str, str]]:
+    """(scope, window key) of every shared scope a report counts against.
+
+    A report made outside any server or group (a DM, the console) has no place: only its
+    creator's and the global windows count it.
+    """
+    keys = []
+    if place:
+        keys.append((PLACE, "place:" + place))
+    if creator:
+        keys.append((CREATOR, "creator:" + creator))
+    keys.append((GLOBAL, "global"))
+    return keys
+
+
 class ReporterRateLimit:
-    """Per-reporter limits on reports (``report_rates``) and the links they hold (``link_rates``).
+    """Per-reporter limits on reports (``report_rates``) and the links they hold (``link_rates``),
+    and limits on reports per place, per creator and overall (``scope_rates``).
 
     A report is one message, whatever it holds, so a fan pasting a list of links spends
     one report; the links (and pictures) are counted against ``link_rates``.  A report
@@ -115,11 +145,25 @@ class ReporterRateLimit:
     accepted and the rest get a clear reason, so no report is ever refused forever.
     """
 
-    def __init__(self, report_rates: str, storage: str = IN_MEMORY, link_rates: str = "") -> None:
-        """Rates use the ``limits`` syntax (``10/minute;100/hour``); ``storage`` is a ``limits``
-        storage URI: ``memory://`` or ``redis://host:port``."""
+    def __init__(
+        self,
+        report_rates: str,
+        storage: str = IN_MEMORY,
+        link_rates: str = "",
+        scope_rates: dict[str, str] | None = None,
+    ) -> None:
+        """Rates use the ``limits`` syntax (``10/minute;100/hour``; empty: no limit);
+        ``storage`` is a ``limits`` storage URI: ``memory://`` or ``redis://host:port``;
+        ``scope_rates`` maps ``place``, ``creator`` and ``global`` to their rates."""
         self._reports: list[RateLimitItem] = parse_many(report_rates) if report_rates else []
         self._links: list[RateLimitItem] = parse_many(link_rates) if link_rates else []
+        self._scopes: dict[str, list[RateLimitItem]] = {
+            scope: parse_many(rates) for scope, rates in (scope_rates or {}).items() if rates
+        }
+        unknown = set(self._scopes) - set(SHARED_SCOPES)
+        if unknown:
+            raise ValueError(f"unknown rate-limit scope(s): {', '.join(sorted(unknown))}")
+        self._scope_windows: dict[str, list[LocalWindow]] = {}
         self._local: tuple[list[LocalWindow], list[LocalWindow]] | None = None
         self._shared: SharedMovingWindow | None = None
         self._warned_at = float("-inf")
@@ -129,6 +173,10 @@ class ReporterRateLimit:
                 [LocalWindow(rate) for rate in self._reports],
                 [LocalWindow(rate) for rate in self._links],
             )
+            self._scope_windows = {
+                scope: [LocalWindow(rate) for rate in rates]
+                for scope, rates in self._scopes.items()
+            }
         else:
             self._shared = SharedMovingWindow(_shared_storage(storage))
 
@@ -137,27 +185,52 @@ class ReporterRateLimit:
         """Whether the windows are kept in a storage shared by several processes."""
         return self._shared is not None
 
-    async def admit(self, reporter: str, items: int) -> Admission:
-        """Count one report of ``items`` links or pictures for ``reporter``.
+    async def admit(
+        self,
+        reporter: str,
+        items: int,
+        *,
+        place: str | None = None,
+        creator: str | None = None,
+    ) -> Admission:
+        """Count one report of ``items`` links or pictures for ``reporter``, made in ``place``
+        (a server or group; None in a DM) for ``creator``.
 
         Returns how many of the items are accepted (at least one); raises
-        :class:`RateLimited` when the reporter is over a report limit or has no link left.
+        :class:`RateLimited` (with its ``scope``) when the reporter is over a report limit
+        or has no link left, or the place, the creator or everyone is over theirs.
         """
+        scopes = [(s, k) for s, k in scope_keys(place, creator) if s in self._scopes]
         if self._shared is None:
-            return self._admit_local(reporter, items)
+            return self._admit_local(reporter, items, scopes)
         try:
-            return await self._admit_shared(reporter, items)
+            return await self._admit_shared(reporter, items, scopes)
         except StorageError as err:
             self._warn_unavailable(err)
             return Admission(items)
 
-    def _admit_local(self, reporter: str, items: int) -> Admission:
+    def _admit_local(
+        self, reporter: str, items: int, scopes: list[tuple[str, str]]
+    ) -> Admission:
         assert self._local is not None
         report_windows, link_windows = self._local
+        scope_windows = [w for windows in self._scope_windows.values() for w in windows]
         if time.monotonic() - self._swept_at > SWEEP_EVERY:
             self._swept_at = time.monotonic()
-            for window in (*report_windows, *link_windows):
+            for window in (*report_windows, *link_windows, *scope_windows):
                 window.sweep()
+        full: tuple[str, RateLimitItem, float] | None = None
+        for scope, key in scopes:
+            for window in self._scope_windows[scope]:
+                remaining, reset = window.remaining(key)
+                if remaining < 1 and (full is None or reset > full[2]):
+                    full = (scope, window.rate, reset)
+        if full is not None:
+            for window in report_windows:  # the reporter's own window may hold them longer
+                remaining, reset = window.remaining(reporter)
+                if remaining < 1 and reset > full[2]:
+                    raise _too_many_reports(window.rate, reset)
+            raise _scope_full(*full)
         fit, held_by, reset = items, None, 0.0
         for window in link_windows:
             remaining, oldest_expires = window.remaining(reporter)
@@ -171,12 +244,29 @@ class ReporterRateLimit:
                 raise _too_many_reports(window.rate, window.remaining(reporter)[1])
         for window in link_windows:
             window.hit(reporter, fit)
+        for scope, key in scopes:
+            for window in self._scope_windows[scope]:
+                window.hit(key)
         return Admission(fit, self._held_back(held_by, reset, items, fit) if held_by else "")
 
-    async def _admit_shared(self, reporter: str, items: int) -> Admission:
+    async def _admit_shared(
+        self, reporter: str, items: int, scopes: list[tuple[str, str]]
+    ) -> Admission:
         assert self._shared is not None
         shared = self._shared
         report_key, link_key = _keys(reporter)
+        full: tuple[str, RateLimitItem, float] | None = None
+        for scope, key in scopes:
+            for rate in self._scopes[scope]:
+                stats = await shared.get_window_stats(rate, key)
+                if stats.remaining < 1 and (full is None or stats.reset_time > full[2]):
+                    full = (scope, rate, stats.reset_time)
+        if full is not None:
+            for rate in self._reports:  # the reporter's own window may hold them longer
+                stats = await shared.get_window_stats(rate, report_key)
+                if stats.remaining < 1 and stats.reset_time > full[2]:
+                    raise _too_many_reports(rate, stats.reset_time)
+            raise _scope_full(*full)
         fit, held_by, reset = items, None, 0.0
         for rate in self._links:
             stats = await shared.get_window_stats(rate, link_key)
@@ -191,6 +281,9 @@ class ReporterRateLimit:
                 raise _too_many_reports(rate, stats.reset_time)
         for rate in self._links:
             await shared.hit(rate, link_key, cost=fit)
+        for scope, key in scopes:
+            for rate in self._scopes[scope]:
+                await shared.hit(rate, key)
         return Admission(fit, self._held_back(held_by, reset, items, fit) if held_by else "")
 
     async def forget(self, reporter: str) -> None:
@@ -266,7 +359,28 @@ def _per(rate: RateLimitItem) -> str:
 def _too_many_reports(rate: RateLimitItem, reset_time: float) -> RateLimited:
     wait = _wait(reset_time)
     return RateLimited(
-        f"too many reports, slow down: at most {_per(rate)} (try again in {_in(wait)})", wait
+        f"too many reports, slow down: at most {_per(rate)} (try again in {_in(wait)})",
+        wait,
+        REPORTER,
+    )
+
+
+#: what a fan is told when a shared scope is full (no identity, nothing about other people)
+SCOPE_WORDS = {
+    PLACE: "a lot of reports are coming from this server or group right now",
+    CREATOR: "a lot of reports are coming in for this creator right now",
+    GLOBAL: "leakdesk is taking in a lot of reports right now",
+}
+
+
+def _scope_full(scope: str, rate: RateLimitItem, reset_time: float) -> RateLimited:
+    """The refusal of a full place, creator or global window (``rate``: the one that is full)."""
+    log.debug("%s window of %s is full", scope, _per(rate))
+    wait = _wait(reset_time)
+    return RateLimited(
+        f"{SCOPE_WORDS[scope]}, so nothing was recorded: please try again in {_in(wait)}",
+        wait,
+        scope,
     )
 
 
@@ -277,7 +391,7 @@ def _too_many_links(
     text = f"too many links, slow down: at most {_per(rate)} per person (try again in {_in(wait)})"
     if per_message is not None and items > per_message:
         text += f"; one message can carry at most {per_message} links or pictures"
-    return RateLimited(text, wait)
+    return RateLimited(text, wait, REPORTER)
 
 
 def _shared_storage(uri: str):  # type: ignore[no-untyped-def]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
 
 from core.trust import TrustPolicy
@@ -23,6 +23,18 @@ class Settings(BaseSettings):
     # message, however many links it holds) and the links and pictures in them
     report_rate: str = Field(default="10/minute;100/hour", description="limits-style rate string")
     link_rate: str = Field(default="200/hour", description="limits-style rate string")
+    # reports (messages) per server or group, per creator and overall, whoever sends them:
+    # a flood from many accounts. Sized for a leak wave: 400 fans who all report twice in the
+    # same minute in one server pass with room to spare ("" turns a scope off)
+    place_rate: str = Field(
+        default="1000/minute;10000/hour", description="limits-style rate string"
+    )
+    creator_rate: str = Field(
+        default="2000/minute;30000/hour", description="limits-style rate string"
+    )
+    global_rate: str = Field(
+        default="6000/minute;200000/hour", description="limits-style rate string"
+    )
     # where the rate windows live: "memory://" (this process) or "redis://host:6379" (shared
     # by every bot process; reports go through, with a warning, while it is unreachable)
     rate_limit_storage: str = "memory://"
@@ -152,6 +164,21 @@ class Settings(BaseSettings):
             suspend_max_confirmed_share=self.suspend_max_confirmed_share,
             suspend_days=self.suspend_days,
         )
+    @field_validator("report_rate", "link_rate", "place_rate", "creator_rate", "global_rate")
+    @classmethod
+    def _rate_string(cls, value: str) -> str:
+        """A ``limits`` rate string (``10/minute;100/hour``), or empty for no limit."""
+        value = value.strip()
+        if value:
+            from limits import parse_many
+
+            try:
+                parse_many(value)
+            except ValueError:
+                raise ValueError(
+                    f"not a rate: {value!r} (write it like 10/minute;100/hour)"
+                ) from None
+        return value
 
     @classmethod
     def settings_customise_sources(

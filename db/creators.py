@@ -1,11 +1,17 @@
-"""The registry of creators as fans may see it: display names only."""
+"""The registry of creators as fans may see it: display names only.
+
+Creators are created by the operator (``leakdesk creator add``, or any operator command
+naming one) or by an approved venue's setup, never by a fan (issue 11).
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.retry import retrying
 from db.tables import creators_t, utcnow
+from db.upsert import insert_ignore
 
 
 class SqlCreatorDirectory:
@@ -53,3 +59,21 @@ class SqlCreatorDirectory:
                         slug=slug, display_name="", created_at=utcnow(), language=language
                     )
                 )
+
+    @retrying
+    async def create(self, slug: str, display_name: str = "") -> bool:
+        """Create creator ``slug`` (the operator only); False when it already exists (its
+        display name is then set when one is given)."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                insert_ignore(conn, creators_t).returning(creators_t.c.id),
+                [{"slug": slug, "display_name": display_name or slug, "created_at": utcnow()}],
+            )
+            created = result.first() is not None
+            if not created and display_name:
+                await conn.execute(
+                    creators_t.update()
+                    .where(creators_t.c.slug == slug)
+                    .values(display_name=display_name)
+                )
+        return created

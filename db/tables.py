@@ -494,6 +494,26 @@ class PurgedPost(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class AllowedPage(SQLModel, table=True):
+    """One of a creator's own accounts or sites: never reported (issue 11, the allow-list).
+
+    ``canonical``/``key`` are the entry's canonical link and its dedupe key; ``host`` and
+    ``path_prefix`` (lower-case, no trailing slash; empty for a whole site) match the pages
+    under it.  ``hits`` counts the reports turned away by it (nothing else of them is kept).
+    """
+
+    __tablename__ = "allowed_pages"
+    __table_args__ = (UniqueConstraint("creator_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    creator_id: int = Field(foreign_key="creators.id")
+    canonical: str = Field(max_length=2048)
+    key: str = Field(max_length=64)
+    host: str = Field(max_length=255)
+    path_prefix: str = Field(max_length=2048)
+    hits: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 metadata = SQLModel.metadata
 
 # Core tables, for the statements of db/ (SQLAlchemy Core on the hot paths)
@@ -524,3 +544,4 @@ abuse_contacts_t = AbuseContactRow.__table__
 web_links_t = WebLink.__table__
 web_sessions_t = WebSession.__table__
 purged_posts_t = PurgedPost.__table__
+allowed_pages_t = AllowedPage.__table__

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from core.errors import UnknownCreator
 from db.retry import retrying
 from db.tables import creators_t, posts_t, utcnow, venues_t
 from db.upsert import insert_ignore
@@ -27,14 +28,20 @@ class VenueConfig:
     approved: bool = False
 
 
-async def _creator_id(conn: AsyncConnection, slug: str) -> int:
+async def _creator_id(conn: AsyncConnection, slug: str, *, create: bool) -> int:
+    """The id of creator ``slug``; created only when ``create`` (an approved venue), else
+    :class:`UnknownCreator` for a name the operator never created."""
+    query = select(creators_t.c.id).where(creators_t.c.slug == slug)
+    creator_id = (await conn.execute(query)).scalar()
+    if creator_id is not None:
+        return int(creator_id)
+    if not create:
+        raise UnknownCreator(slug)
     await conn.execute(
         insert_ignore(conn, creators_t),
         [{"slug": slug, "display_name": slug, "created_at": utcnow()}],
     )
-    return (
-        await conn.execute(select(creators_t.c.id).where(creators_t.c.slug == slug))
-    ).scalar_one()
+    return int((await conn.execute(query)).scalar_one())
 
 
 class SqlVenueStore:
@@ -43,9 +50,18 @@ class SqlVenueStore:
     Each method is one transaction, run again if it loses a race for the database.
     """
 
-    def __init__(self, engine: AsyncEngine, *, auto_approve: bool = False) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        auto_approve: bool = False,
+        operator_creators: tuple[str, ...] = (),
+    ) -> None:
+        """``operator_creators``: creators the operator configured (the default creator),
+        which a venue may bind to before they exist."""
         self._engine = engine
         self._auto_approve = auto_approve
+        self._operator_creators = frozenset(operator_creators)
 
     @retrying
     async def bind(self, config: VenueConfig) -> VenueConfig:
@@ -54,9 +70,18 @@ class SqlVenueStore:
         A venue that changes creator, moderator channel or moderator role loses its approval:
         whoever runs a server cannot make it receive another creator's cases, or show them
         in another channel or to other people, without the operator's word.
+
+        Only an existing creator can be bound (the operator creates them: ``leakdesk creator
+        add``); a name nobody created raises :class:`UnknownCreator` and nothing is stored.
+        With every venue approved at once (``auto_approve``: the operator's own
+        single-community set-up) the binding is approved, so it may create its creator.
         """
         async with self._engine.begin() as conn:
-            creator_id = await _creator_id(conn, config.creator)
+            creator_id = await _creator_id(
+                conn,
+                config.creator,
+                create=self._auto_approve or config.creator in self._operator_creators,
+            )
             before = (
                 await conn.execute(
                     select(

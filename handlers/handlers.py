@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import math
 import shlex
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import ParamSpec
 
+from core.allowlist import OfficialPage
 from core.codes import normalize_case_code
 from core.errors import (
     CaseNotFound,
@@ -41,13 +43,46 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 
 
+#: a fan reported only the creator's own official pages (core.allowlist): a kind word
+OFFICIAL_PAGE = N_(
+    "That is one of %(name)s's own official pages, not a leak, so nothing was recorded. "
+    "Thank you for looking out for them."
+)
+#: a shared rate window is full (core.ratelimit): nothing about other people, no identity
+SCOPE_FULL = {
+    "place": N_(
+        "A lot of reports are coming from this server or group right now, so nothing was "
+        "recorded: please try again in about %(seconds)s s."
+    ),
+    "creator": N_(
+        "A lot of reports are coming in for this creator right now, so nothing was recorded: "
+        "please try again in about %(seconds)s s."
+    ),
+    "global": N_(
+        "leakdesk is taking in a lot of reports right now, so nothing was recorded: please try "
+        "again in about %(seconds)s s."
+    ),
+}
+
+
+def scoped_problem(err: RateLimited) -> Problem:
+    """A rate-limit refusal; a full shared window is worded by the catalog."""
+    msgid = SCOPE_FULL.get(err.scope)
+    if msgid is None:
+        return Problem(str(err), "rate_limited", err.retry_after, err.scope)
+    params = {"seconds": math.ceil(err.retry_after)}
+    return Problem(
+        msgid % params, "rate_limited", err.retry_after, err.scope, msgid=msgid, params=params
+    )
+
+
 def problem_for(err: LeakdeskError) -> Problem:
     """Map a domain error to the neutral refusal adapters render."""
     if isinstance(err, ReporterSuspended):
         return Problem.of(SUSPENDED_TEXT, "suspended", until=suspended_until(err.until))
     if isinstance(err, RateLimited):
         STATS.rate_limited(err)  # once, even when the core counted it already
-        return Problem(str(err), "rate_limited", err.retry_after)
+        return scoped_problem(err)
     if isinstance(err, NotPermitted):
         return Problem(str(err), "not_permitted")
     if isinstance(err, CaseNotFound):
@@ -105,10 +140,14 @@ class Handlers:
             note=message.note,
             anonymous=message.anonymous,
             creator=message.actor.creator,
+            place=message.place,
             **({"submission_id": message.submission_id} if message.submission_id else {}),
         )
         # a moderator's list of links is the normal bulk case: not rate limited like fans
-        result = await self.intake.submit(incoming, trusted=message.actor.is_moderator)
+        try:
+            result = await self.intake.submit(incoming, trusted=message.actor.is_moderator)
+        except OfficialPage as err:  # not a refusal: a kind word, nothing was recorded
+            return Reply.of(OFFICIAL_PAGE, name=err.creator_name)
         notice = result.notice and Reply.of(result.notice.msgid, **result.notice.params)
         return ReportReceived(result.outcomes, result.rejected, message.anonymous, notice)
 

@@ -20,6 +20,9 @@ class IncomingMessage:
     anonymous: bool = False
     note: str = ""
     submission_id: str | None = None
+    #: the server or group it was written in (``discord:<guild id>``, ``telegram:<chat id>``);
+    #: None in a DM or the console (rate limits per place)
+    place: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class Problem:
     #: invalid | rate_limited | not_permitted | not_found | internal | suspended
     kind: str = "invalid"
     retry_after: float | None = None
+    #: for ``rate_limited``: the limit that refused (reporter, place, creator or global)
+    scope: str | None = None
     #: the catalog message and its params (``text == msgid % params``); None: ``text`` itself
     msgid: str | None = None
     params: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)

@@ -98,6 +98,11 @@ def make_settings(url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "database_url": url,
         "report_rate": "1000/second",
+        # the place, creator and global windows are off unless a test sets them
+        # (tests/storage/test_scoped_rate_limits.py): many tests send bursts to one creator
+        "place_rate": "",
+        "creator_rate": "",
+        "global_rate": "",
         "fetch_media": False,
         # adapter tests bind moderator places and use them at once; the approval gate
         # itself is tested with this off (tests/storage/test_venues.py)

@@ -11,6 +11,7 @@ import typer
 from bots.cli import (
     audit,
     cases,
+    creators,
     doctor,
     escalation,
     maintenance,
@@ -84,6 +85,7 @@ reports.register(app)
 cases.register(app)
 venues.register(app)
 escalation.register(app)
+creators.register(app)
 recheck.register(app)
 maintenance.register(app)
 reporter_key.register(app)

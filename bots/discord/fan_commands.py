@@ -25,6 +25,7 @@ from bots.discord.replies import (
     reply_text,
 )
 from bots.discord.translate import (
+    PLATFORM,
     Caller,
     interaction_language,
     is_media,
@@ -86,6 +87,8 @@ async def submit(
         submission_id=submission_id(
             interaction.application_id, interaction.channel_id, interaction.user.id, interaction.id
         ),
+        # the server's own rate window (a DM has none: its creator's and the global ones count)
+        place=f"{PLATFORM}:{interaction.guild_id}" if interaction.guild_id else None,
     )
     reply = await bot.app.handlers.report(message, links)
     name = ""

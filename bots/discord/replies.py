@@ -29,6 +29,8 @@ SOMETHING_WENT_WRONG = N_("Sorry, something went wrong on our side. Please try a
 def problem_text(problem: Problem, lang: str = SOURCE) -> str:
     """A short, friendly sentence for a refusal from the core."""
     t = Texts(lang)
+    if problem.kind == "rate_limited" and problem.scope not in (None, "reporter"):
+        return render_text(problem, lang)  # the server, the creator or everyone is over a limit
     if problem.kind == "rate_limited":
         if problem.retry_after:
             return t(

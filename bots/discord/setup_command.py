@@ -12,6 +12,7 @@ from discord import app_commands
 from bots.discord.privacy import visible_to_everyone
 from bots.discord.replies import answer
 from bots.discord.translate import PLATFORM
+from core.errors import UnknownCreator
 from db.venues import VenueConfig
 
 if TYPE_CHECKING:
@@ -26,6 +27,11 @@ EVERYONE_ROLE = (
     "could dismiss cases. Pick a role only your moderators hold."
 )
 POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
+UNKNOWN_CREATOR = (
+    "There is no creator called **{slug}** here, so nothing was set up. Creators are created "
+    "by the leakdesk operator: ask them to run `leakdesk creator add {slug}`, then run "
+    "`/leakdesk setup` again."
+)
 
 
 def _channel_problems(guild: discord.Guild, channel: discord.TextChannel) -> tuple[str | None, str]:
@@ -115,7 +121,12 @@ class LeakdeskGroup(
             mod_role_id=str(mod_role.id) if mod_role else None,
             delete_reported=delete_reported,
         )
-        config = await self.bot.app.venues.bind(config)
+        try:
+            config = await self.bot.app.venues.bind(config)
+        except UnknownCreator:  # never created by a server's own setup (issue 11)
+            log.info("guild %s: setup named a creator nobody created", guild.id)
+            await answer(interaction, UNKNOWN_CREATOR.format(slug=slug))
+            return
         if config.mod_channel_id and not config.approved:
             warnings.append(
                 f"Case cards (with links) appear in the moderator channel once the leakdesk "

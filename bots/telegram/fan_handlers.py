@@ -27,9 +27,10 @@ from handlers.render import shown_creator_name
 NEW = filters.UpdateType.MESSAGE
 PRIVATE = filters.ChatType.PRIVATE & NEW
 ONLY_IMAGES = N_("I can take links and pictures (photos or image files) only")
+#: the deep link's name is not repeated: whoever made the link chose it, not the fan
 UNKNOWN_CREATOR = N_(
-    "I don't know the creator in that link, so nothing changed: check the link you followed "
-    "with the creator's moderators."
+    "There is no creator called that here, so nothing changed and nothing was created: check "
+    "the link you followed with the creator's moderators."
 )
 
 

@@ -18,6 +18,7 @@ from bots.telegram.render import group_notice
 from bots.telegram.reporting import Submitted, submit
 from bots.telegram.translate import PLATFORM, hidden_sender, reporter_ref, valid_creator
 from bots.telegram.watch import with_offer
+from core.errors import UnknownCreator
 from core.model import Actor, Origin
 from db.venues import VenueConfig
 from handlers import Problem, ReportReceived
@@ -32,6 +33,13 @@ HIDDEN_SENDER = (
     "I can't take /report from an anonymous admin or on behalf of a channel: I could not tell "
     "reporters apart or answer you privately. Nothing was recorded. Send me the link in a "
     "private chat instead: {link}"
+)
+
+
+#: /protect or /bind naming a creator the operator never created (issue 11)
+NO_SUCH_CREATOR = (
+    "There is no creator called {slug} here, so nothing changed. Creators are created by the "
+    "leakdesk operator: ask them to run `leakdesk creator add {slug}`, then run /{command} again."
 )
 
 
@@ -123,14 +131,19 @@ class GroupHandlers:
             )
             return
         delete_reported = len(args) > 1 and args[1].lower() == "delete"
-        await self._deps.app.venues.bind(
-            VenueConfig(
-                platform=PLATFORM,
-                venue_id=str(chat.id),
-                creator=creator,
-                delete_reported=delete_reported,
+        try:
+            await self._deps.app.venues.bind(
+                VenueConfig(
+                    platform=PLATFORM,
+                    venue_id=str(chat.id),
+                    creator=creator,
+                    delete_reported=delete_reported,
+                )
             )
-        )
+        except UnknownCreator:
+            text = NO_SUCH_CREATOR.format(slug=creator, command="protect")
+            await send(context.bot, chat.id, text)
+            return
         log.info("telegram chat %s protected for %s (delete=%s)", chat.id, creator, delete_reported)
         text = f"Reports from this group now go to {creator}'s moderators."
         if delete_reported:

@@ -12,10 +12,11 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 from bots.telegram.chats import moderator, sender_is_admin
 from bots.telegram.deps import Deps
 from bots.telegram.escalation import post_preview
-from bots.telegram.group_handlers import deep_link
+from bots.telegram.group_handlers import NO_SUCH_CREATOR, deep_link
 from bots.telegram.messaging import is_chat_admin, send
 from bots.telegram.render import reply_text
 from bots.telegram.translate import PLATFORM, valid_creator
+from core.errors import UnknownCreator
 from core.model import Actor, Origin
 from db.venues import VenueConfig
 from handlers import CaseUpdated, IncomingMessage, Problem, Reply, ReplyType
@@ -172,16 +173,20 @@ class ModeratorHandlers:
             )
             return
         current = await venues.get(PLATFORM, str(chat.id))
-        bound = await venues.bind(
-            VenueConfig(
-                platform=PLATFORM,
-                venue_id=str(chat.id),
-                creator=creator,
-                mod_channel_id=str(chat.id),
-                is_mod_venue=True,
-                delete_reported=current.delete_reported if current else False,
+        try:
+            bound = await venues.bind(
+                VenueConfig(
+                    platform=PLATFORM,
+                    venue_id=str(chat.id),
+                    creator=creator,
+                    mod_channel_id=str(chat.id),
+                    is_mod_venue=True,
+                    delete_reported=current.delete_reported if current else False,
+                )
             )
-        )
+        except UnknownCreator:
+            await send(bot, chat.id, NO_SUCH_CREATOR.format(slug=creator, command="bind"))
+            return
         log.info("telegram chat %s bound as moderator group of %s", chat.id, creator)
         if not bound.approved:
             await send(

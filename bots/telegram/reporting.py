@@ -9,6 +9,7 @@ from telegram import Bot, Message, Update
 from bots.telegram.deps import Deps
 from bots.telegram.render import reply_text
 from bots.telegram.translate import (
+    PLATFORM,
     download_images,
     forward_link,
     image_refs,
@@ -60,6 +61,15 @@ class Submitted:
         return text
 
 
+def place_of(update: Update) -> str | None:
+    """The group a report is made in (``telegram:<chat id>``), for its rate window; None in a
+    private chat (only the creator's and the global windows count it)."""
+    chat = update.effective_chat
+    if chat is None or chat.type == chat.PRIVATE:
+        return None
+    return f"{PLATFORM}:{chat.id}"
+
+
 def has_reportable(message: Message) -> bool:
     """Whether a private message is a report: links, a picture, or a forwarded post."""
     return bool(links_in(message) or image_refs(message) or message.forward_origin)
@@ -94,6 +104,7 @@ async def submit(
         note=note,
         anonymous=anonymous,
         submission_id=submission_id(bot.id, update),
+        place=place_of(update),
     )
     reply = await deps.app.handlers.report(message, links)
     received = isinstance(reply, ReportReceived)

@@ -81,6 +81,7 @@ async def test_an_unreachable_mod_channel_is_told_to_the_admin_once(
 async def test_no_case_reaches_a_moderator_channel_before_the_operator_approves(
     env: simcord.Env, app: App
 ) -> None:
+    await app.creators.create(CREATOR)  # the operator's `leakdesk creator add alice`
     s = await server(env)
     assert s.setup_result.response is not None
     assert f"leakdesk venues approve discord {s.guild.id}" in s.setup_result.response.content

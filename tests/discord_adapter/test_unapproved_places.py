@@ -9,7 +9,7 @@ import simcord
 
 from bots.bootstrap import App
 from core.model import CaseStatus
-from tests.discord_adapter.conftest import LINK, case_posts, server
+from tests.discord_adapter.conftest import CREATOR, LINK, case_posts, server
 
 CODE = re.compile(r"LD-[0-9A-Z]{6}")
 REFUSED = "only this server's leakdesk moderators"
@@ -19,6 +19,7 @@ REFUSED = "only this server's leakdesk moderators"
 async def test_moderator_commands_are_refused_until_the_operator_approves(
     env: simcord.Env, app: App
 ) -> None:
+    await app.creators.create(CREATOR)  # the operator's `leakdesk creator add alice`
     s = await server(env)
     reported = await s.fan.slash(s.general, "report", link=LINK)
     assert reported.response is not None
@@ -41,6 +42,7 @@ async def test_moderator_commands_are_refused_until_the_operator_approves(
 async def test_case_buttons_are_refused_once_the_operator_revokes_the_server(
     env: simcord.Env, app: App
 ) -> None:
+    await app.creators.create(CREATOR)  # the operator's `leakdesk creator add alice`
     s = await server(env)
     await app.venues.set_approved("discord", str(s.guild.id), True)
     reported = await s.fan.slash(s.general, "report", link=LINK)

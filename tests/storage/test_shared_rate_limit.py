@@ -129,3 +129,40 @@ async def test_forget_drops_the_shared_windows(redis_url: str) -> None:
     assert (await second.admit(leaving, 5)).items == 5  # both windows are fresh
     with pytest.raises(RateLimited):
         await second.admit(staying, 1)  # nobody else's
+
+
+async def test_place_creator_and_global_windows_are_shared_by_processes(redis_url: str) -> None:
+    run = uuid.uuid4().hex  # windows of this run only (the Redis server outlives tests)
+    rates = {"place": "2/minute", "creator": "3/minute"}
+    first = ReporterRateLimit("10/minute", redis_url, scope_rates=rates)
+    second = ReporterRateLimit("10/minute", redis_url, scope_rates=rates)
+    place, creator = f"discord:{run}", f"alice-{run}"
+    await first.admit(f"test:a-{run}", 1, place=place, creator=creator)
+    await second.admit(f"test:b-{run}", 1, place=place, creator=creator)
+    with pytest.raises(RateLimited) as refused:
+        await first.admit(f"test:c-{run}", 1, place=place, creator=creator)
+    assert refused.value.scope == "place" and 0 < refused.value.retry_after <= 60
+    # the refusal spent nothing: c may report from elsewhere, and the creator has one left
+    await second.admit(f"test:c-{run}", 1, place=f"{place}-other", creator=creator)
+    with pytest.raises(RateLimited) as creator_full:
+        await first.admit(f"test:d-{run}", 1, creator=creator)  # a DM: the creator counts
+    assert creator_full.value.scope == "creator"
+
+
+async def test_two_apps_share_a_creators_window(redis_url: str, sqlite_url: str) -> None:
+    run = uuid.uuid4().hex  # a creator of this run only (the Redis server outlives tests)
+    settings = make_settings(sqlite_url, creator_rate="1/minute", rate_limit_storage=redis_url)
+    one, two = await build_app(settings), await build_app(settings)
+    creator = f"wave-{run}"
+    try:
+        await one.intake.submit(
+            IncomingReport(fan(f"x-{run}"), ["https://example.com/a"], creator=creator)
+        )
+        with pytest.raises(RateLimited) as refused:
+            await two.intake.submit(
+                IncomingReport(fan(f"y-{run}"), ["https://example.com/b"], creator=creator)
+            )
+        assert refused.value.scope == "creator"
+    finally:
+        await one.close()
+        await two.close()

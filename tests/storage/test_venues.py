@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bots.bootstrap import build_app
+from core.errors import UnknownCreator
 from db import VenueConfig
 from tests.conftest import make_settings
 
@@ -19,6 +22,8 @@ def mod_place(creator: str, venue: str = "g1") -> VenueConfig:
 async def test_binding_waits_for_approval_and_a_new_creator_loses_it(database_url: str) -> None:
     app = await build_app(make_settings(database_url, auto_approve_venues=False))
     try:
+        for slug in ("alice", "bea"):  # the operator's `leakdesk creator add`
+            await app.creators.create(slug)
         bound = await app.venues.bind(mod_place("alice"))
         assert bound.approved is False
         assert await app.venues.moderator_venues("discord", "alice") == []
@@ -39,6 +44,7 @@ async def test_binding_waits_for_approval_and_a_new_creator_loses_it(database_ur
 async def test_a_new_moderator_channel_or_role_loses_the_approval(database_url: str) -> None:
     app = await build_app(make_settings(database_url, auto_approve_venues=False))
     try:
+        await app.creators.create("alice")
         await app.venues.bind(mod_place("alice"))
         await app.venues.set_approved("discord", "g1", True)
         moved = VenueConfig("discord", "g1", "alice", mod_channel_id="c2", mod_role_id="r1")
@@ -62,6 +68,7 @@ def test_operator_approves_from_the_cli(tmp_path: Path) -> None:
 
     async def bind() -> None:
         app = await build_app(make_settings(db, auto_approve_venues=False))
+        await app.creators.create("alice")
         await app.venues.bind(mod_place("alice", "4242"))
         await app.close()
 
@@ -85,3 +92,34 @@ def test_operator_approves_from_the_cli(tmp_path: Path) -> None:
     assert "\tapproved" in cli("venues").stdout
     missing = cli("venues", "approve", "telegram", "--", "-100")  # group ids are negative
     assert missing.returncode == 2 and "no telegram" in missing.stderr
+
+
+async def test_a_venue_never_creates_a_creator_the_operator_did_not(database_url: str) -> None:
+    """Issue 11: only the operator (the CLI) or an approved venue creates creators."""
+    app = await build_app(make_settings(database_url, auto_approve_venues=False))
+    try:
+        with pytest.raises(UnknownCreator, match="no creator called mallory here"):
+            await app.venues.bind(mod_place("mallory"))
+        assert not await app.creators.exists("mallory")
+        assert await app.venues.get("discord", "g1") is None  # nothing stored
+        # the configured default creator is the operator's own
+        default = await app.venues.bind(VenueConfig("telegram", "-100", "default"))
+        assert default.creator == "default" and await app.creators.exists("default")
+        # once the operator created it, binding works (and waits for approval)
+        assert await app.creators.create("mallory", "Mallory M") is True
+        assert await app.creators.create("mallory") is False
+        bound = await app.venues.bind(mod_place("mallory"))
+        assert bound.approved is False
+        assert await app.creators.display_name("mallory") == "Mallory M"
+    finally:
+        await app.close()
+
+
+async def test_an_approved_venue_may_create_its_creator(database_url: str) -> None:
+    """With every venue approved by the operator's own setting, setup creates the creator."""
+    app = await build_app(make_settings(database_url, auto_approve_venues=True))
+    try:
+        bound = await app.venues.bind(mod_place("newcomer"))
+        assert bound.approved and await app.creators.exists("newcomer")
+    finally:
+        await app.close()

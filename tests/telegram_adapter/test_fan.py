@@ -134,7 +134,8 @@ async def test_privacy_and_anonymous_reports(fake, bot, sqlite_app):
 async def test_a_deep_link_to_an_unknown_creator_creates_nothing(fake, bot, sqlite_app):
     await fake.push(dm(FAN, "/start mallorys-fake-creator"))
     welcome = (await fake.wait_call("sendMessage", chat_id=FAN))[0]["text"]
-    assert "don't know the creator" in welcome and "mallorys-fake-creator" not in welcome
+    assert "There is no creator called that here" in welcome
+    assert "nothing was created" in welcome and "mallorys-fake-creator" not in welcome
 
     await fake.push(
         dm(

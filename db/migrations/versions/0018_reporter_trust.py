@@ -1,7 +1,7 @@
 """reporter trust: moderators' decisions about keyed reporters (trusted, warned, suspended)
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 Create Date: 2026-11-29 00:20:00
 
 ``reporter_standing`` is keyed by the sealed reporter id (never the account); an index on
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0018"
-down_revision = "0015"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
