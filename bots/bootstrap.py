@@ -270,7 +270,8 @@ async def build_app(
         media=media,
         protected=cases,
     )
-    moderation = ModerationService(cases, events=events)
+    escalations = SqlEscalationStore(engine)
+    moderation = ModerationService(cases, events=events, marks=escalations)
     pictures = PictureJobs(
         SqlPictureJobStore(engine, sender=sender, write_gate=reports.write_gate),
         media,
@@ -282,7 +283,6 @@ async def build_app(
     )
     retention = SqlRetention(engine, reporter_key)
     user_settings = SqlUserSettingsStore(engine, reporter_key)
-    escalations = SqlEscalationStore(engine)
     watches = SqlRemovalWatches(engine, reporter_key)
     channels = load_channels(settings.platforms_file)
     rdap = contacts = None

@@ -184,11 +184,20 @@ class CaseView:
     protected_distance: int | None = None
     #: provenance evidence read from the case's pictures (moderators only)
     provenance: tuple[ProvenanceSignal, ...] = ()
+    #: a moderator marked the material synthetic (a deepfake); ``synthetic_by`` names who
+    #: decided, either way (None: undecided)
+    synthetic: bool = False
+    synthetic_by: str | None = None
 
     @property
     def protected(self) -> bool:
         """Whether a picture of the case matches one of the creator's own images."""
         return self.protected_tier is not None
+
+    @property
+    def suggested_synthetic(self) -> bool:
+        """Strong evidence suggests the material is AI-generated (a moderator decides)."""
+        return any(signal.suggests_synthetic for signal in self.provenance)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,9 @@ Moderator commands:
 • /queue [status|all]: open, claimed and confirmed cases, most reported first
 • /show LD-…: one case with its links and notes
 • /claim LD-…, /confirm LD-…, /dismiss LD-… <reason>, /reopen LD-…
-• /merge LD-source LD-target: fold duplicates into one case"""
+• /merge LD-source LD-target: fold duplicates into one case
+• /synthetic LD-… yes|no: decide whether the material is AI-generated (a deepfake);
+  removal requests then use the deepfake wording and forms"""
 
 PRIVACY = """\
 What leakdesk keeps: the links you report, fingerprints (hashes) of pictures, never the pictures
@@ -177,6 +179,18 @@ def evidence_line(signals: Sequence[ProvenanceSignal]) -> str:
     return f"AI-generated? evidence ({verdict}{signed}): {parts}"
 
 
+def synthetic_line(case: CaseView) -> str:
+    """The moderators' decision whether the material is synthetic, or the suggestion that
+    strong evidence makes while nobody decided ('' when there is neither)."""
+    if case.synthetic:
+        return f"marked synthetic (deepfake) by {case.synthetic_by or 'a moderator'}"
+    if case.synthetic_by:
+        return f"not synthetic (decided by {case.synthetic_by})"
+    if case.suggested_synthetic:
+        return f"suggested synthetic: a moderator decides (/synthetic {case.code} yes|no)"
+    return ""
+
+
 def case_line(
     case: CaseView, link: Callable[[str], str] = _plain, text: Callable[[str], str] = _plain
 ) -> str:
@@ -193,6 +207,8 @@ def case_line(
     claimed = f" claimed by {text(case.claimed_by)}" if case.claimed_by else ""
     own = f" · {protected_line(case)}" if case.protected_tier else ""
     own += f" · {text(evidence_line(case.provenance))}" if case.provenance else ""
+    decided = synthetic_line(case)
+    own += f" · {text(decided)}" if decided else ""
     notes = ""
     if case.notes:
         more = f" (+{len(case.notes) - 1} more)" if len(case.notes) > 1 else ""
@@ -232,6 +248,8 @@ def _(reply: CaseUpdated) -> str:
         "dismiss": "dismissed",
         "reopen": "reopened",
         "merge": f"merged {reply.source} into" if reply.source else "merged",
+        "synthetic": "marked synthetic",
+        "not_synthetic": "marked not synthetic",
         "show": "case",
     }.get(reply.action, reply.action)
     return "\n".join([f"{verb}: {case_line(case)}", *case_details(case)])

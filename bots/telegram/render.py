@@ -9,7 +9,13 @@ from collections.abc import Iterator, Sequence
 from core.model import CaseView
 from handlers import HelpText, Problem, ReplyType, ReportReceived, render_text
 from handlers.display import one_line, shown_link
-from handlers.render import REASON_CHARS, evidence_line, note_line, protected_line
+from handlers.render import (
+    REASON_CHARS,
+    evidence_line,
+    note_line,
+    protected_line,
+    synthetic_line,
+)
 
 #: Telegram's limit for one message is 4096 characters; stay a little below it.
 MESSAGE_LIMIT = 4000
@@ -138,6 +144,8 @@ def announcement_text(case: CaseView) -> str:
         lines.append(protected_line(case))
     if case.provenance:
         lines.append(evidence_line(case.provenance))
+    if decided := synthetic_line(case):
+        lines.append(decided)
     lines += [note_line(note, NOTE_CHARS) for note in case.notes[-POST_NOTES:]]
     if len(case.notes) > POST_NOTES:
         lines.append(f"+{len(case.notes) - POST_NOTES} more note(s): /show {case.code}")
