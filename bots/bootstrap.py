@@ -29,6 +29,7 @@ from core.model import ReporterRef
 from core.moderation import ModerationService
 from core.notify.moderator_alerts import ModeratorAlerts
 from core.picture_jobs import PictureJobs
+from core.protected_refresh import ProtectedRefresh
 from core.ratelimit import ReporterRateLimit
 from core.settings import Settings
 from core.urls import default_registry
@@ -102,6 +103,8 @@ class App:
     reporter_key: ReporterKey | None = None
     #: purged cases' chat cards, deleted by their adapters
     purged_posts: SqlPurgedPosts | None = None
+    #: learns protected pictures other processes add or remove (``leakdesk protect``)
+    protected_refresh: ProtectedRefresh | None = None
 
     async def drop_purged_media(self) -> int:
         """Drop purged cases' pictures from this process's matcher (adapters call this on
@@ -120,10 +123,13 @@ class App:
         )
 
     def start_background(self, *, recheck: bool = True) -> None:
-        """Start the long-running work of a bot process: fetching pictures behind links and
-        (unless ``recheck`` is False) rechecking escalated links on a schedule; idempotent."""
+        """Start the long-running work of a bot process: fetching pictures behind links,
+        following other processes' protected pictures and (unless ``recheck`` is False)
+        rechecking escalated links on a schedule; idempotent."""
         settle_heap()
         self.pictures.start()
+        if self.protected_refresh is not None:
+            self.protected_refresh.start()
         if recheck:
             self.recheck_schedule.start()
 
@@ -131,6 +137,8 @@ class App:
         """Finish pending writes and close the database."""
         await self.pictures.stop()
         await self.recheck_schedule.stop()
+        if self.protected_refresh is not None:
+            await self.protected_refresh.stop()
         if self.listener is not None:
             await self.listener.close()
         await self.reports.close()
@@ -239,6 +247,10 @@ async def build_app(
     media = MediaMatcher(fetcher, max_pixels=settings.max_pixels, workers=workers)
     media.load(await SqlMediaStore(engine).load())
     protected = SqlProtectedStore(engine)
+    protected_refresh = ProtectedRefresh(
+        protected, media.protected, settings.protected_refresh_seconds
+    )
+    await protected_refresh.prime()  # before loading: a change meanwhile is seen next poll
     media.protected.load(await protected.load())
     listener = None
     if not is_sqlite(settings.database_url):  # other bot processes' new pictures, within a second
@@ -375,6 +387,7 @@ async def build_app(
         protected=protected,
         reporter_key=reporter_key,
         purged_posts=SqlPurgedPosts(engine),
+        protected_refresh=protected_refresh,
     )
     app.escalation_handlers.use_mail_sender(app.mail_sender)
     app.approval_handlers.use_mail_sender(app.mail_sender)
