@@ -11,11 +11,12 @@ serves SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Collection, Hashable
 from typing import Protocol
 
-from core.notify.periodic import Periodic
 from core.protected import ProtectedIndex, ProtectedPicture
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class ProtectedRefresh:
         self._index = index
         self._seconds = seconds
         self._seen: Hashable | None = None
-        self._loop = Periodic(max(seconds, 0.01), self.refresh, "protected-refresh")
+        self._task: asyncio.Task[None] | None = None
 
     async def prime(self) -> None:
         """Record the current fingerprint (call it right after loading the index)."""
@@ -77,16 +78,30 @@ class ProtectedRefresh:
     @property
     def running(self) -> bool:
         """Whether the polling loop runs."""
-        return self._loop.running
+        return self._task is not None and not self._task.done()
 
     def start(self) -> None:
         """Poll in the background (idempotent; a no-op when disabled)."""
-        if self._seconds > 0:
-            self._loop.start()
+        if self._seconds > 0 and not self.running:
+            self._task = asyncio.create_task(self._run(), name="leakdesk-protected-refresh")
 
     async def stop(self) -> None:
-        """Stop polling."""
-        await self._loop.stop()
+        """Stop polling (a refresh under way is cancelled; what it had not applied yet is
+        applied by the next refresh, which compares ids again)."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        # plain sleeps, like the recheck schedule: chat libraries' test clocks know them
+        while True:
+            await asyncio.sleep(self._seconds)
+            try:
+                await self.refresh()
+            except Exception:  # the database is away for a while: try again next time
+                log.exception("protected pictures: refresh failed")
 
 
 __all__ = ["LOAD_BATCH", "ProtectedRefresh", "ProtectedSource"]
