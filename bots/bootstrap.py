@@ -30,6 +30,7 @@ from core.model import ReporterRef
 from core.moderation import ModerationService
 from core.notify.moderator_alerts import ModeratorAlerts
 from core.picture_jobs import PictureJobs
+from core.protected_refresh import ProtectedRefresh
 from core.ratelimit import ReporterRateLimit
 from core.settings import Settings
 from core.urls import default_registry
@@ -110,6 +111,8 @@ class App:
     #: the creators' own accounts and sites, never reported (``leakdesk creator allow``)
     allowlist: AllowList | None = None
     allowlist_store: SqlAllowListStore | None = None
+    #: learns protected pictures other processes add or remove (``leakdesk protect``)
+    protected_refresh: ProtectedRefresh | None = None
 
     async def drop_purged_media(self) -> int:
         """Drop purged cases' pictures from this process's matcher (adapters call this on
@@ -128,10 +131,13 @@ class App:
         )
 
     def start_background(self, *, recheck: bool = True) -> None:
-        """Start the long-running work of a bot process: fetching pictures behind links and
-        (unless ``recheck`` is False) rechecking escalated links on a schedule; idempotent."""
+        """Start the long-running work of a bot process: fetching pictures behind links,
+        following other processes' protected pictures and (unless ``recheck`` is False)
+        rechecking escalated links on a schedule; idempotent."""
         settle_heap()
         self.pictures.start()
+        if self.protected_refresh is not None:
+            self.protected_refresh.start()
         if recheck:
             self.recheck_schedule.start()
 
@@ -141,6 +147,8 @@ class App:
             await self.allowlist.flush()  # the counters of turned-away reports
         await self.pictures.stop()
         await self.recheck_schedule.stop()
+        if self.protected_refresh is not None:
+            await self.protected_refresh.stop()
         if self.listener is not None:
             await self.listener.close()
         await self.reports.close()
@@ -253,6 +261,10 @@ async def build_app(
     media = MediaMatcher(fetcher, max_pixels=settings.max_pixels, workers=workers)
     media.load(await SqlMediaStore(engine).load())
     protected = SqlProtectedStore(engine)
+    protected_refresh = ProtectedRefresh(
+        protected, media.protected, settings.protected_refresh_seconds
+    )
+    await protected_refresh.prime()  # before loading: a change meanwhile is seen next poll
     media.protected.load(await protected.load())
     listener = None
     if not is_sqlite(settings.database_url):  # other bot processes' new pictures, within a second
@@ -302,7 +314,8 @@ async def build_app(
         gate=trust,
         allowlist=allowlist,
     )
-    moderation = ModerationService(cases, events=events, trust=trust)
+    escalations = SqlEscalationStore(engine)
+    moderation = ModerationService(cases, events=events, trust=trust, marks=escalations)
     pictures = PictureJobs(
         SqlPictureJobStore(engine, sender=sender, write_gate=reports.write_gate),
         media,
@@ -314,7 +327,6 @@ async def build_app(
     )
     retention = SqlRetention(engine, reporter_key)
     user_settings = SqlUserSettingsStore(engine, reporter_key)
-    escalations = SqlEscalationStore(engine)
     watches = SqlRemovalWatches(engine, reporter_key)
     channels = load_channels(settings.platforms_file)
     rdap = contacts = None
@@ -415,6 +427,7 @@ async def build_app(
         trust=trust,
         allowlist=allowlist,
         allowlist_store=allowlist_store,
+        protected_refresh=protected_refresh,
     )
     app.escalation_handlers.use_mail_sender(app.mail_sender)
     app.approval_handlers.use_mail_sender(app.mail_sender)

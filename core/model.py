@@ -194,11 +194,20 @@ class CaseView:
     #: the queue (core.trust); None when not computed
     independent: float | None = None
     trusted: bool | None = None
+    #: a moderator marked the material synthetic (a deepfake); ``synthetic_by`` names who
+    #: decided, either way (None: undecided)
+    synthetic: bool = False
+    synthetic_by: str | None = None
 
     @property
     def protected(self) -> bool:
         """Whether a picture of the case matches one of the creator's own images."""
         return self.protected_tier is not None
+
+    @property
+    def suggested_synthetic(self) -> bool:
+        """Strong evidence suggests the material is AI-generated (a moderator decides)."""
+        return any(signal.suggests_synthetic for signal in self.provenance)
 
 
 @dataclass(frozen=True)

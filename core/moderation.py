@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from core.codes import normalize_case_code
 from core.errors import CaseNotFound, InvalidLink, InvalidTransition, NotPermitted
@@ -26,8 +27,19 @@ TRANSITIONS: dict[str, tuple[tuple[CaseStatus, ...], CaseStatus]] = {
 }
 
 
+class SyntheticMarks(Protocol):
+    """Where a moderator's answer to "is this material synthetic?" is kept (audit-logged)."""
+
+    async def set_synthetic(
+        self, code: str, synthetic: bool, *, actor: str, creator: str | None = None
+    ) -> str:
+        """Mark case ``code`` (of ``creator``) synthetic or not; returns its code."""
+        ...
+
+
 class ModerationService:
-    """Queue, claim, confirm, dismiss, reopen and merge, each written to the audit log."""
+    """Queue, claim, confirm, dismiss, reopen and merge, each written to the audit log;
+    and the moderators' answer whether a case's material is synthetic (a deepfake)."""
 
     def __init__(
         self,
@@ -35,10 +47,12 @@ class ModerationService:
         *,
         events: EventBus | None = None,
         trust: CaseTrustReader | None = None,
+        marks: SyntheticMarks | None = None,
     ) -> None:
         self._cases = cases
         self._events = events or EventBus()
         self._trust = trust
+        self._marks = marks
 
     async def _annotated(self, views: list[CaseView]) -> list[CaseView]:
         """``views`` with their trust figures, when a trust reader is wired."""
@@ -129,6 +143,25 @@ class ModerationService:
                 event = CaseChanged(outcome.case_id, outcome.code, outcome.creator or actor.creator)
                 self._events.publish(event)
         return outcomes
+
+    async def mark_synthetic(self, actor: Actor, code: str, synthetic: bool) -> CaseView:
+        """A moderator decides whether the case's material is synthetic (a deepfake): its
+        removal requests then use the deepfake wording and forms and cite its evidence.
+        Provenance evidence only ever *suggests* it; this is the decision (audit-logged)."""
+        self._require_moderator(actor)
+        if self._marks is None:
+            raise InvalidLink("marking cases synthetic is not available here")
+        normalized = normalize_case_code(code)
+        if normalized is None:
+            raise InvalidLink("case codes look like LD-7KQ2MX")
+        await self._marks.set_synthetic(
+            normalized, synthetic, actor=actor.label, creator=actor.creator
+        )
+        view = await self._cases.get_case(normalized)
+        if view is None:  # purged between the two statements
+            raise CaseNotFound(f"no case {normalized}")
+        self._events.publish(CaseChanged(view.id, view.code, view.creator))
+        return view
 
     async def _merged_into_itself(self, code: str) -> bool:
         view = await self._cases.get_case(code)

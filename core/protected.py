@@ -73,21 +73,58 @@ class CaseEvidence(Protocol):
 
 
 class ProtectedIndex:
-    """Per-creator near-duplicate indexes of protected pictures, and their exact sha256s."""
+    """Per-creator near-duplicate indexes of protected pictures, and their exact sha256s.
+
+    Pictures come and go while a bot runs (:class:`core.protected_refresh.ProtectedRefresh`
+    applies other processes' ``protect add``/``remove``): each remembered picture gets a
+    fresh entry id in its creator's index, so a forgotten picture stays forgotten even if
+    the database hands its id out again.
+    """
 
     def __init__(self, index_factory: Callable[[], HashIndex] | None = None) -> None:
         self._factory = index_factory or (lambda: MultiIndexHashIndex(DEFAULT_THRESHOLDS))
         self._indexes: dict[str, HashIndex] = {}
         self._exact: dict[tuple[str, str], int] = {}
+        #: picture id -> (creator, sha256, its entry id in the creator's index)
+        self._pictures: dict[int, tuple[str, str, int]] = {}
+        self._entries: dict[int, int] = {}  # entry id -> picture id
+        self._next_entry = 1
 
     def remember(self, picture: ProtectedPicture) -> None:
-        """Make a protected picture matchable (for its creator only)."""
+        """Make a protected picture matchable (for its creator only); a picture already
+        known is left as it is."""
+        if picture.picture_id in self._pictures:
+            return
+        entry = self._next_entry
+        self._next_entry += 1
+        self._pictures[picture.picture_id] = (picture.creator, picture.sha256, entry)
+        self._entries[entry] = picture.picture_id
         self._exact.setdefault((picture.creator, picture.sha256), picture.picture_id)
         index = self._indexes.get(picture.creator)
         if index is None:
             index = self._indexes[picture.creator] = self._factory()
         for frame in picture.frames:
-            index.add_hashes(picture.picture_id, frame.phash, frame.pdq, frame.quality, frame.view)
+            index.add_hashes(entry, frame.phash, frame.pdq, frame.quality, frame.view)
+
+    def forget(self, picture_ids: Iterable[int]) -> int:
+        """Stop matching these protected pictures (removed with ``protect remove``);
+        returns how many were known."""
+        count = 0
+        for picture_id in picture_ids:
+            known = self._pictures.pop(picture_id, None)
+            if known is None:
+                continue
+            creator, sha256, entry = known
+            del self._entries[entry]
+            if self._exact.get((creator, sha256)) == picture_id:
+                del self._exact[(creator, sha256)]
+            self._indexes[creator].remove(entry)
+            count += 1
+        return count
+
+    def picture_ids(self) -> set[int]:
+        """The ids of every protected picture this index matches."""
+        return set(self._pictures)
 
     def load(self, pictures: Iterable[ProtectedPicture]) -> int:
         """Remember every stored protected picture; returns how many."""
@@ -105,11 +142,11 @@ class ProtectedIndex:
         index = self._indexes.get(creator)
         if index is None or not signals.frames:
             return None
-        matches = index.query(signals)
-        if not matches:
-            return None
-        best = matches[0]
-        return ProtectedMatch(best.entry_id, best.pdq_distance, str(best.tier))
+        for found in index.query(signals):  # best first; skip entries forgotten meanwhile
+            picture_id = self._entries.get(found.entry_id)
+            if picture_id is not None:
+                return ProtectedMatch(picture_id, found.pdq_distance, str(found.tier))
+        return None
 
 
 def export_document(creator: str, pictures: Iterable[MediaSignals]) -> dict[str, Any]:

@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     recheck_head_first: bool = False
     # where /escalate in the chat adapters writes its packets: <packets_dir>/<creator>/<time>
     packets_dir: str = "packets"
+    # how often a running bot looks for protected pictures added or removed by another
+    # process (`leakdesk protect add|import|remove`), seconds (0: only at start)
+    protected_refresh_seconds: float = 10.0
     # how often a running bot sends queued chat notices (reporters' "it's down"), seconds
     chat_notice_seconds: float = 30.0
     # how often a running bot checks for overdue escalations and the daily digest, seconds

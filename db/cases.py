@@ -69,6 +69,8 @@ _CASE_COLUMNS = (
     cases_t.c.reason,
     cases_t.c.protected_tier,
     cases_t.c.protected_distance,
+    cases_t.c.synthetic,
+    cases_t.c.synthetic_by,
     _merged.c.code.label("merged_code"),
     _dup.c.code.label("dup_code"),
 )
@@ -113,6 +115,8 @@ def _view(
         protected_tier=row.protected_tier,
         protected_distance=row.protected_distance,
         provenance=tuple(provenance),
+        synthetic=bool(row.synthetic),
+        synthetic_by=row.synthetic_by,
     )
 
 

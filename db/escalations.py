@@ -143,7 +143,9 @@ class SqlEscalationStore:
             if row is None:
                 raise CaseNotFound(f"no case {code}")
             await conn.execute(
-                update(cases_t).where(cases_t.c.id == row.id).values(synthetic=synthetic)
+                update(cases_t)
+                .where(cases_t.c.id == row.id)
+                .values(synthetic=synthetic, synthetic_by=actor)
             )
             await conn.execute(
                 actions_t.insert(),

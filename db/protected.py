@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -122,8 +123,27 @@ class SqlProtectedStore:
         return [sha for _, sha in found]
 
     @retrying
-    async def load(self, creator: str | None = None) -> list[ProtectedPicture]:
-        """Every protected picture (of ``creator`` only, if given), with its hashes."""
+    async def generation(self) -> tuple[object, ...]:
+        """A cheap fingerprint of the whole set of protected pictures (count, highest id,
+        newest time): it changes with every ``protect add``, ``import`` and ``remove``, in
+        any process, so a running bot polls it and reloads only when it moved."""
+        t = protected_pictures_t.c
+        query = select(func.count(t.id), func.max(t.id), func.max(t.created_at))
+        async with self._engine.connect() as conn:
+            return tuple((await conn.execute(query)).one())
+
+    @retrying
+    async def picture_ids(self) -> set[int]:
+        """The id of every protected picture (what a running bot compares its index with)."""
+        async with self._engine.connect() as conn:
+            return set((await conn.execute(select(protected_pictures_t.c.id))).scalars())
+
+    @retrying
+    async def load(
+        self, creator: str | None = None, ids: Collection[int] | None = None
+    ) -> list[ProtectedPicture]:
+        """Every protected picture (of ``creator`` only, or these ``ids`` only, if given),
+        with its hashes."""
         query = (
             select(
                 creators_t.c.slug,
@@ -143,6 +163,8 @@ class SqlProtectedStore:
         )
         if creator is not None:
             query = query.where(creators_t.c.slug == creator)
+        if ids is not None:
+            query = query.where(protected_pictures_t.c.id.in_(sorted(ids)))
         grouped: dict[int, tuple[str, str, list[FrameSignals]]] = {}
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()

@@ -90,6 +90,8 @@ class Case(SQLModel, table=True):
     possible_duplicate_of_id: int | None = Field(default=None, foreign_key="cases.id")
     #: a moderator marked the material synthetic (a deepfake): notices word it so
     synthetic: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    #: who decided ``synthetic`` (None: no moderator decided yet; evidence only suggests)
+    synthetic_by: str | None = Field(default=None, max_length=160)
     #: a picture of the case matches one of the creator's protected images: how closely
     #: ("exact", "auto" or "possible") and the PDQ distance (the closest match is kept)
     protected_tier: str | None = Field(default=None, max_length=16)

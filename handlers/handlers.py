@@ -41,6 +41,8 @@ from handlers.messages import (
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
+#: how a moderator answers "is it synthetic?"
+SYNTHETIC_ANSWERS = {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}
 
 
 #: a fan reported only the creator's own official pages (core.allowlist): a kind word
@@ -219,6 +221,15 @@ class Handlers:
         return CaseUpdated(view, "merge", source=normalize_case_code(source))
 
     @replies_on_error
+    async def synthetic(self, actor: Actor, code: str, answer: str) -> ReplyType:
+        """Moderators: decide whether a case's material is synthetic (``yes``/``no``)."""
+        decision = SYNTHETIC_ANSWERS.get(answer.strip().lower())
+        if decision is None:
+            return Problem("usage: /synthetic LD-… yes|no")
+        view = await self.moderation.mark_synthetic(actor, code, decision)
+        return CaseUpdated(view, "synthetic" if decision else "not_synthetic")
+
+    @replies_on_error
     async def show(self, actor: Actor, code: str) -> ReplyType:
         """Moderators: one case with its links."""
         return CaseUpdated(await self.moderation.case(actor, code), "show")
@@ -260,6 +271,10 @@ class Handlers:
             if len(args) < 2:
                 return Problem.of(N_("usage: /dismiss LD-… <reason>"))
             return await self.act(actor, "dismiss", args[0], " ".join(args[1:]))
+        if command == "synthetic":
+            if len(args) != 2:
+                return Problem("usage: /synthetic LD-… yes|no")
+            return await self.synthetic(actor, args[0], args[1])
         if command == "merge":
             if len(args) != 2:
                 return Problem.of(N_("usage: /merge LD-source LD-target"))

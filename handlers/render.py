@@ -40,7 +40,9 @@ Moderator commands:
 • /claim LD-…, /confirm LD-…, /dismiss LD-… <reason>, /reopen LD-…
 • /merge LD-source LD-target: fold duplicates into one case
 • /dismiss LD-… abusive: <why> marks a false or abusive report: it counts towards the
-  reporter's warning and suspension""")
+  reporter's warning and suspension
+• /synthetic LD-… yes|no: decide whether the material is AI-generated (a deepfake);
+  removal requests then use the deepfake wording and forms""")
 
 PRIVACY = N_("""\
 What leakdesk keeps: the links you report, fingerprints (hashes) of pictures, never the pictures
@@ -300,6 +302,24 @@ def trust_note(case: CaseView, lang: str = SOURCE) -> str:
     return " " + t("(%(n)s independent)", n=n)
 
 
+def synthetic_line(case: CaseView, lang: str = SOURCE) -> str:
+    """The moderators' decision whether the material is synthetic, or the suggestion that
+    strong evidence makes while nobody decided ('' when there is neither)."""
+    t = Texts(lang)
+    if case.synthetic:
+        if case.synthetic_by:
+            return t("marked synthetic (deepfake) by %(who)s", who=case.synthetic_by)
+        return t("marked synthetic (deepfake) by a moderator")
+    if case.synthetic_by:
+        return t("not synthetic (decided by %(who)s)", who=case.synthetic_by)
+    if case.suggested_synthetic:
+        return t(
+            "suggested synthetic: a moderator decides (/synthetic %(code)s yes|no)",
+            code=case.code,
+        )
+    return ""
+
+
 def case_line(
     case: CaseView,
     link: Callable[[str], str] = _plain,
@@ -330,6 +350,8 @@ def case_line(
     claimed = " " + t("claimed by %(who)s", who=text(case.claimed_by)) if case.claimed_by else ""
     own = f" · {protected_line(case, lang)}" if case.protected_tier else ""
     own += f" · {text(evidence_line(case.provenance, lang))}" if case.provenance else ""
+    decided = synthetic_line(case, lang)
+    own += f" · {text(decided)}" if decided else ""
     notes = ""
     if case.notes:
         more = (
@@ -385,6 +407,8 @@ _DONE = {
     "reopen": N_("reopened: %(case)s"),
     "merge": N_("merged: %(case)s"),
     "show": N_("case: %(case)s"),
+    "synthetic": N_("marked synthetic: %(case)s"),
+    "not_synthetic": N_("marked not synthetic: %(case)s"),
 }
 
 

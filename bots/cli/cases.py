@@ -47,6 +47,9 @@ def case_json(case: CaseView) -> dict[str, Any]:
             if case.protected
             else None
         ),
+        "synthetic": case.synthetic,
+        "synthetic_by": case.synthetic_by,
+        "synthetic_suggested": case.suggested_synthetic,
         "provenance": [
             {"kind": p.kind, "value": p.value, "confidence": p.confidence, "validated": p.validated}
             for p in case.provenance
@@ -56,6 +59,22 @@ def case_json(case: CaseView) -> dict[str, Any]:
             for note in case.notes
         ],
     }
+
+
+def case_flags(case: CaseView) -> str:
+    """The last column of ``cases``: ``own-image:TIER`` for a match of the creator's own
+    picture, ``synthetic`` / ``not-synthetic`` for a moderator's decision, ``synthetic?``
+    when strong evidence suggests it and nobody decided; ``-`` when none applies."""
+    flags = []
+    if case.protected_tier:
+        flags.append(f"own-image:{case.protected_tier}")
+    if case.synthetic:
+        flags.append("synthetic")
+    elif case.synthetic_by:
+        flags.append("not-synthetic")
+    elif case.suggested_synthetic:
+        flags.append("synthetic?")
+    return ",".join(flags) or "-"
 
 
 def parse_statuses(status: str | None) -> list[CaseStatus]:
@@ -89,7 +108,11 @@ def cases(
         ),
     ] = None,
 ) -> None:
-    """List cases: matches of the creator's own images first, then most reported first."""
+    """List cases: matches of the creator's own images first, then most reported first.
+
+    Text: code, status, reporters, platform, first link, independent reporters, trusted,
+    flags (own-image:TIER, synthetic, not-synthetic, or synthetic? when evidence suggests
+    it; - for none)."""
     if ctx.invoked_subcommand is not None:
         return
     statuses = parse_statuses(status)
@@ -114,6 +137,7 @@ def cases(
                 f"{case.code}\t{case.status.value}\t{case.reporters}\t"
                 f"{case.platform or case.host or '-'}\t{case.links[0].url if case.links else '-'}"
                 f"\t{independent}\t{trust}"
+                f"\t{case_flags(case)}"
             )
 
 
@@ -205,6 +229,33 @@ def cases_merge(
 
     merged = with_app(work)
     typer.echo(f"{source_code}\tmerged into {merged.code} ({merged.reporters} reporter(s))")
+
+
+@cases_app.command("synthetic")
+def cases_synthetic(
+    answer: Annotated[str, typer.Argument(help="yes: the material is synthetic; no: it is not.")],
+    codes: CodesArgument,
+    moderator: ModeratorOption = None,
+) -> None:
+    """Decide whether cases' material is AI-generated (a deepfake): removal requests then
+    use the deepfake wording and forms and cite the evidence. Audit-logged."""
+    from handlers.handlers import SYNTHETIC_ANSWERS
+
+    decision = SYNTHETIC_ANSWERS.get(answer.strip().lower())
+    if decision is None:
+        raise fail(f"answer yes or no, not {answer!r}")
+    normalized = _codes(codes)
+
+    async def work(application: App) -> list[str]:
+        lines = []
+        for code in normalized:
+            actor = await _actor_for(application, code, moderator)
+            updated = await application.moderation.mark_synthetic(actor, code, decision)
+            lines.append(f"{updated.code}\t{'synthetic' if decision else 'not-synthetic'}")
+        return lines
+
+    for line in with_app(work):
+        typer.echo(line)
 
 
 def register(app: typer.Typer) -> None:

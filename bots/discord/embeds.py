@@ -8,7 +8,7 @@ from core.model import CaseStatus, CaseView
 from handlers import QueueListing
 from handlers.display import one_line, shown_link
 from handlers.i18n import N_, SOURCE, Texts
-from handlers.render import case_line, evidence, evidence_line, protected_line
+from handlers.render import case_line, evidence, evidence_line, protected_line, synthetic_line
 
 MAX_DESCRIPTION = 3800  # Discord allows 4096; keep room for the "more" line
 MAX_FIELD = 1024  # Discord's limit for one field value
@@ -102,6 +102,8 @@ def case_embed(case: CaseView, lang: str = SOURCE) -> discord.Embed:
     if case.provenance:
         value = evidence_line(case.provenance, lang)[:MAX_FIELD]
         embed.add_field(name=t("AI-generated?"), value=value, inline=False)
+    if decided := synthetic_line(case, lang):
+        embed.add_field(name=t("Synthetic?"), value=escaped(decided, MAX_FIELD), inline=False)
     if case.reason:
         embed.add_field(name=t("Reason"), value=escaped(case.reason, MAX_REASON), inline=False)
     if case.notes:

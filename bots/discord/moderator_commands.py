@@ -1,5 +1,5 @@
-"""What moderators use besides the case buttons: ``/queue``, ``/escalate``, ``/agent`` and
-``/dashboard`` (all ephemeral)."""
+"""What moderators use besides the case buttons: ``/queue``, ``/escalate``, ``/agent``,
+``/dashboard`` and ``/synthetic`` (all ephemeral)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,12 @@ if TYPE_CHECKING:
 STATUS_CHOICES = [
     *(app_commands.Choice(name=s.value, value=s.value) for s in CaseStatus),
     app_commands.Choice(name="all", value="all"),
+]
+
+
+ANSWER_CHOICES = [
+    app_commands.Choice(name="yes", value="yes"),
+    app_commands.Choice(name="no", value="no"),
 ]
 
 
@@ -115,6 +121,27 @@ class ModeratorCommands(commands.Cog):
         """``/dashboard``: a one-time link, shown only to the moderator who asked."""
         caller = await resolve_caller(self.bot, interaction)
         reply = await self.bot.app.dashboard_links.link(caller.actor)
+        await answer(interaction, reply_text(reply))
+
+    @app_commands.command(
+        name="synthetic",
+        description="Moderators: decide whether a case's material is AI-generated (a deepfake)",
+    )
+    @app_commands.describe(
+        case="The case code, LD-…", decision="yes: notices use the deepfake wording and forms"
+    )
+    @app_commands.choices(decision=ANSWER_CHOICES)
+    @app_commands.guild_only()
+    async def synthetic(
+        self,
+        interaction: discord.Interaction,
+        case: app_commands.Range[str, 1, 20],
+        decision: app_commands.Choice[str],
+    ) -> None:
+        """``/synthetic LD-… yes|no`` (only the moderator who asked sees the answer; the
+        case card is updated for everyone)."""
+        caller = await resolve_caller(self.bot, interaction)
+        reply = await self.bot.app.handlers.synthetic(caller.actor, case, decision.value)
         await answer(interaction, reply_text(reply))
 
     @escalate.autocomplete("platform")

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 NEW = filters.UpdateType.MESSAGE
 #: commands the neutral dispatcher understands, run with the group's moderator identity
-DISPATCHED = ("queue", "show", "claim", "confirm", "dismiss", "reopen", "merge")
+DISPATCHED = ("queue", "show", "claim", "confirm", "dismiss", "reopen", "merge", "synthetic")
 NOT_A_MOD_GROUP = (
     "Moderator commands work in a moderator group; a group admin can make one with /bind <creator>."
 )
@@ -64,7 +64,8 @@ class ModeratorHandlers:
         return actor
 
     async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/queue, /show, /claim, /confirm, /dismiss, /reopen, /merge through app.handlers."""
+        """/queue, /show, /claim, /confirm, /dismiss, /reopen, /merge, /synthetic through
+        app.handlers."""
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None or update.effective_user is None:
             return

@@ -10,7 +10,13 @@ from core.model import CaseView
 from handlers import HelpText, Problem, ReplyType, ReportReceived, render_text
 from handlers.display import one_line, shown_link
 from handlers.i18n import N_, SOURCE, Texts
-from handlers.render import REASON_CHARS, evidence_line, note_line, protected_line
+from handlers.render import (
+    REASON_CHARS,
+    evidence_line,
+    note_line,
+    protected_line,
+    synthetic_line,
+)
 
 #: Telegram's limit for one message is 4096 characters; stay a little below it.
 MESSAGE_LIMIT = 4000
@@ -169,6 +175,8 @@ def announcement_text(case: CaseView, lang: str = SOURCE) -> str:
         lines.append(protected_line(case, lang))
     if case.provenance:
         lines.append(evidence_line(case.provenance, lang))
+    if decided := synthetic_line(case, lang):
+        lines.append(decided)
     lines += [note_line(note, NOTE_CHARS, lang) for note in case.notes[-POST_NOTES:]]
     if len(case.notes) > POST_NOTES:
         lines.append(

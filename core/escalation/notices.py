@@ -2,7 +2,9 @@
 
 An operator may override any template with a directory of their own (same file names).
 Every template gets the agent of record, the items (URL and case reference), the case's
-other known copies, whether the material is synthetic (a deepfake), and today's date.
+other known copies, whether the material is synthetic (a deepfake), the evidence to cite
+per case (``evidence``: ``(case code, sentences)`` pairs, :mod:`core.escalation.evidence`),
+and today's date.
 """
 
 from __future__ import annotations
@@ -47,10 +49,17 @@ class NoticeItem:
     case_code: str
 
 
-def applicable(kind: str, agent: AgentOfRecord, *, synthetic: bool) -> bool:
-    """Whether ``kind`` fits this creator and material (DMCA only for content they own)."""
+def applicable(kind: str, agent: AgentOfRecord, *, synthetic: bool, owned: bool = False) -> bool:
+    """Whether ``kind`` fits this creator and material (DMCA only for content they own).
+
+    ``owned``: the material matches one of the creator's protected originals, so a DMCA
+    notice may be used even without ``--owns-content`` — when the agent of record has
+    every field it needs (a content owner's notice is an option, never a blocker).
+    """
     if kind == DMCA:
-        return agent.owns_content and not synthetic
+        if synthetic:
+            return False
+        return agent.owns_content or (owned and not agent.missing(DMCA))
     if kind == GOOGLE_FAKE:
         return synthetic
     if kind == GOOGLE_NCII:
@@ -89,6 +98,7 @@ class NoticeWriter:
         other_copies: Sequence[str] = (),
         synthetic: bool = False,
         today: date | None = None,
+        evidence: Sequence[tuple[str, Sequence[str]]] = (),
     ) -> str:
         """The notice text; a ``ValueError`` lists what is missing (never a half notice)."""
         missing = agent.missing(kind)
@@ -104,12 +114,13 @@ class NoticeWriter:
                 "items": list(listed),
                 "other_copies": list(other_copies),
                 "synthetic": synthetic,
+                "evidence": [(code, list(lines)) for code, lines in evidence if lines],
                 "subject": channel.subject,
                 "today": day,
             }
             return template.render(context)
 
-        if not self._built_in(kind):
+        if evidence or not self._built_in(kind):  # evidence names its cases: no shape
             return full(items)
         key = (kind, agent, channel, synthetic, day, len(items), tuple(other_copies))
         return self._shapes.render(key, items, full)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from core.escalation.agent import AgentOfRecord
 from core.escalation.channels import Channel
+from core.escalation.evidence import case_sentences, owned
 from core.escalation.fields import form_values
 from core.escalation.mail import notice_mail
 from core.escalation.notices import (
@@ -53,6 +54,8 @@ class Request:
     other_copies: tuple[str, ...] = ()
     #: set when a moderator asks again: a deliberate resend is a new message
     round: str = ""
+    #: what the notice cites per case: (case code, plain sentences), cases with evidence only
+    evidence: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @cached_property
     def case_codes(self) -> tuple[str, ...]:
@@ -95,9 +98,12 @@ class Plan:
         return counts
 
 
-def notice_for(channel: Channel, agent: AgentOfRecord, *, synthetic: bool) -> str | None:
-    """The notice kind to send through ``channel`` (the DSA first for EU creators)."""
-    kinds = [k for k in channel.notices if applicable(k, agent, synthetic=synthetic)]
+def notice_for(
+    channel: Channel, agent: AgentOfRecord, *, synthetic: bool, owned: bool = False
+) -> str | None:
+    """The notice kind to send through ``channel`` (the DSA first for EU creators);
+    ``owned``: the material matches the creator's own protected original."""
+    kinds = [k for k in channel.notices if applicable(k, agent, synthetic=synthetic, owned=owned)]
     if agent.jurisdiction.upper() in EU and DSA in kinds:
         return DSA
     return kinds[0] if kinds else None
@@ -108,25 +114,30 @@ def _in_jurisdiction(jurisdiction: str, allowed: Sequence[str]) -> bool:
     return code in allowed or ("EU" in allowed and code in EU)
 
 
-def _usable(channel: Channel, agent: AgentOfRecord, synthetic: bool) -> bool:
+def _usable(channel: Channel, agent: AgentOfRecord, synthetic: bool, owned: bool = False) -> bool:
     if channel.synthetic is not None and channel.synthetic != synthetic:
         return False
     if channel.jurisdictions and not _in_jurisdiction(agent.jurisdiction, channel.jurisdictions):
         return False
-    return notice_for(channel, agent, synthetic=synthetic) is not None
+    return notice_for(channel, agent, synthetic=synthetic, owned=owned) is not None
 
 
 def route(
-    platform: str | None, channels: Sequence[Channel], agent: AgentOfRecord, *, synthetic: bool
+    platform: str | None,
+    channels: Sequence[Channel],
+    agent: AgentOfRecord,
+    *,
+    synthetic: bool,
+    owned: bool = False,
 ) -> list[Channel]:
     """Where a link on ``platform`` goes: its platform's best channel, plus every search engine."""
     own = [
         c
         for c in channels
-        if c.scope == "platform" and c.platform == platform and _usable(c, agent, synthetic)
+        if c.scope == "platform" and c.platform == platform and _usable(c, agent, synthetic, owned)
     ]
     own.sort(key=lambda c: not c.jurisdictions)  # a channel for the agent's jurisdiction first
-    every = [c for c in channels if c.scope == "every" and _usable(c, agent, synthetic)]
+    every = [c for c in channels if c.scope == "every" and _usable(c, agent, synthetic, owned)]
     return own[:1] + every
 
 
@@ -143,7 +154,10 @@ def plan_requests(
 ) -> Plan:
     """Group the links of ``cases`` per recipient and split them into requests.
 
-    ``synthetic`` holds the codes of cases marked as deepfakes; ``platform`` keeps only
+    ``synthetic`` holds the codes of cases marked as deepfakes (their notices use the
+    deepfake wording and forms and cite the cases' provenance evidence); a case whose
+    picture matches the creator's own protected original may go out as a content owner's
+    notice (DMCA) and its notice says so (:mod:`core.escalation.evidence`); ``platform`` keeps only
     recipients of that platform; ``done`` holds (case code, channel id) pairs already
     escalated, which are skipped; ``round`` tells a deliberate resend from the first;
     ``contacts`` maps hosts without a channel of their own to the recipient found for
@@ -156,20 +170,27 @@ def plan_requests(
     by_id = {c.id: c for c in channels}
     for contact in contacts.values():
         by_id.setdefault(contact.id, contact)
-    routes: dict[tuple[str | None, bool], list[Channel]] = {}
-    notices: dict[tuple[str, bool], str | None] = {}
+    routes: dict[tuple[str | None, bool, bool], list[Channel]] = {}
+    notices: dict[tuple[str, bool, bool], str | None] = {}
+    evidence: dict[str, tuple[str, ...]] = {}
     for case in cases:
         is_synthetic = case.code in synthetic
+        is_owned = owned(case)
+        sentences = case_sentences(case, synthetic=is_synthetic)
+        if sentences:
+            evidence[case.code] = sentences
         routed = skipped_all = False
         for link in case.links:
-            targets = routes.get((link.platform, is_synthetic))
+            targets = routes.get((link.platform, is_synthetic, is_owned))
             if targets is None:
-                targets = route(link.platform, channels, agent, synthetic=is_synthetic)
-                routes[(link.platform, is_synthetic)] = targets
+                targets = route(
+                    link.platform, channels, agent, synthetic=is_synthetic, owned=is_owned
+                )
+                routes[(link.platform, is_synthetic, is_owned)] = targets
             if not any(t.scope == "platform" for t in targets):
                 # --- abuse contacts of unknown hosts (core/escalation/contacts) ---
                 contact = contacts.get(link.host)
-                if contact is not None and _usable(contact, agent, is_synthetic):
+                if contact is not None and _usable(contact, agent, is_synthetic, is_owned):
                     targets = [by_id[contact.id], *targets]
                 else:
                     plan.unrouted.append((case.code, link.host))
@@ -179,11 +200,11 @@ def plan_requests(
                 if (case.code, channel.id) in done:
                     skipped_all = True
                     continue
-                if (channel.id, is_synthetic) not in notices:
-                    notices[(channel.id, is_synthetic)] = notice_for(
-                        channel, agent, synthetic=is_synthetic
+                if (channel.id, is_synthetic, is_owned) not in notices:
+                    notices[(channel.id, is_synthetic, is_owned)] = notice_for(
+                        channel, agent, synthetic=is_synthetic, owned=is_owned
                     )
-                notice = notices[(channel.id, is_synthetic)]
+                notice = notices[(channel.id, is_synthetic, is_owned)]
                 assert notice is not None
                 group = (channel.id, notice, is_synthetic)
                 grouped.setdefault(group, {}).setdefault(link.url, NoticeItem(link.url, case.code))
@@ -200,10 +221,14 @@ def plan_requests(
         listed = {item.url for item in items}
         others = tuple(sorted(copies[(channel_id, notice, is_synthetic)] - listed))
         for start in range(0, len(items), size):
+            chunk = tuple(items[start : start + size])
+            cited = tuple(
+                (code, evidence[code])
+                for code in dict.fromkeys(item.case_code for item in chunk)
+                if code in evidence
+            )
             plan.requests.append(
-                Request(
-                    channel, notice, tuple(items[start : start + size]), is_synthetic, others, round
-                )
+                Request(channel, notice, chunk, is_synthetic, others, round, cited)
             )
     missing = {f"{name} ({r.notice})" for r in plan.requests for name in agent.missing(r.notice)}
     plan.missing = sorted(missing)
@@ -293,6 +318,7 @@ def build_packets(
                 other_copies=request.other_copies,
                 synthetic=request.synthetic,
                 today=today,
+                evidence=request.evidence,
             )
             heading = _heading(number, len(requests), request)
             notices.append(heading + notice)

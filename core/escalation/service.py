@@ -93,6 +93,7 @@ class EscalationService:
             other_copies=request.other_copies,
             synthetic=request.synthetic,
             today=today,
+            evidence=request.evidence,
         )
 
     async def plan(

@@ -32,7 +32,37 @@ OTHERS = ("https://mirror.example/p/9",)
 CHANNELS = {c.id: c for c in load_channels()}
 
 
-def render(kind: str, *, synthetic: bool = False, agent: AgentOfRecord = AGENT) -> str:
+#: what the evidence module says of a protected case and of a signed, AI-declared picture
+OWNED = (
+    (
+        "LD-7KQ2MX",
+        (
+            "the picture is an exact copy of one of the depicted person's own original images, "
+            "which they registered (by its fingerprint only) before this request",
+        ),
+    ),
+)
+FORGED = (
+    (
+        "LD-7KQ2MX",
+        (
+            "the image carries Content Credentials (C2PA) declaring it AI-generated "
+            "(trainedAlgorithmicMedia), made with ImageForge 2.1, issued by Forge Test Signer; "
+            "signature not verified",
+            "the image file embeds a ComfyUI image-generation workflow; this metadata is not "
+            "signed",
+        ),
+    ),
+)
+
+
+def render(
+    kind: str,
+    *,
+    synthetic: bool = False,
+    agent: AgentOfRecord = AGENT,
+    evidence: tuple[tuple[str, tuple[str, ...]], ...] = (),
+) -> str:
     channel = CHANNELS["google-fake" if kind == "google_fake" else "google-ncii"]
     if not kind.startswith("google"):
         channel = CHANNELS["telegram-abuse"]
@@ -44,6 +74,7 @@ def render(kind: str, *, synthetic: bool = False, agent: AgentOfRecord = AGENT) 
         other_copies=OTHERS,
         synthetic=synthetic,
         today=date(2026, 11, 28),
+        evidence=evidence,
     )
 
 
@@ -58,6 +89,31 @@ def test_each_notice_matches_its_golden_file(kind: str, synthetic: bool) -> None
     if os.environ.get("LEAKDESK_WRITE_GOLDEN"):
         golden.write_text(text, "utf-8")
     assert text == golden.read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("kind", "synthetic", "evidence", "name"),
+    [
+        ("dmca", False, OWNED, "dmca-protected"),
+        ("take_it_down", False, OWNED, "take_it_down-protected"),
+        ("take_it_down", True, FORGED, "take_it_down-synthetic-evidence"),
+        ("google_fake", True, FORGED, "google_fake-synthetic-evidence"),
+        ("dsa_art16", True, FORGED, "dsa_art16-synthetic-evidence"),
+    ],
+)
+def test_a_notice_cites_the_cases_evidence_in_plain_words(
+    kind: str, synthetic: bool, evidence: tuple[tuple[str, tuple[str, ...]], ...], name: str
+) -> None:
+    text = render(kind, synthetic=synthetic, evidence=evidence)
+    golden = GOLDEN / f"{name}.txt"
+    if os.environ.get("LEAKDESK_WRITE_GOLDEN"):
+        golden.write_text(text, "utf-8")
+    assert text == golden.read_text("utf-8")
+    assert "Evidence about the material:" in text
+    for _, lines in evidence:
+        assert all(f"reference LD-7KQ2MX: {line}." in " ".join(text.split()) for line in lines)
+    # without evidence, the same notice has no evidence section at all
+    assert "Evidence" not in render(kind, synthetic=synthetic)
 
 
 def test_every_notice_names_the_urls_the_signer_and_the_other_copies() -> None:
