@@ -27,7 +27,7 @@ async def test_a_server_over_its_window_is_refused_whoever_reports(
     assert first.response is not None and CODE.search(first.response.content)
     assert second.ephemeral and second.response is not None
     text = second.response.content
-    assert "a lot of reports are coming from this server or group" in text
+    assert "A lot of reports are coming from this server or group" in text
     assert "try again in 60 s" in text and not CODE.search(text)
     assert not text.startswith("Slow down")  # not the fan's own limit
     assert sum((await app.cases.count_cases(CREATOR)).values()) == 1

@@ -66,7 +66,7 @@ async def test_a_group_over_its_window_is_refused_with_the_true_wait(fake, limit
         dm = (await fake.wait_call("sendMessage", count=2, chat_id=FAN2))[-1]["text"]
 
     assert codes_in(first)
-    assert "a lot of reports are coming from this server or group" in refused
+    assert "A lot of reports are coming from this server or group" in refused
     assert "try again in 60 s" in refused and not codes_in(refused)
     assert "leak.example" not in refused
     assert codes_in(dm)
