@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import shlex
 from collections.abc import Awaitable, Callable
 from functools import wraps
@@ -50,29 +49,46 @@ OFFICIAL_PAGE = N_(
     "That is one of %(name)s's own official pages, not a leak, so nothing was recorded. "
     "Thank you for looking out for them."
 )
-#: a shared rate window is full (core.ratelimit): nothing about other people, no identity
+#: a shared rate window is full (core.ratelimit): nothing about other people, no identity;
+#: the wait in seconds under two minutes, else in minutes (as the core words it)
 SCOPE_FULL = {
-    "place": N_(
+    ("place", "s"): N_(
         "A lot of reports are coming from this server or group right now, so nothing was "
-        "recorded: please try again in about %(seconds)s s."
+        "recorded: please try again in %(seconds)s s."
     ),
-    "creator": N_(
+    ("place", "min"): N_(
+        "A lot of reports are coming from this server or group right now, so nothing was "
+        "recorded: please try again in %(minutes)s min."
+    ),
+    ("creator", "s"): N_(
         "A lot of reports are coming in for this creator right now, so nothing was recorded: "
-        "please try again in about %(seconds)s s."
+        "please try again in %(seconds)s s."
     ),
-    "global": N_(
+    ("creator", "min"): N_(
+        "A lot of reports are coming in for this creator right now, so nothing was recorded: "
+        "please try again in %(minutes)s min."
+    ),
+    ("global", "s"): N_(
         "leakdesk is taking in a lot of reports right now, so nothing was recorded: please try "
-        "again in about %(seconds)s s."
+        "again in %(seconds)s s."
+    ),
+    ("global", "min"): N_(
+        "leakdesk is taking in a lot of reports right now, so nothing was recorded: please try "
+        "again in %(minutes)s min."
     ),
 }
 
 
 def scoped_problem(err: RateLimited) -> Problem:
     """A rate-limit refusal; a full shared window is worded by the catalog."""
-    msgid = SCOPE_FULL.get(err.scope)
+    wait = max(err.retry_after, 0.0)
+    if wait < 120:
+        unit, params = "s", {"seconds": int(wait) + 1}
+    else:
+        unit, params = "min", {"minutes": int(wait // 60) + 1}
+    msgid = SCOPE_FULL.get((err.scope, unit))
     if msgid is None:
         return Problem(str(err), "rate_limited", err.retry_after, err.scope)
-    params = {"seconds": math.ceil(err.retry_after)}
     return Problem(
         msgid % params, "rate_limited", err.retry_after, err.scope, msgid=msgid, params=params
     )
