@@ -1,0 +1,103 @@
+"""This session's intake rules with the user's default: picture fetching on, loopback hosts.
+
+The creator's own page is turned away before anything is fetched; a suspended reporter's
+link is neither recorded nor fetched; an ordinary report is answered in the fan's language
+and its picture is fetched afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bots.bootstrap import App, build_app
+from core.allowlist import allowed_page
+from core.model import Actor, ReporterRef
+from db.tables import cases_t
+from handlers import IncomingMessage, Problem, Reply, ReportReceived
+from handlers.render import render_text
+from tests.conftest import make_settings
+from tests.hosts import HostServer
+from tests.pictures import ORIGINAL
+
+
+@pytest.fixture
+async def fetching(database_url: str) -> AsyncIterator[App]:
+    """An app as a user gets it: fetching on, only loopback hosts allowed (tests never go out)."""
+    settings = make_settings(
+        database_url, fetch_media=True, fetch_allow_networks="127.0.0.1/32", fetch_timeout=5.0
+    )
+    app = await build_app(settings)
+    app.start_background(recheck=False)  # the picture pool, as the bots start it
+    try:
+        yield app
+    finally:
+        await app.close()
+
+
+async def case_count(app: App) -> int:
+    async with app.engine.connect() as conn:
+        return int((await conn.execute(select(func.count()).select_from(cases_t))).scalar_one())
+
+
+async def test_own_pages_and_suspended_reporters_are_never_fetched(
+    fetching: App, tmp_path: Path
+) -> None:
+    app = fetching
+    routes = {"/alice/photo.jpg": ("image/jpeg", ORIGINAL), "/leak.jpg": ("image/jpeg", ORIGINAL)}
+    async with HostServer(routes) as host:
+        base = f"http://127.0.0.1:{host.port}"
+        await app.creators.create("alice", "Alice")
+        assert app.allowlist_store is not None and app.allowlist is not None
+        assert await app.allowlist_store.add(
+            allowed_page("alice", f"{base}/alice", app.intake.registry)
+        )
+        await app.allowlist.refresh(force=True)
+        fan = Actor(ReporterRef("test", "fan-1"), creator="alice")
+        own = await app.handlers.report(IncomingMessage(fan, f"{base}/alice/photo.jpg"))
+        assert isinstance(own, Reply) and "own official pages" in own.text
+
+        troll = Actor(ReporterRef("test", "troll-1"), creator="alice")
+        first = await app.handlers.report(IncomingMessage(troll, f"{base}/leak.jpg?v=1"))
+        assert isinstance(first, ReportReceived)
+        code = first.outcomes[0].case_code
+        assert app.trust is not None
+        await app.trust.suspend(case=code, reason="false reports", moderator="cli:mod")
+        refused = await app.handlers.report(IncomingMessage(troll, f"{base}/leak.jpg?v=2"))
+        assert isinstance(refused, Problem) and refused.kind == "suspended"
+        assert "nothing was recorded" in render_text(refused)
+
+        for _ in range(100):  # the one recorded link's picture is fetched afterwards
+            if "/leak.jpg?v=1" in host.requests:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)  # a fetch of anything else would show up by now
+    assert host.requests == ["/leak.jpg?v=1"], host.requests
+    assert await case_count(app) == 1
+
+
+async def test_a_report_is_answered_in_spanish_and_its_picture_fetched_after(
+    fetching: App,
+) -> None:
+    app = fetching
+    async with HostServer({"/a.jpg": ("image/jpeg", ORIGINAL)}) as host:
+        link = f"http://127.0.0.1:{host.port}/a.jpg"
+        fan = Actor(ReporterRef("test", "fan-es"), creator="default")
+        reply = await app.handlers.report(IncomingMessage(fan, link))
+        assert isinstance(reply, ReportReceived)
+        code = reply.outcomes[0].case_code
+        text = render_text(reply, "es")
+        assert text.startswith(f"Recibido: enlace registrado como caso {code}")
+        assert link not in text and str(host.port) not in text
+        done = {}
+        for _ in range(100):
+            done = await app.pictures.results("default", [reply.outcomes[0].link_key or ""])
+            if done and all(r.state == "done" for r in done.values()):
+                break
+            await asyncio.sleep(0.1)
+        assert [r.state for r in done.values()] == ["done"]
+        assert host.requests == ["/a.jpg"]
