@@ -54,6 +54,19 @@ class LoopConnection:
         return fn(self._conn, *args, **kwargs)
 
 
+async def commit_off_loop(committer: ThreadPoolExecutor, commit: Callable[[], object]) -> None:
+    """Run ``commit`` on ``committer``'s thread, so the loop serves reporters during the fsync.
+
+    A cancelled caller still waits for the commit to end: the connection is free only after.
+    """
+    done = asyncio.get_running_loop().run_in_executor(committer, commit)
+    try:
+        await asyncio.shield(done)
+    except asyncio.CancelledError:
+        await asyncio.wait([done])
+        raise
+
+
 class SqliteOnLoop:
     """Write transactions on one SQLite file, on the loop, one at a time (the gate's)."""
 
@@ -112,12 +125,7 @@ class SqliteOnLoop:
         """Commit on a thread: the loop serves reporters during the fsync."""
         if self._committer is None:
             self._committer = ThreadPoolExecutor(1, thread_name_prefix="leakdesk-commit-other")
-        done = asyncio.get_running_loop().run_in_executor(self._committer, conn.commit)
-        try:
-            await asyncio.shield(done)
-        except asyncio.CancelledError:  # the commit goes on: the connection is free only after
-            await asyncio.wait([done])
-            raise
+        await commit_off_loop(self._committer, conn.commit)
 
     def close(self) -> None:
         """Close the connection (call when no transaction is running)."""

@@ -27,7 +27,7 @@ from typing import TypeVar
 from db import retry
 from db.engine import connect_sqlite
 from db.retry import is_sqlite_busy
-from db.sqlite_on_loop import SqliteOnLoop
+from db.sqlite_on_loop import SqliteOnLoop, commit_off_loop
 from db.write_gate import WriteGate
 
 T = TypeVar("T")
@@ -105,12 +105,7 @@ class SqliteWriter:
         """Commit on the writer's thread: the loop serves reporters during the fsync."""
         if self._committer is None:
             self._committer = ThreadPoolExecutor(1, thread_name_prefix="leakdesk-commit")
-        done = asyncio.get_running_loop().run_in_executor(self._committer, _commit, conn)
-        try:
-            await asyncio.shield(done)
-        except asyncio.CancelledError:  # the commit goes on: the connection is free only after
-            await asyncio.wait([done])
-            raise
+        await commit_off_loop(self._committer, lambda: _commit(conn))
 
     def close(self) -> None:
         """Close the connection (call when no transaction is running)."""
