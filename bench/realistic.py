@@ -97,8 +97,7 @@ async def _run(url: str, port: int, reports: int, concurrency: int) -> dict[str,
         fetch_allow_networks="127.0.0.1/32",
     )
     app = await build_app(settings, resolver=loopback)
-    if os.environ.get('BENCH_NO_POOL') != '1':
-        app.start_background()
+    app.start_background()
     run = os.urandom(3).hex()
     links = [f"http://h{i % HOSTS}.bench:{port}/{run}/leak/{i}.jpg" for i in range(reports)]
     latencies: list[float] = []

@@ -273,6 +273,16 @@ def _check_merge(src: Row, dst: Row, asked: str) -> None:  # type: ignore[type-a
         )
 
 
+_decisions = 0
+
+
+def decisions_made() -> int:
+    """How many audited decisions of a person (not of leakdesk's own rules, whose actors
+    are ``leakdesk:…``) this process has written: a cache of what follows from moderators'
+    decisions (a reporter's record, say) is stale once this number moves."""
+    return _decisions
+
+
 async def write_audit(conn: AsyncConnection, rows: Sequence[dict[str, object]]) -> None:
     """Append moderator actions to the audit log (``moderator_actions``), in one statement.
 
@@ -281,8 +291,11 @@ async def write_audit(conn: AsyncConnection, rows: Sequence[dict[str, object]]) 
     ``from_status``, ``to_status``, ``reason`` and ``created_at``.
     """
     if rows:  # the chain itself is computed by the database's trigger (db/audit_hash.py)
+        global _decisions
         kept = [{**row, "reason": redact_optional(row.get("reason"))} for row in rows]  # type: ignore[arg-type]
         await conn.execute(insert(actions_t), kept)
+        if any(not str(row["moderator"]).startswith("leakdesk:") for row in rows):
+            _decisions += 1
 
 
 def _refusal(

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from aiodataloader import DataLoader
+from cachetools import TTLCache
+from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.errors import CaseNotFound, InvalidLink
@@ -34,9 +38,10 @@ from core.trust import (
     is_trusted,
     report_weight,
 )
-from db.cases import PSEUDONYM_LENGTH, write_audit
+from db.cases import PSEUDONYM_LENGTH, decisions_made, write_audit
 from db.reporter_key import ReporterKey
 from db.retention import FORGOTTEN_PLATFORM
+from db.retry import is_sqlite_busy
 from db.sets import among
 from db.tables import (
     case_reporters_t,
@@ -47,7 +52,7 @@ from db.tables import (
     standing_t,
     utcnow,
 )
-from db.write_gate import gated_begin
+from db.write_gate import WriteGate, gated_begin
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +63,22 @@ CONFIRMED = (CaseStatus.CONFIRMED.value, CaseStatus.ESCALATED.value, CaseStatus.
 FIRST_SESSION = timedelta(minutes=10)
 #: who the audit log names for a decision taken by the rules, not by a person
 AUTOMATIC = "leakdesk:automatic"
+#: how long the intake gate reuses what it read about a reporter.  A decision taken in this
+#: process (any audited write) drops the cache at once; one taken by another process (a
+#: moderator's CLI, another bot) reaches this one within this many seconds.
+FACTS_FRESH_SECONDS = 30.0
+#: how many reporters' facts the gate keeps
+FACTS_KEPT = 50_000
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the intake gate read about one reporter, and when."""
+
+    standing: Standing
+    record: Record
+    reporter_id: int | None
+    decisions: int  # :func:`db.cases.decisions_made` when read
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -154,12 +175,16 @@ class SqlTrustStore:
         policy: TrustPolicy | None = None,
         reporter_key: ReporterKey | None = None,
         *,
-        write_gate: asyncio.Lock | None = None,
+        write_gate: WriteGate | asyncio.Lock | None = None,
     ) -> None:
         self._engine = engine
         self.policy = policy or TrustPolicy()
         self._key = reporter_key
         self._gate = write_gate
+        self._facts: TTLCache[tuple[str, str], _Facts] = TTLCache(
+            FACTS_KEPT, FACTS_FRESH_SECONDS, timer=time.monotonic
+        )
+        self._loader: DataLoader[tuple[str, str], _Facts] | None = None  # made on the loop
 
     # --- reading -------------------------------------------------------------------------
 
@@ -311,34 +336,23 @@ class SqlTrustStore:
     def _sealed(self, ref: ReporterRef) -> str:
         return self._key.seal(ref.platform, ref.user_id) if self._key else ref.user_id
 
-    async def check(
-        self, ref: ReporterRef, *, now: datetime | None = None
-    ) -> TrustNotice | None:
+    async def check(self, ref: ReporterRef, *, now: datetime | None = None) -> TrustNotice | None:
         """Before a report is committed: raise :class:`ReporterSuspended` for a suspended
         reporter (suspending one whose record calls for it, after a warning), return the
         warning to show when one is due, else None.  Remembers the account's creation day
         when the platform gave it."""
         now = now or datetime.now(UTC)
         sealed = self._sealed(ref)
-        s, rp = standing_t.c, reporters_t.c
-        async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(standing_t).where(s.platform == ref.platform, s.reporter_key == sealed)
-                )
-            ).first()
-            rid = (
-                await conn.execute(
-                    select(rp.id).where(rp.platform == ref.platform, rp.platform_user_id == sealed)
-                )
-            ).scalar()
-            record = (await _records(conn, [rid]))[rid] if rid is not None else Record()
-        standing = _standing(row) if row is not None else Standing()
+        facts = await self._reporter_facts(ref.platform, sealed)
+        standing, record, rid = facts.standing, facts.record, facts.reporter_id
         if ref.account_created is not None and standing.account_created is None:
             day = ref.account_created.astimezone(UTC).replace(
                 hour=0, minute=0, second=0, microsecond=0
             )
             await self._upsert(ref.platform, sealed, account_created=day)
+            self._facts[(ref.platform, sealed)] = replace(
+                facts, standing=replace(standing, account_created=day)
+            )
         if standing.suspended(now):
             assert standing.suspended_until is not None
             raise ReporterSuspended(standing.suspended_until)
@@ -353,12 +367,75 @@ class SqlTrustStore:
             return self.policy.warning()
         return None
 
+    async def _reporter_facts(self, platform: str, sealed: str) -> _Facts:
+        """The reporter's standing, record and id: from the cache while it is fresh (every
+        report of a busy fan would otherwise cost a read), else read together with the
+        other reporters whose first report arrived in the same moment (one read for a wave
+        of new fans, not one each)."""
+        key = (platform, sealed)
+        cached = self._facts.get(key)
+        if cached is not None and cached.decisions == decisions_made():
+            return cached
+        if self._loader is None:
+            self._loader = DataLoader(self._load_facts, cache=False, max_batch_size=500)
+        facts: _Facts = await self._loader.load(key)
+        self._facts[key] = facts
+        return facts
+
+    async def _load_facts(self, keys: list[tuple[str, str]]) -> list[_Facts]:
+        """What is known of each reporter in ``keys`` (a batch of the loader's)."""
+        decisions = decisions_made()
+        sqlite = self._gate.sqlite if isinstance(self._gate, WriteGate) else None
+        if sqlite is not None:
+            try:
+                async with sqlite.read() as loop_conn:
+                    return await self._read_facts(loop_conn, keys, decisions)
+            except OperationalError as err:
+                if not is_sqlite_busy(err):
+                    raise
+        async with self._engine.connect() as conn:
+            return await self._read_facts(conn, keys, decisions)
+
+    @staticmethod
+    async def _read_facts(
+        conn: AsyncConnection, keys: list[tuple[str, str]], decisions: int
+    ) -> list[_Facts]:
+        s, rp = standing_t.c, reporters_t.c
+        standings = {
+            (row.platform, row.reporter_key): _standing(row)
+            for row in await conn.execute(
+                select(standing_t).where(tuple_(s.platform, s.reporter_key).in_(keys))
+            )
+        }
+        ids = {
+            (row.platform, row.platform_user_id): row.id
+            for row in await conn.execute(
+                select(rp.id, rp.platform, rp.platform_user_id).where(
+                    tuple_(rp.platform, rp.platform_user_id).in_(keys)
+                )
+            )
+        }
+        records = await _records(conn, sorted(ids.values()))
+        return [
+            _Facts(
+                standings.get(key, Standing()),
+                records[ids[key]] if key in ids else Record(),
+                ids.get(key),
+                decisions,
+            )
+            for key in keys
+        ]
+
+    def _drop_facts(self, platform: str, sealed: str) -> None:
+        self._facts.pop((platform, sealed), None)
+
     async def forget(self, ref: ReporterRef, *, now: datetime | None = None) -> None:
         """A deletion request: drop the reporter's standing, except a running suspension
         (a moderation decision that a ``/forget`` must not lift), which keeps only its end
         and reason."""
         now = now or datetime.now(UTC)
         s = standing_t.c
+        self._drop_facts(ref.platform, self._sealed(ref))
         where = (s.platform == ref.platform) & (s.reporter_key == self._sealed(ref))
         async with gated_begin(self._engine, self._gate) as conn:
             await conn.execute(
@@ -371,6 +448,7 @@ class SqlTrustStore:
                 .where(where)
                 .values(trusted=False, trusted_by=None, account_created=None, updated_at=now)
             )
+        self._drop_facts(ref.platform, self._sealed(ref))
 
     async def mark_warned(self, ref: ReporterRef) -> None:
         """The reporter was shown the warning (after their report was committed)."""
@@ -379,6 +457,7 @@ class SqlTrustStore:
     async def _upsert(self, platform: str, sealed: str, **values: object) -> None:
         async with gated_begin(self._engine, self._gate) as conn:
             await self._upsert_in(conn, platform, sealed, **values)
+        self._drop_facts(platform, sealed)
 
     @staticmethod
     async def _upsert_in(
@@ -458,6 +537,7 @@ class SqlTrustStore:
                         )
                     ],
                 )
+        self._drop_facts(platform, sealed)
         log.info("a reporter was suspended (case id %s)", case_id)
 
     @staticmethod
@@ -567,6 +647,8 @@ class SqlTrustStore:
                         )
                     )
             await write_audit(conn, audit)
+        for _, platform, sealed in targets:
+            self._drop_facts(platform, sealed)
         return [pseudonym(p, s) for _, p, s in targets]
 
     async def unsuspend(self, *, reporter: str, moderator: str, reason: str = "") -> list[str]:

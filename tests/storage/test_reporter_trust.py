@@ -246,3 +246,45 @@ async def test_a_suspension_survives_key_rotation_and_forget(database_url: str) 
         assert len(rows) == 1 and rows[0].suspended_until is not None
     finally:
         await app.close()
+
+
+async def test_a_suspension_written_by_another_process_is_enforced_after_the_fresh_window(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The intake gate reuses what it read about a reporter for a short while; a decision
+    this process did not write (another bot, a moderator's CLI) is enforced once that
+    window has passed."""
+    import asyncio
+
+    import db.trust
+    from db.tables import reporters_t
+
+    monkeypatch.setattr(db.trust, "FACTS_FRESH_SECONDS", 0.3)
+    app = await build_app(make_settings(database_url))
+    try:
+        who = fan(15)
+        assert isinstance(await report(app, who, link(80)), ReportReceived)
+        async with app.engine.begin() as conn:  # plain SQL: no write this process hears of
+            sealed = (
+                await conn.execute(
+                    select(reporters_t.c.platform_user_id).where(
+                        reporters_t.c.platform == "telegram"
+                    )
+                )
+            ).scalar_one()
+            await conn.execute(
+                standing_t.insert().values(
+                    platform="telegram",
+                    reporter_key=sealed,
+                    trusted=False,
+                    abusive_baseline=0,
+                    suspended_until=datetime.now(UTC) + timedelta(days=3),
+                    suspension_reason="spam",
+                    updated_at=datetime.now(UTC),
+                )
+            )
+        await asyncio.sleep(0.35)
+        refused = await report(app, who, link(81))
+        assert isinstance(refused, Problem) and refused.kind == "suspended"
+    finally:
+        await app.close()
