@@ -73,6 +73,12 @@ class ReportReceived:
     #: a warning for the reporter (their reports were dismissed as abusive)
     notice: Reply | None = None
 
+    @property
+    def reached_moderators(self) -> bool:
+        """Whether this report brought moderators anything new: False when every input
+        was one the reporter had already reported (or repeated another input)."""
+        return any(not o.already_reported and o.duplicate_of is None for o in self.outcomes)
+
 
 @dataclass(frozen=True)
 class CaseStatusReply:

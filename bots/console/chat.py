@@ -110,7 +110,7 @@ class ConsoleChat:
         )
         reply = await self.app.handlers.dispatch(message)
         text = render_text(reply, self.lang)
-        if isinstance(reply, ReportReceived):
+        if isinstance(reply, ReportReceived) and reply.reached_moderators:
             name = await self.app.creators.display_name(self.creator)
             text = f"{text}\n{sent_to_line(name, self.lang)}"
         self.say(text)

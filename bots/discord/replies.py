@@ -55,7 +55,7 @@ def reply_text(
     text = problem_text(reply, lang) if isinstance(reply, Problem) else render_text(reply, lang)
     if extra:
         text = f"{text}\n{extra}"
-    if isinstance(reply, ReportReceived) and creator_name:
+    if isinstance(reply, ReportReceived) and reply.reached_moderators and creator_name:
         text = f"{text}\n{sent_to_line(creator_name, lang)}"
     return text
 

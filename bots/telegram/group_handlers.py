@@ -95,7 +95,11 @@ class GroupHandlers:
         if answered is None:
             link = deep_link(bot.username, where.creator)
             notice = group_notice(result.reply, link, result.links, with_code=command_deleted)
-            if isinstance(result.reply, ReportReceived) and result.creator_name:
+            if (
+                isinstance(result.reply, ReportReceived)
+                and result.reply.reached_moderators
+                and result.creator_name
+            ):
                 notice += " " + sent_to_line(result.creator_name)
             await send(bot, chat.id, notice)
 

@@ -56,7 +56,11 @@ class Submitted:
         """The fan's answer in ``lang``: the rendered reply, pictures left out, and where it
         went."""
         text = reply_text(self.reply, self.skipped, lang)
-        if isinstance(self.reply, ReportReceived) and self.creator_name:
+        if (
+            isinstance(self.reply, ReportReceived)
+            and self.reply.reached_moderators
+            and self.creator_name
+        ):
             text += "\n" + sent_to_line(self.creator_name, lang)
         return text
 

@@ -35,12 +35,17 @@ def chat(lines: list[str], tmp_path: Path, user: str) -> str:
 
 
 def test_fan_reports_and_moderator_works_the_queue(tmp_path: Path) -> None:
-    fan = chat([f"look at this {LINK}", "http://127.0.0.1/admin", "/privacy"], tmp_path, "fan1")
+    fan = chat(
+        [f"look at this {LINK}", "http://127.0.0.1/admin", "/privacy", LINK], tmp_path, "fan1"
+    )
     code = re.search(r"case (LD-[0-9A-Z]{6})", fan).group(1)  # type: ignore[union-attr]
     assert LINK not in fan and "x.com" not in fan  # a fan's replies never repeat the link
     assert "private address" in fan
     assert "never the pictures" in fan
     assert "Sent to the moderators of default." in fan  # the receipt names the creator
+    # the same link again: "you already reported it", and nothing new went to the moderators
+    assert "already reported" in fan
+    assert fan.count("Sent to the moderators") == 1
 
     other = chat(
         ["/anon", "https://twitter.com/x/status/1234567890", f"/status {code.lower()}"],
