@@ -24,23 +24,35 @@ def creator_set(
         str | None, typer.Option(help="Who signs the notices (the creator or an agent).")
     ] = None,
     email: Annotated[str | None, typer.Option(help="Where platforms answer.")] = None,
-    address: Annotated[str, typer.Option(help="Postal address (DMCA needs it).")] = "",
-    phone: Annotated[str, typer.Option(help="Phone (DMCA needs it).")] = "",
-    jurisdiction: Annotated[str, typer.Option(help="US, EU, UK, DE, … (the signer's).")] = "",
+    address: Annotated[str | None, typer.Option(help="Postal address (DMCA needs it).")] = None,
+    phone: Annotated[str | None, typer.Option(help="Phone (DMCA needs it).")] = None,
+    jurisdiction: Annotated[
+        str | None, typer.Option(help="US, EU, UK, DE, … (the signer's).")
+    ] = None,
     agent_of: Annotated[
-        str, typer.Option("--agent-of", help="The depicted person's name when an agent signs.")
-    ] = "",
-    authority: Annotated[str, typer.Option(help="The agent's statement of authority.")] = "",
+        str | None,
+        typer.Option("--agent-of", help="The depicted person's name when an agent signs."),
+    ] = None,
+    authority: Annotated[
+        str | None, typer.Option(help="The agent's statement of authority.")
+    ] = None,
     owns_content: Annotated[
-        bool, typer.Option("--owns-content", help="The creator owns the copyright (DMCA).")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--owns-content/--does-not-own-content",
+            help="Whether the creator owns the copyright (DMCA).",
+        ),
+    ] = None,
     language: Annotated[
         str | None,
         typer.Option(help="Default language of the moderator places: en, es, pt_BR, de, fr, ja."),
     ] = None,
 ) -> None:
     """Set who signs a creator's removal requests and how platforms reach them, and/or the
-    creator's default language."""
+    creator's default language.  The first time, give --signer and --email; after that,
+    any one option changes that field alone."""
+    from dataclasses import replace
+
     from core.escalation.agent import AgentOfRecord
     from handlers.i18n import LANGUAGES, negotiate
 
@@ -50,27 +62,48 @@ def creator_set(
             raise fail(f"unknown language {language}; known: {', '.join(LANGUAGES)}")
         with_app(lambda app: app.creators.set_language(creator, chosen))
         typer.echo(f"language of {creator}: {chosen}")
-        if signer is None and email is None:
+    given = {
+        name: value.strip()
+        for name, value in (
+            ("signer", signer),
+            ("email", email),
+            ("address", address),
+            ("phone", phone),
+            ("jurisdiction", jurisdiction.upper() if jurisdiction is not None else None),
+            ("agent_of", agent_of),
+            ("authority", authority),
+        )
+        if value is not None
+    }
+    changes: dict[str, object] = dict(given)
+    if owns_content is not None:
+        changes["owns_content"] = owns_content
+    if not changes:
+        if language is not None:
             return
-    if signer is None or email is None:
-        raise fail("give both --signer and --email (or only --language)")
-    if "@" not in email or email.startswith("@") or email.endswith("@"):
-        raise fail(f"not an email address: {email}")
-    if agent_of and not authority:
+        raise fail("nothing to set: give --signer and --email, or the fields to change")
+    if "email" in given and not _looks_like_email(given["email"]):
+        raise fail(f"not an email address: {given['email']}")
+    current = with_app(lambda app: app.escalations.agent(creator))
+    if current is None:
+        if not given.get("signer") or not given.get("email"):
+            raise fail(
+                f"{creator} has no agent of record yet: give both --signer and --email "
+                "(the other options may follow later, one at a time)"
+            )
+        current = AgentOfRecord(creator, signer="", email="")
+    agent = replace(current, **changes)
+    if not agent.signer or not agent.email:
+        raise fail("the signer and the email cannot be empty")
+    if agent.agent_of and not agent.authority:
         raise fail("an agent needs --authority: the statement that the creator authorised them")
-    agent = AgentOfRecord(
-        creator,
-        signer=signer.strip(),
-        email=email.strip(),
-        address=address.strip(),
-        phone=phone.strip(),
-        jurisdiction=jurisdiction.strip().upper(),
-        agent_of=agent_of.strip(),
-        authority=authority.strip(),
-        owns_content=owns_content,
-    )
     with_app(lambda app: app.escalations.set_agent(agent))
-    typer.echo(f"agent of record for {creator}: {agent.signer} <{agent.email}>")
+    changed = ", ".join(sorted(changes))
+    typer.echo(f"agent of record for {creator}: {agent.signer} <{agent.email}> (set: {changed})")
+
+
+def _looks_like_email(value: str) -> bool:
+    return "@" in value and not value.startswith("@") and not value.endswith("@")
 
 
 @creator_app.command("show")

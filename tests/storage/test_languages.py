@@ -3,6 +3,7 @@ default language, on SQLite and PostgreSQL; ``leakdesk creator set C --language`
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from bots.bootstrap import App
@@ -54,3 +55,22 @@ def test_creator_set_language_on_the_command_line(tmp_path: Path) -> None:
     half = leakdesk("creator", "set", "alice", "--signer", "Alice", db=db, cwd=tmp_path)
     assert half.returncode != 0
     assert "--signer and --email" in one_error_line(half)
+
+    # once the agent exists, one field at a time; the others stay
+    first = leakdesk(
+        "creator", "set", "alice", "--signer", "Alice", "--email", "a@example.org",
+        db=db, cwd=tmp_path,
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    one = leakdesk("creator", "set", "alice", "--jurisdiction", "us", db=db, cwd=tmp_path)
+    assert one.returncode == 0, one.stderr
+    assert "(set: jurisdiction)" in one.stdout
+    shown = leakdesk("creator", "show", "alice", "--json", db=db, cwd=tmp_path)
+    agent = json.loads(shown.stdout)
+    assert (agent["signer"], agent["email"], agent["jurisdiction"]) == (
+        "Alice",
+        "a@example.org",
+        "US",
+    )
+    bad = leakdesk("creator", "set", "alice", "--email", "nobody", db=db, cwd=tmp_path)
+    assert bad.returncode != 0 and "not an email address" in one_error_line(bad)
