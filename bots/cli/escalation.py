@@ -102,6 +102,20 @@ def creator_set(
     typer.echo(f"agent of record for {creator}: {agent.signer} <{agent.email}> (set: {changed})")
 
 
+#: fields of the agent of record, as ``creator set`` spells their options
+AGENT_OPTIONS = ("signer", "email", "address", "phone", "jurisdiction", "agent_of", "authority")
+
+
+def with_fix(fields: list[str], creator: str) -> list[str]:
+    """``fields`` ("jurisdiction (google_ncii)", …) and, when some are the agent of record's,
+    the command that sets them."""
+    names = sorted({f.split(" (", 1)[0] for f in fields} & set(AGENT_OPTIONS))
+    if not names:
+        return fields
+    options = " ".join(f"--{name.replace('_', '-')} …" for name in names)
+    return [*fields, f"set with: leakdesk creator set {creator} {options}"]
+
+
 def _looks_like_email(value: str) -> bool:
     return "@" in value and not value.startswith("@") and not value.endswith("@")
 
@@ -154,14 +168,17 @@ def escalate(
     async def work(app):  # type: ignore[no-untyped-def]
         if send and not app.settings.smtp_url:
             raise MissingFields(["LEAKDESK_SMTP_URL (the mail server notices are sent through)"])
-        plan, summary = await app.escalation.escalate(
-            creator,
-            None if dry_run else out,
-            platform=platform,
-            again=again,
-            send=send,
-            actor=f"cli:{moderator or whoami()}",
-        )
+        try:
+            plan, summary = await app.escalation.escalate(
+                creator,
+                None if dry_run else out,
+                platform=platform,
+                again=again,
+                send=send,
+                actor=f"cli:{moderator or whoami()}",
+            )
+        except MissingFields as err:
+            raise MissingFields(with_fix(err.fields, creator)) from None
         sent = None
         held = bool(summary and summary.get("held_for_approval"))
         sender = app.mail_sender() if send and not dry_run and not held else None

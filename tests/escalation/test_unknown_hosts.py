@@ -10,7 +10,7 @@ from pathlib import Path
 from bots.bootstrap import build_app
 from core.escalation.agent import AgentOfRecord
 from core.model import Actor, IncomingReport, ReporterRef
-from tests.cli.runner import leakdesk
+from tests.cli.runner import leakdesk, one_error_line
 from tests.conftest import make_settings
 from tests.escalation.rdap_server import (
     RdapServer,
@@ -143,8 +143,20 @@ def test_leakdesk_escalate_with_rdap_unreachable_falls_back_with_a_clear_line(
     leakdesk("cases", "confirm", code, "--moderator", "mia", db=db, cwd=tmp_path)
     leakdesk(
         "creator", "set", "default", "--signer", "Ava", "--email", "ava@example.org",
-        "--jurisdiction", "US", db=db, cwd=tmp_path,
+        db=db, cwd=tmp_path,
     )  # fmt: skip
+    # Google's form needs the signer's jurisdiction: the error names the command that sets it
+    lacking = leakdesk(
+        "escalate", "--creator", "default", "--out", str(tmp_path / "out"),
+        db=db, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert lacking.returncode == 2 and "Traceback" not in lacking.stderr
+    error = one_error_line(lacking)
+    assert "jurisdiction (google_ncii)" in error
+    assert "set with: leakdesk creator set default --jurisdiction …" in error
+    assert not (tmp_path / "out").exists()
+    done = leakdesk("creator", "set", "default", "--jurisdiction", "US", db=db, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
     result = leakdesk(
         "escalate", "--creator", "default", "--out", str(tmp_path / "out"),
         db=db, cwd=tmp_path, env=env,
