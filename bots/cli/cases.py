@@ -42,11 +42,9 @@ def case_json(case: CaseView) -> dict[str, Any]:
         "reason": case.reason,
         "merged_into": case.merged_into,
         "possible_duplicate_of": case.possible_duplicate_of,
-        "protected": (
-            {"tier": case.protected_tier, "distance": case.protected_distance}
-            if case.protected
-            else None
-        ),
+        "protected": bool(case.protected),
+        "protected_tier": case.protected_tier if case.protected else None,
+        "protected_distance": case.protected_distance if case.protected else None,
         "synthetic": case.synthetic,
         "synthetic_by": case.synthetic_by,
         "synthetic_suggested": case.suggested_synthetic,

@@ -91,13 +91,15 @@ async def test_reports_of_a_protected_picture_are_marked_for_its_creator_only(
     )
     output.append(listing)
     assert cases[0]["code"] == banner["case_code"]  # top of the queue despite fewer reporters
-    assert cases[0]["protected"]["tier"] in ("auto", "possible")
-    assert isinstance(cases[0]["protected"]["distance"], int)
-    assert all(case["protected"] is None for case in cases[1:])
+    assert cases[0]["protected"] is True
+    assert cases[0]["protected_tier"] in ("auto", "possible")
+    assert isinstance(cases[0]["protected_distance"], int)
+    assert all(case["protected"] is False for case in cases[1:])
+    assert all(case["protected_tier"] is None for case in cases[1:])
     [bob_case], _ = await asyncio.to_thread(
         run, tmp_path, database_url, "cases", "--creator", "bob", "--json"
     )
-    assert bob_case["protected"] is None
+    assert bob_case["protected"] is False
     _, listed_text = await asyncio.to_thread(
         run, tmp_path, database_url, "protect", "list", "--creator", "alice"
     )
