@@ -31,13 +31,15 @@ class ImportTally:
     new_cases: int = 0
     joined: int = 0
     already_imported: int = 0
+    #: links to one of the creator's own official pages (the allow-list): never recorded
+    official: int = 0
     invalid: int = 0
     invalid_lines: list[int] = field(default_factory=list)
 
     @property
     def links(self) -> int:
         """Links read, valid or not."""
-        return self.new_cases + self.joined + self.already_imported + self.invalid
+        return self.new_cases + self.joined + self.already_imported + self.official + self.invalid
 
     def count(self, outcome: ReportOutcome) -> None:
         """Count one committed link."""
@@ -64,10 +66,11 @@ class ImportTally:
 
     def summary(self) -> str:
         """The one line printed at the end."""
+        official = f"{self.official} of the creator's own pages skipped, " if self.official else ""
         return (
-            f"imported {self.links - self.invalid} of {self.links} links: "
+            f"imported {self.links - self.invalid - self.official} of {self.links} links: "
             f"{self.new_cases} new case(s), {self.joined} joined, "
-            f"{self.already_imported} already imported, {self.invalid_summary()}"
+            f"{self.already_imported} already imported, {official}{self.invalid_summary()}"
         )
 
 
@@ -114,6 +117,7 @@ async def import_links(
     import asyncio
     import uuid
 
+    from core.allowlist import OfficialPage
     from core.errors import InvalidLink
     from core.model import IncomingReport, Origin
     from core.urls import canonicalize
@@ -146,6 +150,9 @@ async def import_links(
             )
         except InvalidLink:
             tally.refuse(line)
+            return
+        except OfficialPage:  # the creator's own page (allow-list): not a leak, not an error
+            tally.official += 1
             return
         for outcome in result.outcomes:
             tally.count(outcome)

@@ -44,9 +44,20 @@ async def test_the_operator_keeps_a_creators_allow_list(tmp_path: Path, database
         cases = ok(tmp_path, db, "cases", "--status", "all", "--json")
         assert cases.strip() == ""
 
+        # an import that holds one of them: skipped and said so, the other link recorded
+        listing = tmp_path / "links.txt"
+        listing.write_text(
+            "https://onlyfans.com/alicecreates/posts/2\nhttps://x.com/leaker/status/77\n"
+        )
+        imported = ok(tmp_path, db, "import", str(listing), "--creator", "alice")
+        assert (
+            "imported 1 of 2 links: 1 new case(s), 0 joined, 0 already imported, "
+            "1 of the creator's own pages skipped, 0 invalid line(s)" in imported
+        )
+
         listed = ok(tmp_path, db, "creator", "allow", "alice").splitlines()
         assert listed == [
-            "https://onlyfans.com/alicecreates\t1 report(s) turned away",
+            "https://onlyfans.com/alicecreates\t2 report(s) turned away",
             "https://twitch.tv/alicelive\t0 report(s) turned away",
         ]
         removed = ok(
