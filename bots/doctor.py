@@ -112,6 +112,37 @@ async def check_database(settings: Settings) -> Finding:
     return Finding("Database", "ok", f"reachable, schema at head ({head})")
 
 
+async def check_link_keys(settings: Settings) -> Finding:
+    """Links stored under older link rules (``links.key_version``): a new report of one may
+    open a second case until ``leakdesk db rekey-links`` gives them their current key."""
+    from sqlalchemy import func, select
+
+    from core.urls import CANONICAL_VERSION
+    from db.engine import create_engine
+    from db.tables import links_t
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as conn:
+            old = (
+                await conn.execute(
+                    select(func.count()).where(links_t.c.key_version < CANONICAL_VERSION)
+                )
+            ).scalar_one()
+    finally:
+        await engine.dispose()
+    if not old:
+        return Finding(
+            "Links", "ok", f"all keyed under the current link rules ({CANONICAL_VERSION})"
+        )
+    return Finding(
+        "Links", "warn",
+        f"{old} link(s) keyed under older link rules: a new report of one of them may open a"
+        " second case",
+        "run: leakdesk db rekey-links (safe beside running bots; it lists links it cannot re-key)",
+    )  # fmt: skip
+
+
 async def check_smtp(settings: Settings) -> Finding:
     """The mail server answers (and takes the login) when LEAKDESK_SMTP_URL is set."""
     import aiosmtplib
@@ -218,6 +249,8 @@ async def run_checks(settings: Settings, *, online: bool = True) -> list[Finding
     findings += tokens
     database = await check_database(settings)
     findings.append(database)
+    if database.level == "ok":
+        findings.append(await check_link_keys(settings))
     findings.append(await check_smtp(settings))
     if database.level == "ok" or database.text.startswith(REACHABLE):
         findings += await check_moderator_channels(settings)

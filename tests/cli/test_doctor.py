@@ -63,6 +63,21 @@ async def test_each_problem_is_named_with_its_fix(app: App, database_url: str) -
     assert findings["Moderators of bob"].level == "ok"
 
 
+async def test_links_under_older_link_rules_point_at_rekey(app: App, database_url: str) -> None:
+    from core.model import IncomingReport, ReporterRef
+
+    await app.intake.submit(
+        IncomingReport(ReporterRef("cli", "mod"), ["https://x.com/a/status/1"], creator="alice")
+    )
+    ok = {f.name: f for f in await run_checks(make_settings(database_url), online=False)}
+    assert ok["Links"].level == "ok"
+    async with app.engine.begin() as conn:  # stored before the rules last changed
+        await conn.execute(text("UPDATE links SET key_version = 1"))
+    findings = {f.name: f for f in await run_checks(make_settings(database_url), online=False)}
+    assert findings["Links"].level == "warn" and "1 link(s)" in findings["Links"].text
+    assert findings["Links"].fix.startswith("run: leakdesk db rekey-links")
+
+
 def test_the_command_exits_2_without_creating_a_database(tmp_path: Path) -> None:
     db = f"sqlite+aiosqlite:///{tmp_path / 'missing.db'}"
     result = leakdesk("doctor", db=db, cwd=tmp_path, env={"LEAKDESK_TELEGRAM_TOKEN": "12:short"})
