@@ -298,6 +298,31 @@ async def write_audit(conn: AsyncConnection, rows: Sequence[dict[str, object]]) 
             _decisions += 1
 
 
+async def _cases_by_code(
+    conn: AsyncConnection, codes: Sequence[str], *, lock: bool = False
+) -> dict[str, Row]:  # type: ignore[type-arg]
+    """The cases ``codes`` name, by code, with what a bulk action checks: id, status, claim,
+    merge target and creator slug; read in id order, and locked on PostgreSQL if ``lock``."""
+    if not codes:
+        return {}
+    query = (
+        select(
+            cases_t.c.id,
+            cases_t.c.code,
+            cases_t.c.status,
+            cases_t.c.claimed_by,
+            cases_t.c.merged_into_id,
+            creators_t.c.slug,
+        )
+        .join(creators_t, creators_t.c.id == cases_t.c.creator_id)
+        .where(among(conn, cases_t.c.code, codes))
+        .order_by(cases_t.c.id)
+    )
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=cases_t)
+    return {r.code: r for r in await conn.execute(query)}
+
+
 def _refusal(
     row: Row | None,
     code: str,
@@ -513,22 +538,7 @@ class SqlCaseStore:
         wanted = [c for c in typed if normalize_case_code(c) == c]
         now = utcnow()
         async with gated_begin(self._engine, self._gate) as conn:
-            query = (
-                select(
-                    cases_t.c.id,
-                    cases_t.c.code,
-                    cases_t.c.status,
-                    cases_t.c.claimed_by,
-                    cases_t.c.merged_into_id,
-                    creators_t.c.slug,
-                )
-                .join(creators_t, creators_t.c.id == cases_t.c.creator_id)
-                .where(among(conn, cases_t.c.code, wanted))
-                .order_by(cases_t.c.id)
-            )
-            if conn.dialect.name == "postgresql":
-                query = query.with_for_update(of=cases_t)
-            rows = {r.code: r for r in await conn.execute(query)} if wanted else {}
+            rows = await _cases_by_code(conn, wanted, lock=True)
             refused = {
                 code: why
                 for code in typed
@@ -747,20 +757,7 @@ class SqlCaseStore:
                 raise InvalidTransition(
                     f"{dst.code} is dismissed; reopen it before merging into it"
                 )
-            query = (
-                select(
-                    cases_t.c.id,
-                    cases_t.c.code,
-                    cases_t.c.status,
-                    cases_t.c.claimed_by,
-                    cases_t.c.merged_into_id,
-                    creators_t.c.slug,
-                )
-                .join(creators_t, creators_t.c.id == cases_t.c.creator_id)
-                .where(among(conn, cases_t.c.code, wanted))
-                .order_by(cases_t.c.id)
-            )
-            rows = {r.code: r for r in await conn.execute(query)} if wanted else {}
+            rows = await _cases_by_code(conn, wanted)
             refused: dict[str, str] = {}
             for code in typed:
                 row = rows.get(code)
