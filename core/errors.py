@@ -102,6 +102,7 @@ class InvalidTransition(LeakdeskError):
 class MissingFields(LeakdeskError):
     """Something a notice needs is not set (the agent of record, or some of its fields)."""
 
-    def __init__(self, fields: list[str]) -> None:
-        super().__init__("missing: " + ", ".join(fields))
+    def __init__(self, fields: list[str], fix: str = "") -> None:
+        super().__init__("missing: " + ", ".join(fields) + (f"; {fix}" if fix else ""))
         self.fields = fields
+        self.fix = fix

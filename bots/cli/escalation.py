@@ -106,14 +106,14 @@ def creator_set(
 AGENT_OPTIONS = ("signer", "email", "address", "phone", "jurisdiction", "agent_of", "authority")
 
 
-def with_fix(fields: list[str], creator: str) -> list[str]:
-    """``fields`` ("jurisdiction (google_ncii)", …) and, when some are the agent of record's,
-    the command that sets them."""
+def fix_for(fields: list[str], creator: str) -> str:
+    """The command that sets the agent of record's ``fields`` ("jurisdiction (google_ncii)",
+    …) among the missing ones; empty when none of them is the agent's."""
     names = sorted({f.split(" (", 1)[0] for f in fields} & set(AGENT_OPTIONS))
     if not names:
-        return fields
+        return ""
     options = " ".join(f"--{name.replace('_', '-')} …" for name in names)
-    return [*fields, f"set with: leakdesk creator set {creator} {options}"]
+    return f"set with: leakdesk creator set {creator} {options}"
 
 
 def _looks_like_email(value: str) -> bool:
@@ -178,7 +178,8 @@ def escalate(
                 actor=f"cli:{moderator or whoami()}",
             )
         except MissingFields as err:
-            raise MissingFields(with_fix(err.fields, creator)) from None
+            fields = [f.replace("CREATOR", creator) for f in err.fields]
+            raise MissingFields(fields, fix_for(fields, creator)) from None
         sent = None
         held = bool(summary and summary.get("held_for_approval"))
         sender = app.mail_sender() if send and not dry_run and not held else None

@@ -153,7 +153,7 @@ def test_leakdesk_escalate_with_rdap_unreachable_falls_back_with_a_clear_line(
     assert lacking.returncode == 2 and "Traceback" not in lacking.stderr
     error = one_error_line(lacking)
     assert "jurisdiction (google_ncii)" in error
-    assert "set with: leakdesk creator set default --jurisdiction …" in error
+    assert error.endswith("; set with: leakdesk creator set default --jurisdiction …")
     assert not (tmp_path / "out").exists()
     done = leakdesk("creator", "set", "default", "--jurisdiction", "US", db=db, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
