@@ -42,3 +42,22 @@ def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
     assert lines[0].startswith("leakdesk: "), result.stderr
     assert "Traceback" not in result.stderr
     return lines[0]
+
+
+def console_chat(
+    lines: list[str], *, db: str, cwd: Path, user: str, env: dict[str, str] | None = None
+) -> str:
+    """``leakdesk chat`` as ``user`` (``USER``/``LOGNAME``) typing ``lines``; its output.
+
+    Asserts the console exited cleanly and printed no traceback.
+    """
+    result = leakdesk(
+        "chat",
+        db=db,
+        cwd=cwd,
+        stdin="\n".join(lines) + "\n",
+        env={"USER": user, "LOGNAME": user, **(env or {})},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    return result.stdout

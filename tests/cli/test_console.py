@@ -4,34 +4,18 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
+
+from tests.cli.runner import console_chat
 
 LINK = "https://x.com/leaker/status/1234567890?s=20"
 SHOWN_LINK = "https://x.com/i/status/1234567890"  # the canonical form moderators see
 
 
 def chat(lines: list[str], tmp_path: Path, user: str) -> str:
-    env = {
-        **os.environ,
-        "LEAKDESK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
-        "LEAKDESK_FETCH_MEDIA": "false",
-        "USER": user,
-        "LOGNAME": user,
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "bots.cli", "chat"],
-        input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
-    return result.stdout
+    db = f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"
+    return console_chat(lines, db=db, cwd=tmp_path, user=user)
 
 
 def test_fan_reports_and_moderator_works_the_queue(tmp_path: Path) -> None:

@@ -4,36 +4,14 @@ the fan: a suspended reporter's refusal through a real adapter process, on both 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.cli.runner import leakdesk, one_error_line
+from tests.cli.runner import console_chat, leakdesk, one_error_line
 
 
 def chat(lines: list[str], tmp_path: Path, db: str, user: str) -> str:
-    env = {
-        **os.environ,
-        "LEAKDESK_DATABASE_URL": db,
-        "LEAKDESK_FETCH_MEDIA": "false",
-        "LEAKDESK_RDAP_LOOKUPS": "false",
-        "USER": user,
-        "LOGNAME": user,
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "bots.cli", "chat"],
-        input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
-    return result.stdout
+    return console_chat(lines, db=db, cwd=tmp_path, user=user)
 
 
 def cases_json(db: str, tmp_path: Path, *args: str) -> list[dict[str, object]]:
