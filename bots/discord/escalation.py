@@ -23,7 +23,7 @@ from bots.discord.replies import (
 from bots.discord.translate import Caller, interaction_language, resolve_caller
 from handlers import render_text
 from handlers.escalation import EscalationDone, EscalationPreview, FormRequest, chunks
-from handlers.i18n import N_, SOURCE, Texts, negotiate
+from handlers.i18n import N_, SOURCE, Texts
 from handlers.moderator_buttons import escalation_label
 
 if TYPE_CHECKING:
@@ -96,9 +96,8 @@ class ConfirmButton(
             reply = await bot.app.escalation_handlers.escalate(self.caller.actor, self.platform)
             await interaction.edit_original_response(content=reply_text(reply), view=None)
             if isinstance(reply, EscalationDone):
-                lang = negotiate(await bot.app.creators.language(self.caller.actor.creator))
                 for form in reply.forms:
-                    await send_form(interaction, form, lang)
+                    await send_form(interaction, form, self.caller.lang)
                 if reply.held and reply.batch:
                     await request_approval(bot, self.caller, reply)
         except Exception:
@@ -154,8 +153,7 @@ async def send_preview(
     something."""
     reply = await bot.app.escalation_handlers.preview(caller.actor, platform)
     if isinstance(reply, EscalationPreview) and not reply.empty:
-        lang = negotiate(await bot.app.creators.language(caller.actor.creator))
-        view = confirm_view(reply.platform, lang)
+        view = confirm_view(reply.platform, caller.lang)  # private: the moderator's language
         await interaction.response.send_message(reply_text(reply), view=view, ephemeral=True)
         return
     await answer(interaction, reply_text(reply))

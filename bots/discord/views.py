@@ -164,7 +164,7 @@ async def press(
     if case is None or case.creator != caller.actor.creator:
         await answer(interaction, Texts(caller.lang)(NO_SUCH_CASE))
         return
-    lang = await creator_language(bot, case.creator)
+    lang = caller.lang  # private answers: the moderator's language; the card: the creator's
     if action == "dismiss":
         await interaction.response.send_modal(DismissModal(caller, case, lang))
         return
