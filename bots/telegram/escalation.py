@@ -29,6 +29,8 @@ from core.model import Actor
 from handlers import render_text
 from handlers.approval import SendApproved
 from handlers.escalation import EscalationDone, EscalationPreview, FormRequest
+from handlers.i18n import SOURCE, negotiate
+from handlers.moderator_buttons import escalation_label
 
 log = logging.getLogger(__name__)
 
@@ -72,24 +74,25 @@ def decode(data: str | None) -> EscalationButton | None:
     return EscalationButton(parts[1], parts[2], int(parts[3]))
 
 
-def confirm_keyboard(platform: str | None) -> InlineKeyboardMarkup:
-    """Confirm / Cancel under a preview."""
+def confirm_keyboard(platform: str | None, lang: str = SOURCE) -> InlineKeyboardMarkup:
+    """Confirm / Cancel under a preview, labelled in ``lang``."""
+    go = encode(EscalationButton("go", platform or ALL))
+    no = encode(EscalationButton("no"))
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    "Confirm", callback_data=encode(EscalationButton("go", platform or ALL))
-                ),
-                InlineKeyboardButton("Cancel", callback_data=encode(EscalationButton("no"))),
+                InlineKeyboardButton(escalation_label("go", lang), callback_data=go),
+                InlineKeyboardButton(escalation_label("cancel", lang), callback_data=no),
             ]
         ]
     )
 
 
-def mark_sent_keyboard(form: FormRequest, group: int) -> InlineKeyboardMarkup:
+def mark_sent_keyboard(form: FormRequest, group: int, lang: str = SOURCE) -> InlineKeyboardMarkup:
     """Mark sent under a form's values (the group says whose moderators may press)."""
     data = encode(EscalationButton("sent", form.request_key, group))
-    return InlineKeyboardMarkup([[InlineKeyboardButton("Mark sent", callback_data=data)]])
+    label = escalation_label("sent", lang)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
 
 
 async def post_preview(deps: Deps, context: ContextTypes.DEFAULT_TYPE, chat_id: int,
@@ -98,14 +101,16 @@ async def post_preview(deps: Deps, context: ContextTypes.DEFAULT_TYPE, chat_id: 
     reply = await deps.app.escalation_handlers.preview(actor, platform)
     markup = None
     if isinstance(reply, EscalationPreview) and not reply.empty:
-        markup = confirm_keyboard(reply.platform)
+        lang = negotiate(await deps.app.creators.language(actor.creator))
+        markup = confirm_keyboard(reply.platform, lang)
     await send(context.bot, chat_id, reply_text(reply), reply_markup=markup)
 
 
-def approval_keyboard(batch: str) -> InlineKeyboardMarkup:
+def approval_keyboard(batch: str, lang: str = SOURCE) -> InlineKeyboardMarkup:
     """Approve under a held send's request (resolved from the database when pressed)."""
     data = encode(EscalationButton("ok", batch))
-    return InlineKeyboardMarkup([[InlineKeyboardButton("Approve", callback_data=data)]])
+    label = escalation_label("approve", lang)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
 
 
 async def ask_approval(bot: Bot, group: int, user: User, done: EscalationDone) -> None:

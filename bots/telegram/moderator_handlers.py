@@ -9,7 +9,7 @@ import shlex
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
-from bots.telegram.chats import moderator, sender_is_admin
+from bots.telegram.chats import moderator, place_language, sender_is_admin, user_language
 from bots.telegram.deps import Deps
 from bots.telegram.escalation import post_preview
 from bots.telegram.group_handlers import NO_SUCH_CREATOR, deep_link
@@ -21,13 +21,14 @@ from core.model import Actor, Origin
 from db.venues import VenueConfig
 from handlers import CaseUpdated, IncomingMessage, Problem, Reply, ReplyType
 from handlers.agent import USAGE, parse_pairs
+from handlers.i18n import N_, Texts
 
 log = logging.getLogger(__name__)
 
 NEW = filters.UpdateType.MESSAGE
 #: commands the neutral dispatcher understands, run with the group's moderator identity
 DISPATCHED = ("queue", "show", "claim", "confirm", "dismiss", "reopen", "merge", "synthetic")
-NOT_A_MOD_GROUP = (
+NOT_A_MOD_GROUP = N_(
     "Moderator commands work in a moderator group; a group admin can make one with /bind <creator>."
 )
 
@@ -52,14 +53,15 @@ class ModeratorHandlers:
         """The moderator identity in a moderator group; None (after saying so) elsewhere."""
         chat, user = update.effective_chat, update.effective_user
         assert chat is not None and user is not None
+        refusal = Texts(user_language(user))(NOT_A_MOD_GROUP)
         if chat.type == chat.PRIVATE:
-            await send(context.bot, chat.id, NOT_A_MOD_GROUP)
+            await send(context.bot, chat.id, refusal)
             return None
         where, actor = await moderator(
             self._deps, context.bot, chat, user, update.effective_message
         )
         if not where.is_mod_group:
-            await send(context.bot, chat.id, NOT_A_MOD_GROUP)
+            await send(context.bot, chat.id, refusal)
             return None
         return actor
 
@@ -75,7 +77,8 @@ class ModeratorHandlers:
         reply = await self._deps.app.handlers.dispatch(
             IncomingMessage(actor=actor, text=message.text or "", origin=Origin.COMMAND)
         )
-        await send(context.bot, chat.id, reply_text(reply))
+        lang = await place_language(self._deps, actor.creator)  # the group's language
+        await send(context.bot, chat.id, reply_text(reply, lang=lang))
         args = context.args or []
         if isinstance(reply, CaseUpdated) and reply.action == "merge" and args:
             await self._deps.announcer.refresh_code(args[0])
@@ -111,7 +114,8 @@ class ModeratorHandlers:
             reply = await agents.show(actor)
         else:
             reply = await agents.set(actor, values)
-        await send(context.bot, chat.id, reply_text(reply))
+        lang = await place_language(self._deps, actor.creator)
+        await send(context.bot, chat.id, reply_text(reply, lang=lang))
 
     async def dashboard(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/dashboard in the moderator group: a one-time sign-in link, sent by private message.
