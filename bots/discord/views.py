@@ -164,7 +164,7 @@ async def press(
     if case is None or case.creator != caller.actor.creator:
         await answer(interaction, Texts(caller.lang)(NO_SUCH_CASE))
         return
-    lang = caller.lang  # private answers: the moderator's language; the card: the creator's
+    lang = await creator_language(bot, case.creator)  # what follows a card speaks as it does
     if action == "dismiss":
         await interaction.response.send_modal(DismissModal(caller, case, lang))
         return
@@ -194,21 +194,19 @@ DISMISS_TITLE = N_("Dismiss case %(code)s")
 class DismissModal(discord.ui.Modal):
     """Asks the moderator why a case is dismissed (the reason goes to the audit log)."""
 
-    reason: discord.ui.TextInput[DismissModal] = discord.ui.TextInput(
-        label=REASON,
-        custom_id="reason",
-        style=discord.TextStyle.paragraph,
-        max_length=500,
-        placeholder=REASON_EXAMPLES,
-    )
-
     def __init__(self, caller: Caller, case: CaseView, lang: str = SOURCE) -> None:
         t = Texts(lang)
         super().__init__(
             title=t(DISMISS_TITLE, code=case.code), timeout=600, custom_id=f"ld:dismiss:{case.id}"
         )
-        self.reason.label = t(REASON)
-        self.reason.placeholder = t(REASON_EXAMPLES)
+        self.reason: discord.ui.TextInput[DismissModal] = discord.ui.TextInput(
+            label=t(REASON),
+            custom_id="reason",
+            style=discord.TextStyle.paragraph,
+            max_length=500,
+            placeholder=t(REASON_EXAMPLES),
+        )
+        self.add_item(self.reason)
         self.caller = caller
         self.case = case
         self.lang = lang
