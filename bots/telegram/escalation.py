@@ -113,13 +113,15 @@ def approval_keyboard(batch: str, lang: str = SOURCE) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
 
 
-async def ask_approval(bot: Bot, group: int, user: User, done: EscalationDone) -> None:
+async def ask_approval(
+    bot: Bot, group: int, user: User, done: EscalationDone, lang: str = SOURCE
+) -> None:
     """Post the request for a second moderator's approval in the moderator group (no links)."""
     text = (
         f"Approval needed: {user.full_name} escalated {done.creator}'s cases and {done.held} "
         "notice mail(s) wait for a second moderator. Another admin presses Approve to send them."
     )
-    await send(bot, group, text, reply_markup=approval_keyboard(done.batch))
+    await send(bot, group, text, reply_markup=approval_keyboard(done.batch, lang))
 
 
 class EscalationButtons:
@@ -187,8 +189,9 @@ class EscalationButtons:
             actor, None if platform == ALL else platform
         )
         await self._close(context, query, reply_text(reply))
+        lang = negotiate(await self._deps.app.creators.language(actor.creator))  # the buttons'
         if isinstance(reply, EscalationDone) and reply.held and reply.batch:
-            await ask_approval(context.bot, group, user, reply)
+            await ask_approval(context.bot, group, user, reply, lang)
         if not isinstance(reply, EscalationDone) or not reply.forms:
             return
         delivered = 0
@@ -197,7 +200,7 @@ class EscalationButtons:
                 context.bot,
                 user.id,
                 render_text(form),
-                reply_markup=mark_sent_keyboard(form, group),
+                reply_markup=mark_sent_keyboard(form, group, lang),
                 protect_content=True,  # holds the links: no forwarding or saving
             )
             if sent is None:

@@ -10,6 +10,8 @@ from typing import Any
 import simcord
 
 from bots.bootstrap import App
+from bots.discord.approval import ApproveButton
+from bots.discord.escalation import MarkSentButton, confirm_view
 from core.model import CaseStatus
 from handlers.i18n import Texts
 from tests.cli.test_case_provenance import generated_png
@@ -162,3 +164,11 @@ async def test_moderator_commands_carry_localisations(env: simcord.Env, app: App
             for localized in (item.get("name_localizations") or {}).values():
                 assert re.fullmatch(r"[-_\w]{1,32}", localized), localized
                 assert localized == localized.lower()
+
+
+def test_escalation_buttons_are_labelled_in_the_moderators_language() -> None:
+    preview = confirm_view("x", "ja")
+    assert [item.item.label for item in preview.children] == ["確認", "キャンセル"]  # type: ignore[attr-defined]
+    assert MarkSentButton("ab12cd34", "fr").item.label == "Marquer comme envoyé"
+    assert ApproveButton("ab12cd34", "es").item.label == "Aprobar"
+    assert ApproveButton("ab12cd34").item.label == "Approve"

@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bots.telegram.escalation import approval_keyboard, confirm_keyboard, mark_sent_keyboard
 from core.model import CaseStatus
+from handlers.escalation import FormRequest
 from tests.cli.test_case_provenance import generated_png
 from tests.telegram_adapter.conftest import ADMIN, FAN, MOD, OUTSIDER, bind_mod_group, codes_in
 from tests.telegram_adapter.fake_bot_api import Call, FakeBotApi
@@ -174,3 +176,15 @@ async def test_group_admins_get_the_moderator_menu_in_every_language(fake, bot):
     assert menus[("ja", "all_chat_administrators")]["claim"] == "モデレーター：ケースを担当する"
     assert set(menus[("de", "all_chat_administrators")]) == set(admins)
     assert "queue" not in menus[(None, "all_group_chats")]  # fans never see moderators' menu
+
+
+def _labels(markup: Any) -> list[str]:
+    return [button.text for row in markup.inline_keyboard for button in row]
+
+
+def test_escalation_buttons_are_labelled_in_the_groups_language() -> None:
+    form = FormRequest("ab12cd34", "x", "https://help.x.com/form", (), ("LD-7KQ2MX",))
+    assert _labels(confirm_keyboard("x", "es")) == ["Confirmar", "Cancelar"]
+    assert _labels(mark_sent_keyboard(form, MOD, "pt_BR")) == ["Marcar como enviado"]
+    assert _labels(approval_keyboard("ab12cd34", "de")) == ["Freigeben"]
+    assert _labels(confirm_keyboard(None)) == ["Confirm", "Cancel"]
