@@ -188,3 +188,16 @@ def test_escalation_buttons_are_labelled_in_the_groups_language() -> None:
     assert _labels(mark_sent_keyboard(form, MOD, "pt_BR")) == ["Marcar como enviado"]
     assert _labels(approval_keyboard("ab12cd34", "de")) == ["Freigeben"]
     assert _labels(confirm_keyboard(None)) == ["Confirm", "Cancel"]
+
+
+async def test_bind_answers_in_the_creators_language(fake, bot, sqlite_app):
+    await sqlite_app.creators.set_language("alice", "pt_BR")
+    fake.members[(MOD, ADMIN)] = "administrator"
+
+    await fake.push(in_mod_group(ADMIN, "/bind alice"))
+
+    bound = (await fake.wait_call("sendMessage", chat_id=MOD))[-1]["text"]
+    assert bound.startswith("Este grupo agora é o grupo de moderadores de alice.")
+    assert "t.me/leakdesk_test_bot?start=alice" in bound
+    venue = await sqlite_app.venues.get("telegram", str(MOD))
+    assert venue is not None and venue.creator == "alice" and venue.is_mod_venue
