@@ -132,7 +132,7 @@ class Announcer:
         try:
             lang = negotiate(await app.creators.language(case.creator))
             message = await self._channel(venue, channel_id).send(
-                embed=case_embed(case, lang), view=case_view(case)
+                embed=case_embed(case, lang), view=case_view(case, lang)
             )
         except discord.HTTPException as err:
             await app.venues.release_post(case.id, PLATFORM, channel_id)
@@ -156,7 +156,7 @@ class Announcer:
         message = self._channel(venue, channel_id).get_partial_message(int(message_id))
         try:
             lang = negotiate(await self._bot.app.creators.language(case.creator))
-            await message.edit(embed=case_embed(case, lang), view=case_view(case))
+            await message.edit(embed=case_embed(case, lang), view=case_view(case, lang))
         except discord.HTTPException as err:
             log.warning(
                 "could not update case %s (message %s): %s",

@@ -22,6 +22,8 @@ from bots.discord.replies import (
 from bots.discord.translate import PLATFORM, Caller, resolve_caller
 from handlers.approval import SendApproved
 from handlers.escalation import EscalationDone
+from handlers.i18n import SOURCE, negotiate
+from handlers.moderator_buttons import escalation_label
 
 if TYPE_CHECKING:
     from bots.discord.bot import LeakdeskBot
@@ -43,10 +45,12 @@ class ApproveButton(
 ):
     """Approve a held send; only moderators may press, and not the one who asked."""
 
-    def __init__(self, batch: str) -> None:
+    def __init__(self, batch: str, lang: str = SOURCE) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Approve", style=discord.ButtonStyle.success, custom_id=f"ld:esc:ok:{batch}"
+                label=escalation_label("approve", lang),
+                style=discord.ButtonStyle.success,
+                custom_id=f"ld:esc:ok:{batch}",
             )
         )
         self.batch = batch
@@ -98,11 +102,12 @@ async def request_approval(bot: LeakdeskBot, caller: Caller, done: EscalationDon
     """Post the request with Approve in every moderator channel of the creator; how many."""
     actor = caller.actor
     text = approval_text(actor.creator, f"<@{actor.ref.user_id}>", done.held)
+    lang = negotiate(await bot.app.creators.language(actor.creator))
     posted = 0
     for venue in await bot.app.venues.moderator_venues(PLATFORM, actor.creator):
         assert venue.mod_channel_id is not None
         view = discord.ui.View(timeout=None)
-        view.add_item(ApproveButton(done.batch))
+        view.add_item(ApproveButton(done.batch, lang))
         channel = bot.get_partial_messageable(
             int(venue.mod_channel_id), guild_id=int(venue.venue_id), type=discord.ChannelType.text
         )

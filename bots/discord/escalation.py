@@ -20,9 +20,11 @@ from bots.discord.replies import (
     answer_safely,
     reply_text,
 )
-from bots.discord.translate import Caller, resolve_caller
+from bots.discord.translate import Caller, interaction_language, resolve_caller
 from handlers import render_text
 from handlers.escalation import EscalationDone, EscalationPreview, FormRequest, chunks
+from handlers.i18n import N_, SOURCE, Texts
+from handlers.moderator_buttons import escalation_label
 
 if TYPE_CHECKING:
     from bots.discord.bot import LeakdeskBot
@@ -57,10 +59,10 @@ class ConfirmButton(
     """Confirm under a preview; the id carries the platform, so it survives restarts. Only
     moderators may press (checked now: roles may have changed)."""
 
-    def __init__(self, platform: str | None) -> None:
+    def __init__(self, platform: str | None, lang: str = SOURCE) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Confirm",
+                label=escalation_label("go", lang),
                 style=discord.ButtonStyle.danger,
                 custom_id=f"ld:esc:go:{platform or ALL}",
             )
@@ -95,7 +97,7 @@ class ConfirmButton(
             await interaction.edit_original_response(content=reply_text(reply), view=None)
             if isinstance(reply, EscalationDone):
                 for form in reply.forms:
-                    await send_form(interaction, form)
+                    await send_form(interaction, form, self.caller.lang)
                 if reply.held and reply.batch:
                     await request_approval(bot, self.caller, reply)
         except Exception:
@@ -106,10 +108,12 @@ class ConfirmButton(
 class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ld:esc:no"):
     """Cancel under a preview: nothing is written."""
 
-    def __init__(self) -> None:
+    def __init__(self, lang: str = SOURCE) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Cancel", style=discord.ButtonStyle.secondary, custom_id="ld:esc:no"
+                label=escalation_label("cancel", lang),
+                style=discord.ButtonStyle.secondary,
+                custom_id="ld:esc:no",
             )
         )
 
@@ -126,14 +130,19 @@ class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ld
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Drop the preview."""
-        await interaction.response.edit_message(content="Escalation cancelled.", view=None)
+        text = Texts(interaction_language(interaction))(CANCELLED)
+        await interaction.response.edit_message(content=text, view=None)
 
 
-def confirm_view(platform: str | None) -> discord.ui.View:
-    """Confirm / Cancel under a preview (persistent: registered at start)."""
+CANCELLED = N_("Escalation cancelled.")
+
+
+def confirm_view(platform: str | None, lang: str = SOURCE) -> discord.ui.View:
+    """Confirm / Cancel under a preview, labelled in ``lang`` (persistent: registered at
+    start)."""
     view = discord.ui.View(timeout=None)
-    view.add_item(ConfirmButton(platform))
-    view.add_item(CancelButton())
+    view.add_item(ConfirmButton(platform, lang))
+    view.add_item(CancelButton(lang))
     return view
 
 
@@ -144,21 +153,23 @@ async def send_preview(
     something."""
     reply = await bot.app.escalation_handlers.preview(caller.actor, platform)
     if isinstance(reply, EscalationPreview) and not reply.empty:
-        view = confirm_view(reply.platform)
+        view = confirm_view(reply.platform, caller.lang)  # private: the moderator's language
         await interaction.response.send_message(reply_text(reply), view=view, ephemeral=True)
         return
     await answer(interaction, reply_text(reply))
 
 
-async def send_form(interaction: discord.Interaction, form: FormRequest) -> None:
-    """One form's values as ephemeral follow-ups; the last carries Mark sent."""
+async def send_form(
+    interaction: discord.Interaction, form: FormRequest, lang: str = SOURCE
+) -> None:
+    """One form's values as ephemeral follow-ups; the last carries Mark sent (in ``lang``)."""
     pieces = chunks(render_text(form), MESSAGE_LIMIT)
     for number, piece in enumerate(pieces, start=1):
         if number < len(pieces):
             await interaction.followup.send(piece, ephemeral=True)
             continue
         view = discord.ui.View(timeout=None)
-        view.add_item(MarkSentButton(form.request_key))
+        view.add_item(MarkSentButton(form.request_key, lang))
         await interaction.followup.send(piece, view=view, ephemeral=True)
 
 
@@ -168,10 +179,10 @@ class MarkSentButton(
 ):
     """Mark sent under a form's values; survives restarts (the id names the request)."""
 
-    def __init__(self, request_key: str) -> None:
+    def __init__(self, request_key: str, lang: str = SOURCE) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Mark sent",
+                label=escalation_label("sent", lang),
                 style=discord.ButtonStyle.success,
                 custom_id=f"ld:esc:sent:{request_key}",
             )

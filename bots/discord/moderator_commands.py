@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
+from discord.app_commands import locale_str as _T
 from discord.ext import commands
 
 from bots.discord.embeds import queue_embed
@@ -20,14 +22,14 @@ if TYPE_CHECKING:
     from bots.discord.bot import LeakdeskBot
 
 STATUS_CHOICES = [
-    *(app_commands.Choice(name=s.value, value=s.value) for s in CaseStatus),
-    app_commands.Choice(name="all", value="all"),
+    *(app_commands.Choice(name=locale_str(s.value), value=s.value) for s in CaseStatus),
+    app_commands.Choice(name=locale_str("all"), value="all"),
 ]
 
 
 ANSWER_CHOICES = [
-    app_commands.Choice(name="yes", value="yes"),
-    app_commands.Choice(name="no", value="no"),
+    app_commands.Choice(name=locale_str("yes"), value="yes"),
+    app_commands.Choice(name=locale_str("no"), value="no"),
 ]
 
 
@@ -37,8 +39,13 @@ class ModeratorCommands(commands.Cog):
     def __init__(self, bot: LeakdeskBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="queue", description="Moderators: the case queue (only you see it)")
-    @app_commands.describe(status="Only cases in this state (default: open, claimed, confirmed)")
+    @app_commands.command(
+        name=locale_str("queue"), description=_T("Moderators: the case queue (only you see it)")
+    )
+    @app_commands.describe(
+        status=_T("Only cases in this state (default: open, claimed, confirmed)")
+    )
+    @app_commands.rename(status=locale_str("status"))
     @app_commands.choices(status=STATUS_CHOICES)
     @app_commands.guild_only()
     async def queue(
@@ -53,9 +60,11 @@ class ModeratorCommands(commands.Cog):
             await answer(interaction, reply_text(reply, lang=caller.lang))
 
     @app_commands.command(
-        name="escalate", description="Moderators: send removal requests for confirmed cases"
+        name=locale_str("escalate"),
+        description=_T("Moderators: send removal requests for confirmed cases"),
     )
-    @app_commands.describe(platform="Only this platform's recipients, e.g. x, reddit, google")
+    @app_commands.describe(platform=_T("Only this platform's recipients, e.g. x, reddit, google"))
+    @app_commands.rename(platform=locale_str("platform"))
     @app_commands.guild_only()
     async def escalate(
         self,
@@ -67,17 +76,28 @@ class ModeratorCommands(commands.Cog):
         await send_preview(self.bot, interaction, caller, platform)
 
     @app_commands.command(
-        name="agent", description="Moderators: show or set who signs this creator's notices"
+        name=locale_str("agent"),
+        description=_T("Moderators: show or set who signs this creator's notices"),
     )
     @app_commands.describe(
-        signer="Who signs (the creator, or an agent they authorised)",
-        email="Where platforms answer",
-        address="Postal address (DMCA needs it)",
-        phone="Phone (DMCA needs it)",
-        jurisdiction="US, EU, UK, DE, … (the signer's)",
-        agent_of="The depicted person's name when an agent signs",
-        authority="The agent's statement of authority",
-        owns_content="The creator owns the copyright (DMCA notices apply only then)",
+        signer=_T("Who signs (the creator, or an agent they authorised)"),
+        email=_T("Where platforms answer"),
+        address=_T("Postal address (DMCA needs it)"),
+        phone=_T("Phone (DMCA needs it)"),
+        jurisdiction=_T("US, EU, UK, DE, … (the signer's)"),
+        agent_of=_T("The depicted person's name when an agent signs"),
+        authority=_T("The agent's statement of authority"),
+        owns_content=_T("The creator owns the copyright (DMCA notices apply only then)"),
+    )
+    @app_commands.rename(
+        signer=locale_str("signer"),
+        email=locale_str("email"),
+        address=locale_str("address"),
+        phone=locale_str("phone"),
+        jurisdiction=locale_str("jurisdiction"),
+        agent_of=locale_str("agent_of"),
+        authority=locale_str("authority"),
+        owns_content=locale_str("owns_content"),
     )
     @app_commands.guild_only()
     async def agent(
@@ -111,25 +131,28 @@ class ModeratorCommands(commands.Cog):
             values["owns_content"] = "yes" if owns_content else "no"
         agents = self.bot.app.agent_handlers
         reply = await (agents.set(caller.actor, values) if values else agents.show(caller.actor))
-        await answer(interaction, reply_text(reply))
+        await answer(interaction, reply_text(reply, lang=caller.lang))
 
     @app_commands.command(
-        name="dashboard", description="Moderators: a private sign-in link to the web dashboard"
+        name=locale_str("dashboard"),
+        description=_T("Moderators: a private sign-in link to the web dashboard"),
     )
     @app_commands.guild_only()
     async def dashboard(self, interaction: discord.Interaction) -> None:
         """``/dashboard``: a one-time link, shown only to the moderator who asked."""
         caller = await resolve_caller(self.bot, interaction)
         reply = await self.bot.app.dashboard_links.link(caller.actor)
-        await answer(interaction, reply_text(reply))
+        await answer(interaction, reply_text(reply, lang=caller.lang))
 
     @app_commands.command(
-        name="synthetic",
-        description="Moderators: decide whether a case's material is AI-generated (a deepfake)",
+        name=locale_str("synthetic"),
+        description=_T("Moderators: decide whether a case's material is AI-generated (a deepfake)"),
     )
     @app_commands.describe(
-        case="The case code, LD-…", decision="yes: notices use the deepfake wording and forms"
+        case=_T("The case code, LD-…"),
+        decision=_T("yes: notices use the deepfake wording and forms"),
     )
+    @app_commands.rename(case=locale_str("case"), decision=locale_str("decision"))
     @app_commands.choices(decision=ANSWER_CHOICES)
     @app_commands.guild_only()
     async def synthetic(
@@ -142,7 +165,7 @@ class ModeratorCommands(commands.Cog):
         case card is updated for everyone)."""
         caller = await resolve_caller(self.bot, interaction)
         reply = await self.bot.app.handlers.synthetic(caller.actor, case, decision.value)
-        await answer(interaction, reply_text(reply))
+        await answer(interaction, reply_text(reply, lang=caller.lang))
 
     @escalate.autocomplete("platform")
     async def platform_choices(

@@ -17,24 +17,34 @@ from bots.discord.replies import (
     answer_safely,
     reply_text,
 )
-from bots.discord.translate import Caller, resolve_caller
+from bots.discord.translate import Caller, interaction_language, resolve_caller
 from core.escalation.service import ESCALATABLE
 from core.model import CaseStatus, CaseView
 from core.moderation import TRANSITIONS
 from handlers import CaseUpdated
-from handlers.i18n import negotiate
+from handlers.i18n import N_, SOURCE, Texts, negotiate
+from handlers.moderator_buttons import SYNTHETIC_ANSWERS, case_label, offers_synthetic
 
 if TYPE_CHECKING:
     from bots.discord.bot import LeakdeskBot
 
 log = logging.getLogger(__name__)
 
-BUTTONS: dict[str, tuple[str, discord.ButtonStyle]] = {
-    "claim": ("Claim", discord.ButtonStyle.primary),
-    "confirm": ("Confirm", discord.ButtonStyle.success),
-    "dismiss": ("Dismiss", discord.ButtonStyle.danger),
-    "escalate": ("Escalate", discord.ButtonStyle.secondary),
+#: the four case buttons on the first row (labels: :mod:`handlers.moderator_buttons`)
+BUTTONS: dict[str, discord.ButtonStyle] = {
+    "claim": discord.ButtonStyle.primary,
+    "confirm": discord.ButtonStyle.success,
+    "dismiss": discord.ButtonStyle.danger,
+    "escalate": discord.ButtonStyle.secondary,
 }
+#: the "AI-generated?" decision on a second row, when the case has provenance evidence
+SYNTHETIC_BUTTONS: dict[str, discord.ButtonStyle] = {
+    "synthetic_yes": discord.ButtonStyle.secondary,
+    "synthetic_no": discord.ButtonStyle.secondary,
+}
+NO_SUCH_CASE = N_("That case no longer exists.")
+NOT_ESCALATED = N_("Case %(code)s is %(status)s: not escalated.")
+NOW = N_("Case %(code)s is now %(status)s.")
 
 
 def custom_id(action: str, case_id: int) -> str:
@@ -46,20 +56,32 @@ def enabled(action: str, status: CaseStatus) -> bool:
     """Whether a button makes sense in a state (the core still has the last word)."""
     if action == "escalate":
         return status in ESCALATABLE
+    if action in SYNTHETIC_ANSWERS:
+        return status is not CaseStatus.MERGED
     return status in TRANSITIONS[action][0]
 
 
 class CaseButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"ld:case:(?P<action>claim|confirm|dismiss|escalate):(?P<case_id>[0-9]{1,19})",
+    template=(
+        r"ld:case:(?P<action>claim|confirm|dismiss|escalate|synthetic_yes|synthetic_no)"
+        r":(?P<case_id>[0-9]{1,19})"
+    ),
 ):
-    """Claim / Confirm / Dismiss / Escalate for one case; only moderators may press."""
+    """Claim / Confirm / Dismiss / Escalate (and AI-generated: yes / no) for one case, labelled
+    in ``lang``; only moderators may press."""
 
-    def __init__(self, action: str, case_id: int, *, disabled: bool = False) -> None:
-        label, style = BUTTONS[action]
+    def __init__(
+        self, action: str, case_id: int, *, disabled: bool = False, lang: str = SOURCE
+    ) -> None:
+        style = BUTTONS.get(action) or SYNTHETIC_BUTTONS[action]
         super().__init__(
             discord.ui.Button(
-                label=label, style=style, custom_id=custom_id(action, case_id), disabled=disabled
+                label=case_label(action, lang),
+                style=style,
+                custom_id=custom_id(action, case_id),
+                disabled=disabled,
+                row=1 if action in SYNTHETIC_BUTTONS else 0,
             )
         )
         self.action = action
@@ -83,11 +105,13 @@ class CaseButton(
             caller = await resolve_caller(cast("LeakdeskBot", interaction.client), interaction)
         except Exception:
             log.exception("case button %s: could not identify the member", self.custom_id)
-            await answer_safely(interaction, SOMETHING_WENT_WRONG)
+            await answer_safely(
+                interaction, Texts(interaction_language(interaction))(SOMETHING_WENT_WRONG)
+            )
             return False
         if not caller.actor.is_moderator:
             log.info("refused case button %s for a non-moderator", self.custom_id)
-            await answer(interaction, NOT_MODERATOR)
+            await answer(interaction, Texts(caller.lang)(NOT_MODERATOR))
             return False
         self.caller = caller
         return True
@@ -100,25 +124,36 @@ class CaseButton(
             await press(bot, interaction, self.caller, self.action, self.case_id)
         except Exception:
             log.exception("case button %s failed", self.custom_id)
-            await answer_safely(interaction, SOMETHING_WENT_WRONG)
+            await answer_safely(interaction, Texts(self.caller.lang)(SOMETHING_WENT_WRONG))
 
 
-def case_view(case: CaseView) -> discord.ui.View:
-    """The four moderator buttons for a case, disabled where the state does not allow them."""
+def case_view(case: CaseView, lang: str = SOURCE) -> discord.ui.View:
+    """The moderator buttons for a case in ``lang`` (the creator's language), disabled where
+    the state does not allow them; "AI-generated: yes / no" when there is provenance evidence."""
     view = discord.ui.View(timeout=None)
-    for action in BUTTONS:
-        view.add_item(CaseButton(action, case.id, disabled=not enabled(action, case.status)))
+    actions = [*BUTTONS, *(SYNTHETIC_BUTTONS if offers_synthetic(case) else ())]
+    for action in actions:
+        disabled = not enabled(action, case.status)
+        view.add_item(CaseButton(action, case.id, disabled=disabled, lang=lang))
     return view
+
+
+async def creator_language(bot: LeakdeskBot, creator: str) -> str:
+    """The language of a creator's moderator places (their default, else English)."""
+    return negotiate(await bot.app.creators.language(creator))
 
 
 async def show_case(interaction: discord.Interaction, case: CaseView) -> None:
     """Edit the card the moderator pressed on (or answer privately when there is none)."""
-    if interaction.message is None:
-        await answer(interaction, f"Case {case.code} is now {case.status.value}.")
-        return
     bot = cast("LeakdeskBot", interaction.client)
-    lang = negotiate(await bot.app.creators.language(case.creator))
-    await interaction.response.edit_message(embed=case_embed(case, lang), view=case_view(case))
+    lang = await creator_language(bot, case.creator)
+    if interaction.message is None:
+        t = Texts(lang)
+        await answer(interaction, t(NOW, code=case.code, status=case.status.value))
+        return
+    await interaction.response.edit_message(
+        embed=case_embed(case, lang), view=case_view(case, lang)
+    )
 
 
 async def press(
@@ -127,42 +162,54 @@ async def press(
     """Carry out one case button for a moderator."""
     case = await bot.app.cases.get_case_by_id(case_id)
     if case is None or case.creator != caller.actor.creator:
-        await answer(interaction, "That case no longer exists.")
+        await answer(interaction, Texts(caller.lang)(NO_SUCH_CASE))
         return
+    lang = await creator_language(bot, case.creator)  # what follows a card speaks as it does
     if action == "dismiss":
-        await interaction.response.send_modal(DismissModal(caller, case))
+        await interaction.response.send_modal(DismissModal(caller, case, lang))
         return
     if action == "escalate":
         if case.status not in ESCALATABLE:
-            await answer(interaction, f"Case {case.code} is {case.status.value}: not escalated.")
+            t = Texts(lang)
+            await answer(interaction, t(NOT_ESCALATED, code=case.code, status=case.status.value))
             return
         await send_preview(bot, interaction, caller, case.platform)
         return
-    reply = await bot.app.handlers.act(caller.actor, action, case.code)
+    if action in SYNTHETIC_ANSWERS:  # the same core path as /synthetic LD-… yes|no
+        reply = await bot.app.handlers.synthetic(caller.actor, case.code, SYNTHETIC_ANSWERS[action])
+    else:
+        reply = await bot.app.handlers.act(caller.actor, action, case.code)
     if isinstance(reply, CaseUpdated):
         log.info("case %s: %s by a moderator", reply.case.code, action)
         await show_case(interaction, reply.case)
     else:
-        await answer(interaction, reply_text(reply))
+        await answer(interaction, reply_text(reply, lang=lang))
+
+
+REASON = N_("Reason")
+REASON_EXAMPLES = N_("e.g. not the creator, already removed, not intimate imagery")
+DISMISS_TITLE = N_("Dismiss case %(code)s")
 
 
 class DismissModal(discord.ui.Modal):
     """Asks the moderator why a case is dismissed (the reason goes to the audit log)."""
 
-    reason: discord.ui.TextInput[DismissModal] = discord.ui.TextInput(
-        label="Reason",
-        custom_id="reason",
-        style=discord.TextStyle.paragraph,
-        max_length=500,
-        placeholder="e.g. not the creator, already removed, not intimate imagery",
-    )
-
-    def __init__(self, caller: Caller, case: CaseView) -> None:
+    def __init__(self, caller: Caller, case: CaseView, lang: str = SOURCE) -> None:
+        t = Texts(lang)
         super().__init__(
-            title=f"Dismiss case {case.code}", timeout=600, custom_id=f"ld:dismiss:{case.id}"
+            title=t(DISMISS_TITLE, code=case.code), timeout=600, custom_id=f"ld:dismiss:{case.id}"
         )
+        self.reason: discord.ui.TextInput[DismissModal] = discord.ui.TextInput(
+            label=t(REASON),
+            custom_id="reason",
+            style=discord.TextStyle.paragraph,
+            max_length=500,
+            placeholder=t(REASON_EXAMPLES),
+        )
+        self.add_item(self.reason)
         self.caller = caller
         self.case = case
+        self.lang = lang
 
     async def on_submit(self, interaction: discord.Interaction, /) -> None:
         """Dismiss with the given reason and update the card."""
@@ -174,11 +221,11 @@ class DismissModal(discord.ui.Modal):
             log.info("case %s: dismiss by a moderator", reply.case.code)
             await show_case(interaction, reply.case)
         else:
-            await answer(interaction, reply_text(reply))
+            await answer(interaction, reply_text(reply, lang=self.lang))
 
     async def on_error(  # type: ignore[override]  # discord.py's Modal signature
         self, interaction: discord.Interaction, error: Exception, /
     ) -> None:
         """Log and apologise; never show a traceback."""
         log.error("dismiss modal for case %s failed", self.case.code, exc_info=error)
-        await answer_safely(interaction, SOMETHING_WENT_WRONG)
+        await answer_safely(interaction, Texts(self.lang)(SOMETHING_WENT_WRONG))

@@ -84,7 +84,7 @@ class Announcer:
         return channel in posts, posts.get(channel)
 
     async def _post_or_edit(self, case: CaseView, channel: str, lang: str = SOURCE) -> None:
-        text, markup = announcement_text(case, lang), case_keyboard(case)
+        text, markup = announcement_text(case, lang), case_keyboard(case, lang)
         posted, message_id = await self._message_id(case.id, channel)
         if posted and message_id is None:  # another process is sending it right now
             await asyncio.sleep(PENDING_POST_WAIT)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from telegram import (
     BotCommand,
+    BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     LinkPreviewOptions,
@@ -56,6 +57,28 @@ GROUP_COMMANDS = [
     BotCommand("report", N_("reply to a message to report it")),
     BotCommand("help", N_("how to use the bot")),
 ]
+#: the menu of group admins (in a moderator group they are its moderators): theirs and the fans'
+MODERATOR_COMMANDS = [
+    *GROUP_COMMANDS,
+    BotCommand("queue", N_("moderators: the case queue")),
+    BotCommand("show", N_("moderators: one case with its links and notes")),
+    BotCommand("claim", N_("moderators: take a case")),
+    BotCommand("confirm", N_("moderators: confirm a case")),
+    BotCommand("dismiss", N_("moderators: dismiss a case, with a reason")),
+    BotCommand("reopen", N_("moderators: reopen a dismissed case")),
+    BotCommand("merge", N_("moderators: merge a case into another")),
+    BotCommand("synthetic", N_("moderators: is a case's material AI-generated? (yes|no)")),
+    BotCommand("escalate", N_("moderators: send removal requests")),
+    BotCommand("agent", N_("moderators: who signs the notices")),
+    BotCommand("dashboard", N_("moderators: a private sign-in link to the dashboard")),
+    BotCommand("bind", N_("make this group a creator's moderator group")),
+]
+#: each menu and where Telegram shows it
+MENUS = (
+    (PRIVATE_COMMANDS, BotCommandScopeAllPrivateChats()),
+    (GROUP_COMMANDS, BotCommandScopeAllGroupChats()),
+    (MODERATOR_COMMANDS, BotCommandScopeAllChatAdministrators()),
+)
 
 
 def language_code(lang: str) -> str:
@@ -122,22 +145,17 @@ def create_application(settings: Settings, app: App) -> PTBApplication:
 async def _set_commands(application: PTBApplication) -> None:
     try:
         bot = application.bot
-        await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
-        await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+        for commands, scope in MENUS:
+            await bot.set_my_commands(commands, scope=scope)
         for lang in LANGUAGES:  # one menu per app language (the default above is English)
             if lang == SOURCE:
                 continue
-            code = language_code(lang)
-            await bot.set_my_commands(
-                localized_commands(PRIVATE_COMMANDS, lang),
-                scope=BotCommandScopeAllPrivateChats(),
-                language_code=code,
-            )
-            await bot.set_my_commands(
-                localized_commands(GROUP_COMMANDS, lang),
-                scope=BotCommandScopeAllGroupChats(),
-                language_code=code,
-            )
+            for commands, scope in MENUS:
+                await bot.set_my_commands(
+                    localized_commands(commands, lang),
+                    scope=scope,
+                    language_code=language_code(lang),
+                )
     except TelegramError as err:
         log.warning("could not set the command menu: %s", type(err).__name__)
 

@@ -14,7 +14,7 @@ from telegram.ext import (
 )
 
 from bots.telegram.callbacks import NAMESPACE, decode
-from bots.telegram.chats import moderator
+from bots.telegram.chats import moderator, place_language, user_language
 from bots.telegram.deps import Deps
 from bots.telegram.escalation import post_preview
 from bots.telegram.messaging import answer, delete, send
@@ -22,13 +22,26 @@ from bots.telegram.render import dismiss_prompt, prompted_code, reply_text
 from core.escalation.service import ESCALATABLE
 from core.model import Actor
 from handlers import CaseUpdated
+from handlers.i18n import N_, Texts
+from handlers.moderator_buttons import SYNTHETIC_ANSWERS
 
 log = logging.getLogger(__name__)
 
-ONLY_ADMINS = "Only this group's admins (or configured moderators) can act on cases."
-NOT_A_MOD_GROUP = "This chat is not a moderator group."
-STALE_BUTTON = "This button is no longer valid."
-_DONE = {"claim": "claimed", "confirm": "confirmed", "reopen": "reopened"}
+ONLY_ADMINS = N_("Only this group's admins (or configured moderators) can act on cases.")
+NOT_A_MOD_GROUP = N_("This chat is not a moderator group.")
+STALE_BUTTON = N_("This button is no longer valid.")
+REPLY_WITH_REASON = N_("Reply to my message with the reason.")
+REASON_PLACEHOLDER = N_("reason for dismissing")
+CONFIRM_FIRST = N_("%(code)s is %(status)s: confirm it first.")
+PREVIEW_POSTED = N_("Escalation preview posted below.")
+#: the short answer to a press that changed the case
+_DONE = {
+    "claim": N_("%(code)s claimed"),
+    "confirm": N_("%(code)s confirmed"),
+    "reopen": N_("%(code)s reopened"),
+    "synthetic_yes": N_("%(code)s marked AI-generated"),
+    "synthetic_no": N_("%(code)s marked not AI-generated"),
+}
 
 
 class ButtonHandlers:
@@ -52,42 +65,50 @@ class ButtonHandlers:
         ]
 
     async def press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A moderator pressed a button on a case post."""
+        """A moderator pressed a button on a case post (answered in the group's language)."""
         query, user = update.callback_query, update.effective_user
         if query is None or user is None:
             return
         button = decode(query.data)
         chat = query.message.chat if query.message else None
         if button is None or chat is None:
-            await answer(query, STALE_BUTTON, alert=True)
+            await answer(query, Texts(user_language(user))(STALE_BUTTON), alert=True)
             return
         where, actor = await moderator(self._deps, context.bot, chat, user)
         if not where.is_mod_group:
-            await answer(query, NOT_A_MOD_GROUP, alert=True)
+            await answer(query, Texts(user_language(user))(NOT_A_MOD_GROUP), alert=True)
             return
+        lang = await place_language(self._deps, actor.creator)
+        t = Texts(lang)
         if not actor.is_moderator:
             log.info(
                 "refused %s on %s: not an admin of chat %s", button.action, button.code, chat.id
             )
-            await answer(query, ONLY_ADMINS, alert=True)
+            await answer(query, t(ONLY_ADMINS), alert=True)
             return
         if button.action == "dismiss":
             await send(
                 context.bot,
                 chat.id,
-                dismiss_prompt(button.code),
-                reply_markup=ForceReply(input_field_placeholder="reason for dismissing"),
+                dismiss_prompt(button.code, lang),
+                reply_markup=ForceReply(input_field_placeholder=t(REASON_PLACEHOLDER)[:64]),
             )
-            await answer(query, "Reply to my message with the reason.")
+            await answer(query, t(REPLY_WITH_REASON))
             return
         if button.action == "escalate":
-            await self._escalate(context, chat.id, actor, button.code, query)
+            await self._escalate(context, chat.id, actor, button.code, query, lang)
             return
-        reply = await self._deps.app.handlers.act(actor, button.action, button.code)
-        if isinstance(reply, CaseUpdated):
-            await answer(query, f"{reply.case.code} {_DONE.get(button.action, button.action)}")
+        if button.action in SYNTHETIC_ANSWERS:  # the same core path as /synthetic LD-… yes|no
+            reply = await self._deps.app.handlers.synthetic(
+                actor, button.code, SYNTHETIC_ANSWERS[button.action]
+            )
         else:
-            await answer(query, reply_text(reply), alert=True)
+            reply = await self._deps.app.handlers.act(actor, button.action, button.code)
+        if isinstance(reply, CaseUpdated):
+            done = _DONE.get(button.action)
+            await answer(query, t(done, code=reply.case.code) if done else reply.case.code)
+        else:
+            await answer(query, reply_text(reply, lang=lang), alert=True)
 
     async def _escalate(
         self,
@@ -96,18 +117,19 @@ class ButtonHandlers:
         actor: Actor,
         code: str,
         query: CallbackQuery,
+        lang: str,
     ) -> None:
+        t = Texts(lang)
         shown = await self._deps.app.handlers.show(actor, code)
         if not isinstance(shown, CaseUpdated):
-            await answer(query, reply_text(shown), alert=True)
+            await answer(query, reply_text(shown, lang=lang), alert=True)
             return
         if shown.case.status not in ESCALATABLE:
-            await answer(
-                query, f"{code} is {shown.case.status.value}: confirm it first.", alert=True
-            )
+            status = shown.case.status.value
+            await answer(query, t(CONFIRM_FIRST, code=code, status=status), alert=True)
             return
         await post_preview(self._deps, context, chat_id, actor, shown.case.platform)
-        await answer(query, "Escalation preview posted below.")
+        await answer(query, t(PREVIEW_POSTED))
 
     async def reason(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A reply to a dismissal prompt: dismiss the case with that reason."""
@@ -121,11 +143,12 @@ class ButtonHandlers:
         where, actor = await moderator(self._deps, context.bot, chat, user, message)
         if not where.is_mod_group:
             return
+        lang = await place_language(self._deps, actor.creator)
         if not actor.is_moderator:
-            await send(context.bot, chat.id, ONLY_ADMINS)
+            await send(context.bot, chat.id, Texts(lang)(ONLY_ADMINS))
             return
         reason = (message.text or "").strip()
         reply = await self._deps.app.handlers.act(actor, "dismiss", code, reason)
-        await send(context.bot, chat.id, reply_text(reply))
+        await send(context.bot, chat.id, reply_text(reply, lang=lang))
         if isinstance(reply, CaseUpdated):
             await delete(context.bot, chat.id, prompt.message_id)

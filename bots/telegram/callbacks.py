@@ -8,20 +8,25 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.codes import normalize_case_code
 from core.model import CaseStatus, CaseView
+from handlers.i18n import SOURCE
+from handlers.moderator_buttons import case_label, offers_synthetic
 
 NAMESPACE = "ld"
 #: Telegram's limit for ``callback_data``.
 MAX_CALLBACK_BYTES = 64
 #: one letter per action keeps the data short; the case code identifies the case.
-ACTIONS = {"c": "claim", "f": "confirm", "d": "dismiss", "e": "escalate", "r": "reopen"}
-_LETTERS = {action: letter for letter, action in ACTIONS.items()}
-_LABELS = {
-    "claim": "Claim",
-    "confirm": "Confirm",
-    "dismiss": "Dismiss",
-    "escalate": "Escalate",
-    "reopen": "Reopen",
+ACTIONS = {
+    "c": "claim",
+    "f": "confirm",
+    "d": "dismiss",
+    "e": "escalate",
+    "r": "reopen",
+    "y": "synthetic_yes",
+    "n": "synthetic_no",
 }
+_LETTERS = {action: letter for letter, action in ACTIONS.items()}
+#: the "AI-generated?" decision, a row of its own when the case has provenance evidence
+_SYNTHETIC_ROW = ("synthetic_yes", "synthetic_no")
 #: the buttons offered in each state (none once a case is merged or closed for good)
 _BUTTONS: dict[CaseStatus, tuple[tuple[str, ...], ...]] = {
     CaseStatus.OPEN: (("claim", "confirm"), ("dismiss", "escalate")),
@@ -56,14 +61,20 @@ def decode(data: str | None) -> CaseButton | None:
     return CaseButton(ACTIONS[parts[1]], code) if code else None
 
 
-def case_keyboard(case: CaseView) -> InlineKeyboardMarkup | None:
-    """The buttons for ``case`` in its current state."""
-    rows = _BUTTONS.get(case.status)
+def case_keyboard(case: CaseView, lang: str = SOURCE) -> InlineKeyboardMarkup | None:
+    """The buttons for ``case`` in its current state, labelled in ``lang`` (the creator's
+    language); "AI-generated: yes / no" too when the case has provenance evidence."""
+    rows = list(_BUTTONS.get(case.status, ()))
+    if offers_synthetic(case):
+        rows.append(_SYNTHETIC_ROW)
     if not rows:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(_LABELS[a], callback_data=encode(a, case.code)) for a in row]
+            [
+                InlineKeyboardButton(case_label(a, lang), callback_data=encode(a, case.code))
+                for a in row
+            ]
             for row in rows
         ]
     )

@@ -29,6 +29,8 @@ from core.model import Actor
 from handlers import render_text
 from handlers.approval import SendApproved
 from handlers.escalation import EscalationDone, EscalationPreview, FormRequest
+from handlers.i18n import SOURCE, negotiate
+from handlers.moderator_buttons import escalation_label
 
 log = logging.getLogger(__name__)
 
@@ -72,24 +74,25 @@ def decode(data: str | None) -> EscalationButton | None:
     return EscalationButton(parts[1], parts[2], int(parts[3]))
 
 
-def confirm_keyboard(platform: str | None) -> InlineKeyboardMarkup:
-    """Confirm / Cancel under a preview."""
+def confirm_keyboard(platform: str | None, lang: str = SOURCE) -> InlineKeyboardMarkup:
+    """Confirm / Cancel under a preview, labelled in ``lang``."""
+    go = encode(EscalationButton("go", platform or ALL))
+    no = encode(EscalationButton("no"))
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    "Confirm", callback_data=encode(EscalationButton("go", platform or ALL))
-                ),
-                InlineKeyboardButton("Cancel", callback_data=encode(EscalationButton("no"))),
+                InlineKeyboardButton(escalation_label("go", lang), callback_data=go),
+                InlineKeyboardButton(escalation_label("cancel", lang), callback_data=no),
             ]
         ]
     )
 
 
-def mark_sent_keyboard(form: FormRequest, group: int) -> InlineKeyboardMarkup:
+def mark_sent_keyboard(form: FormRequest, group: int, lang: str = SOURCE) -> InlineKeyboardMarkup:
     """Mark sent under a form's values (the group says whose moderators may press)."""
     data = encode(EscalationButton("sent", form.request_key, group))
-    return InlineKeyboardMarkup([[InlineKeyboardButton("Mark sent", callback_data=data)]])
+    label = escalation_label("sent", lang)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
 
 
 async def post_preview(deps: Deps, context: ContextTypes.DEFAULT_TYPE, chat_id: int,
@@ -98,23 +101,27 @@ async def post_preview(deps: Deps, context: ContextTypes.DEFAULT_TYPE, chat_id: 
     reply = await deps.app.escalation_handlers.preview(actor, platform)
     markup = None
     if isinstance(reply, EscalationPreview) and not reply.empty:
-        markup = confirm_keyboard(reply.platform)
+        lang = negotiate(await deps.app.creators.language(actor.creator))
+        markup = confirm_keyboard(reply.platform, lang)
     await send(context.bot, chat_id, reply_text(reply), reply_markup=markup)
 
 
-def approval_keyboard(batch: str) -> InlineKeyboardMarkup:
+def approval_keyboard(batch: str, lang: str = SOURCE) -> InlineKeyboardMarkup:
     """Approve under a held send's request (resolved from the database when pressed)."""
     data = encode(EscalationButton("ok", batch))
-    return InlineKeyboardMarkup([[InlineKeyboardButton("Approve", callback_data=data)]])
+    label = escalation_label("approve", lang)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
 
 
-async def ask_approval(bot: Bot, group: int, user: User, done: EscalationDone) -> None:
+async def ask_approval(
+    bot: Bot, group: int, user: User, done: EscalationDone, lang: str = SOURCE
+) -> None:
     """Post the request for a second moderator's approval in the moderator group (no links)."""
     text = (
         f"Approval needed: {user.full_name} escalated {done.creator}'s cases and {done.held} "
         "notice mail(s) wait for a second moderator. Another admin presses Approve to send them."
     )
-    await send(bot, group, text, reply_markup=approval_keyboard(done.batch))
+    await send(bot, group, text, reply_markup=approval_keyboard(done.batch, lang))
 
 
 class EscalationButtons:
@@ -182,8 +189,9 @@ class EscalationButtons:
             actor, None if platform == ALL else platform
         )
         await self._close(context, query, reply_text(reply))
+        lang = negotiate(await self._deps.app.creators.language(actor.creator))  # the buttons'
         if isinstance(reply, EscalationDone) and reply.held and reply.batch:
-            await ask_approval(context.bot, group, user, reply)
+            await ask_approval(context.bot, group, user, reply, lang)
         if not isinstance(reply, EscalationDone) or not reply.forms:
             return
         delivered = 0
@@ -192,7 +200,7 @@ class EscalationButtons:
                 context.bot,
                 user.id,
                 render_text(form),
-                reply_markup=mark_sent_keyboard(form, group),
+                reply_markup=mark_sent_keyboard(form, group, lang),
                 protect_content=True,  # holds the links: no forwarding or saving
             )
             if sent is None:

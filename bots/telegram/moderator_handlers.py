@@ -9,7 +9,7 @@ import shlex
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
-from bots.telegram.chats import moderator, sender_is_admin
+from bots.telegram.chats import moderator, place_language, sender_is_admin, user_language
 from bots.telegram.deps import Deps
 from bots.telegram.escalation import post_preview
 from bots.telegram.group_handlers import NO_SUCH_CREATOR, deep_link
@@ -21,13 +21,31 @@ from core.model import Actor, Origin
 from db.venues import VenueConfig
 from handlers import CaseUpdated, IncomingMessage, Problem, Reply, ReplyType
 from handlers.agent import USAGE, parse_pairs
+from handlers.i18n import N_, Texts
 
 log = logging.getLogger(__name__)
 
 NEW = filters.UpdateType.MESSAGE
 #: commands the neutral dispatcher understands, run with the group's moderator identity
 DISPATCHED = ("queue", "show", "claim", "confirm", "dismiss", "reopen", "merge", "synthetic")
-NOT_A_MOD_GROUP = (
+NO_PRIVATE_CHAT = N_(
+    "I cannot write to you privately yet: open a private chat with me, press Start, then send "
+    "/dashboard here again."
+)
+DASHBOARD_SENT = N_("I sent you the dashboard link in a private message.")
+ALREADY_BOUND = N_(
+    "%(creator)s already has a moderator group; ask one of its admins to run /bind here."
+)
+BOUND_PENDING = N_(
+    "Bound to %(creator)s. Cases (with links) appear here once the leakdesk operator approves "
+    "this group: leakdesk venues approve telegram -- %(chat)s"
+)
+BOUND = N_(
+    "This group is now %(creator)s's moderator group. New cases appear here once, with "
+    "Claim / Confirm / Dismiss / Escalate buttons; only this group's admins can use them. Fans "
+    "report privately at %(link)s"
+)
+NOT_A_MOD_GROUP = N_(
     "Moderator commands work in a moderator group; a group admin can make one with /bind <creator>."
 )
 
@@ -52,14 +70,15 @@ class ModeratorHandlers:
         """The moderator identity in a moderator group; None (after saying so) elsewhere."""
         chat, user = update.effective_chat, update.effective_user
         assert chat is not None and user is not None
+        refusal = Texts(user_language(user))(NOT_A_MOD_GROUP)
         if chat.type == chat.PRIVATE:
-            await send(context.bot, chat.id, NOT_A_MOD_GROUP)
+            await send(context.bot, chat.id, refusal)
             return None
         where, actor = await moderator(
             self._deps, context.bot, chat, user, update.effective_message
         )
         if not where.is_mod_group:
-            await send(context.bot, chat.id, NOT_A_MOD_GROUP)
+            await send(context.bot, chat.id, refusal)
             return None
         return actor
 
@@ -75,7 +94,8 @@ class ModeratorHandlers:
         reply = await self._deps.app.handlers.dispatch(
             IncomingMessage(actor=actor, text=message.text or "", origin=Origin.COMMAND)
         )
-        await send(context.bot, chat.id, reply_text(reply))
+        lang = await place_language(self._deps, actor.creator)  # the group's language
+        await send(context.bot, chat.id, reply_text(reply, lang=lang))
         args = context.args or []
         if isinstance(reply, CaseUpdated) and reply.action == "merge" and args:
             await self._deps.announcer.refresh_code(args[0])
@@ -111,7 +131,8 @@ class ModeratorHandlers:
             reply = await agents.show(actor)
         else:
             reply = await agents.set(actor, values)
-        await send(context.bot, chat.id, reply_text(reply))
+        lang = await place_language(self._deps, actor.creator)
+        await send(context.bot, chat.id, reply_text(reply, lang=lang))
 
     async def dashboard(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/dashboard in the moderator group: a one-time sign-in link, sent by private message.
@@ -126,18 +147,14 @@ class ModeratorHandlers:
         if actor is None:
             return
         reply = await self._deps.app.dashboard_links.link(actor)
+        t = Texts(await place_language(self._deps, actor.creator))
         if not isinstance(reply, Reply):
-            await send(context.bot, chat.id, reply_text(reply))
+            await send(context.bot, chat.id, reply_text(reply, lang=t.lang))
             return
         if await send(context.bot, user.id, reply.text) is None:
-            await send(
-                context.bot,
-                chat.id,
-                "I cannot write to you privately yet: open a private chat with me, press "
-                "Start, then send /dashboard here again.",
-            )
+            await send(context.bot, chat.id, t(NO_PRIVATE_CHAT))
             return
-        await send(context.bot, chat.id, "I sent you the dashboard link in a private message.")
+        await send(context.bot, chat.id, t(DASHBOARD_SENT))
 
     async def bind(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/bind <creator>: make this group the creator's moderator group (group admins).
@@ -165,13 +182,9 @@ class ModeratorHandlers:
             for v in await venues.moderator_venues(PLATFORM, creator)
             if v.is_mod_venue and v.venue_id != str(chat.id)
         ]
+        t = Texts(await place_language(self._deps, creator))  # the creator's, once known
         if others and not any([await is_chat_admin(bot, v.venue_id, user.id) for v in others]):
-            await send(
-                bot,
-                chat.id,
-                f"{creator} already has a moderator group; ask one of its "
-                "admins to run /bind here.",
-            )
+            await send(bot, chat.id, t(ALREADY_BOUND, creator=creator))
             return
         current = await venues.get(PLATFORM, str(chat.id))
         try:
@@ -190,19 +203,7 @@ class ModeratorHandlers:
             return
         log.info("telegram chat %s bound as moderator group of %s", chat.id, creator)
         if not bound.approved:
-            await send(
-                bot,
-                chat.id,
-                f"Bound to {creator}. Cases (with links) appear here once the leakdesk operator "
-                f"approves this group: leakdesk venues approve telegram -- {chat.id}",
-            )
+            await send(bot, chat.id, t(BOUND_PENDING, creator=creator, chat=chat.id))
             return
-        await send(
-            bot,
-            chat.id,
-            (
-                f"This group is now {creator}'s moderator group. New cases appear here once, with "
-                f"Claim / Confirm / Dismiss / Escalate buttons; only this group's admins can use "
-                f"them. Fans report privately at {deep_link(bot.username, creator)}"
-            ),
-        )
+        link = deep_link(bot.username, creator)
+        await send(bot, chat.id, t(BOUND, creator=creator, link=link))

@@ -61,8 +61,13 @@ In this moderator group:
 • /agent: who signs the notices; /agent signer="…" email=… jurisdiction=US sets it
 • /bind <creator>: make a group a creator's moderator group (group admins)""")
 
-DISMISS_PROMPT = "Dismiss {code}: reply to this message with the reason (moderators only see it)."
-_DISMISS_PROMPT_RE = re.compile(r"^Dismiss (LD-[0-9A-Z]{6}):")
+#: a dismissal prompt starts with this mark and the case code, in every language; the rest is
+#: worded in the group's language (the mark makes the reply language-free to recognise)
+DISMISS_MARK = "✏️"
+DISMISS_PROMPT = N_("Dismiss: reply to this message with the reason (only moderators see it).")
+_DISMISS_PROMPT_RE = re.compile(
+    rf"^(?:{DISMISS_MARK} (LD-[0-9A-Z]{{6}}) · |Dismiss (LD-[0-9A-Z]{{6}}):)"  # or the old form
+)
 
 
 def reply_text(reply: ReplyType, skipped: Sequence[str] = (), lang: str = SOURCE) -> str:
@@ -190,15 +195,16 @@ def announcement_text(case: CaseView, lang: str = SOURCE) -> str:
     return "\n".join(lines)[:MESSAGE_LIMIT]
 
 
-def dismiss_prompt(code: str) -> str:
-    """The prompt moderators answer (by replying) with a dismissal reason."""
-    return DISMISS_PROMPT.format(code=code)
+def dismiss_prompt(code: str, lang: str = SOURCE) -> str:
+    """The prompt moderators answer (by replying) with a dismissal reason, in ``lang``."""
+    return f"{DISMISS_MARK} {code} · {Texts(lang)(DISMISS_PROMPT)}"
 
 
 def prompted_code(text: str | None) -> str | None:
-    """The case code of a dismissal prompt, or None when ``text`` is not one."""
+    """The case code of a dismissal prompt in any language (or of an older English one), or
+    None when ``text`` is not one."""
     match = _DISMISS_PROMPT_RE.match(text or "")
-    return match.group(1) if match else None
+    return (match.group(1) or match.group(2)) if match else None
 
 
 def chunks(text: str, limit: int = MESSAGE_LIMIT) -> Iterator[str]:

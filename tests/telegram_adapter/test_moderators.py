@@ -170,7 +170,7 @@ async def test_dismiss_button_asks_for_a_reason_given_by_replying(fake, bot, sql
     code, post = await report_and_get_post(fake)
     await fake.push(callback(user(ADMIN), post.result, buttons(post)["Dismiss"]))
     prompt = await fake.wait_for(lambda: [c for c in fake.calls_to("sendMessage", chat_id=MOD)
-                                          if c["text"].startswith(f"Dismiss {code}")])
+                                          if c["text"].startswith(f"✏️ {code} · Dismiss:")])
     assert prompt[0]["reply_markup"]["force_reply"] is True
 
     await fake.push(in_mod_group(OUTSIDER, "not her", reply_to_message=prompt[0].result))
