@@ -7,15 +7,16 @@ import asyncio
 from datetime import UTC, datetime
 
 import asyncpg
+from alembic import command
 from sqlalchemy import insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bots.bootstrap import App
 from core.model import IncomingReport, ReporterRef
 from db.audit_verify import ChainReport, verify_audit_chain
 from db.engine import create_engine
-from db.migrate import upgrade
+from db.migrate import alembic_config, upgrade
 from db.tables import actions_t, audit_head_t, cases_t
 
 
@@ -187,3 +188,59 @@ async def test_a_stale_head_left_in_the_session_is_ignored(postgres_url: str) ->
     finally:
         await engine.dispose()
     assert_intact(report, 2)
+
+
+async def _downgrade(url: str, revision: str) -> None:
+    engine = create_engine(url)
+    config = alembic_config(url)
+
+    def run(connection: Connection) -> None:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(run)
+    finally:
+        await engine.dispose()
+
+
+async def test_the_chain_goes_on_across_a_downgrade_and_an_upgrade(database_url: str) -> None:
+    await upgrade(database_url)
+    engine = create_engine(database_url)
+    rows = [
+        {"case_id": 1, "moderator": "m", "action": "claim", "created_at": datetime.now(UTC)}
+        for _ in range(2)
+    ]
+    head_trigger = text("SELECT count(*) FROM pg_trigger WHERE tgname = 'moderator_actions_head'")
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO creators (id, slug, display_name, created_at) "
+                    "VALUES (1, 'c', '', CURRENT_TIMESTAMP)"
+                )
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO cases (id, code, creator_id, origin_key, status, reporter_count,"
+                    " report_count, first_seen, last_seen, updated_at, synthetic) VALUES "
+                    "(1, 'LD-AAAAAA', 1, 'k', 'open', 1, 1, CURRENT_TIMESTAMP,"
+                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, false)"
+                )
+            )
+            await conn.execute(insert(actions_t), rows)
+        await _downgrade(database_url, "0021")  # migration 0013's trigger again
+        async with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                assert (await conn.execute(head_trigger)).scalar_one() == 0
+            await conn.execute(insert(actions_t), rows)
+        assert_intact(await verify_audit_chain(engine), 4)
+        await upgrade(database_url)
+        async with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                assert (await conn.execute(head_trigger)).scalar_one() == 1
+            await conn.execute(insert(actions_t), rows)
+        assert_intact(await verify_audit_chain(engine), 6)
+    finally:
+        await engine.dispose()
