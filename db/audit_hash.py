@@ -6,7 +6,8 @@ SHA-256 of :func:`canonical_row`.  The database computes these while inserting (
 PL/pgSQL on PostgreSQL, :func:`audit_row_hash` registered as a SQL function on SQLite), so
 every code path that appends an action is chained in its own transaction; ``leakdesk audit
 verify`` recomputes them here.  The encoding is length-prefixed UTF-8, so the PL/pgSQL
-version in migration 0013 builds the same bytes.
+version in migration 0013 builds the same bytes (migration 0022 changed only how PostgreSQL
+keeps the chain head: locked once and written once per transaction).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bots.web import case, charts, escalate, escalations, ops, queue, signin
+from bots.web import case, charts, escalate, escalations, ops, queue, signin, synthetic
 from bots.web.auth import WebError
 from bots.web.ops import WebMetrics
 from bots.web.rendering import STATIC, render
@@ -68,6 +68,7 @@ def create_web_app(
             *signin.routes,
             *queue.routes,
             *case.routes,
+            *synthetic.routes,
             *escalate.routes,
             *escalations.routes,
             *charts.routes,

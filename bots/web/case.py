@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from bots.web.auth import WebError, current_session
 from bots.web.rendering import render
+from bots.web.synthetic import synthetic_section
 from core.codes import normalize_case_code
 from handlers.render import evidence_line, protected_line
 
@@ -40,6 +41,7 @@ async def case_page(request: Request) -> Response:
         protected_text=protected_line(view),
         evidence_text=evidence_line(view.provenance),
         escalations=escalations,
+        synthetic=synthetic_section(view, await app.creators.language(session.creator)),
         now=datetime.now(UTC),
     )
 
