@@ -58,6 +58,7 @@ from db.user_settings import SqlUserSettingsStore
 from db.web_auth import SqlWebAuth
 from handlers import Handlers
 from handlers.agent import AgentHandlers
+from handlers.alerts import AlertTexts
 from handlers.approval import ApprovalHandlers
 from handlers.dashboard import DashboardLinks
 from handlers.escalation import EscalationHandlers
@@ -409,14 +410,17 @@ async def build_app(
             tracker,
             {c.platform for c in channels},
             packets_dir=settings.packets_dir,
+            languages=creators,
         ),
-        agent_handlers=AgentHandlers(escalations),
+        agent_handlers=AgentHandlers(escalations, creators),
         dashboard_links=DashboardLinks(SqlWebAuth(engine).mint_link, _dashboard_base_url),
         watches=watches,
         chat_notices=SqlChatNotices(engine),
         watch_handlers=WatchHandlers(watches),
-        moderator_alerts=ModeratorAlerts(tracker, SqlPeriodicSends(engine)),
-        approval_handlers=ApprovalHandlers(escalations, SqlBatches(engine)),
+        moderator_alerts=ModeratorAlerts(
+            tracker, SqlPeriodicSends(engine), languages=creators, words=AlertTexts()
+        ),
+        approval_handlers=ApprovalHandlers(escalations, SqlBatches(engine), languages=creators),
         recheck=recheck,
         recheck_schedule=RecheckSchedule(recheck, settings.recheck_interval_hours),
         listener=listener,
