@@ -62,7 +62,7 @@ from handlers.alerts import AlertTexts
 from handlers.approval import ApprovalHandlers
 from handlers.dashboard import DashboardLinks
 from handlers.escalation import EscalationHandlers
-from handlers.watch import WatchHandlers
+from handlers.watch import WatchHandlers, removed_notice
 
 
 @dataclass
@@ -353,7 +353,9 @@ async def build_app(
         contacts=contacts,
     )
     tracker = SqlEscalationTracker(
-        engine, default_deadline_hours=settings.escalation_deadline_hours
+        engine,
+        default_deadline_hours=settings.escalation_deadline_hours,
+        removed_wording=removed_notice,
     )
     # the link status probe has its own guard instance: it works with picture fetching off
     probe = LinkProbe(

@@ -18,6 +18,10 @@ from handlers.messages import Problem, Reply
 
 log = logging.getLogger(__name__)
 
+#: the first line of :func:`agent_text`, and the answer to a change
+AGENT_OF = N_("Agent of record of %(creator)s:")
+SAVED = N_("Saved.")
+
 #: what a moderator may set, as the CLI names it (``leakdesk creator set``)
 FIELDS = ("signer", "email", "address", "phone", "jurisdiction", "agent_of", "authority")
 USAGE = (
@@ -42,7 +46,7 @@ class AgentStore(Protocol):
 
 def agent_text(agent: AgentOfRecord, lang: str = SOURCE) -> str:
     """Every field of an agent of record, one per line (the names as ``/agent`` takes them)."""
-    lines = [Texts(lang)("Agent of record of %(creator)s:", creator=agent.creator)]
+    lines = [Texts(lang)(AGENT_OF, creator=agent.creator)]
     for field in fields(AgentOfRecord):
         if field.name != "creator":
             lines.append(f"• {field.name}: {getattr(agent, field.name) or '—'}")
@@ -100,7 +104,7 @@ class AgentHandlers:
             return replace(checked, lang=lang)
         await self._store.set_agent(checked)
         log.info("agent of record of %s set by %s", actor.creator, actor.label)
-        return Reply(Texts(lang)("Saved.") + " " + agent_text(checked, lang or SOURCE))
+        return Reply(Texts(lang)(SAVED) + " " + agent_text(checked, lang or SOURCE))
 
     async def _checked(self, actor: Actor, values: Mapping[str, str]) -> AgentOfRecord | Problem:
         """The changed agent of record, or why the values are refused."""

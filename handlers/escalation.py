@@ -384,16 +384,12 @@ def mail_line(t: Texts, sent: DrainResult) -> str:
     )
 
 
-def _same(t: Texts, message: str, n: int, **params: object) -> str:
-    """A counted message whose English reads the same for one and many (``case(s)``)."""
-    return t.plural(message, message, n, **params)
-
-
 def _nothing_line(t: Texts, reply: EscalationPreview) -> str:
     creator, platform = reply.creator, reply.platform
     if platform and reply.skipped:
-        return _same(
-            t,
+        return t.plural(
+            "Nothing to escalate on %(platform)s: no new confirmed cases of %(creator)s "
+            "(%(n)s already escalated).",
             "Nothing to escalate on %(platform)s: no new confirmed cases of %(creator)s "
             "(%(n)s already escalated).",
             reply.skipped,
@@ -401,8 +397,8 @@ def _nothing_line(t: Texts, reply: EscalationPreview) -> str:
             creator=creator,
         )
     if reply.skipped:
-        return _same(
-            t,
+        return t.plural(
+            "Nothing to escalate: no new confirmed cases of %(creator)s (%(n)s already escalated).",
             "Nothing to escalate: no new confirmed cases of %(creator)s (%(n)s already escalated).",
             reply.skipped,
             creator=creator,
@@ -422,24 +418,24 @@ def _(reply: EscalationPreview, lang: str = SOURCE) -> str:
     if reply.empty:
         return _nothing_line(t, reply)
     if reply.platform:
-        first = _same(
-            t,
+        first = t.plural(
+            "Escalating %(n)s confirmed case(s) of %(creator)s on %(platform)s would send:",
             "Escalating %(n)s confirmed case(s) of %(creator)s on %(platform)s would send:",
             reply.cases,
             creator=reply.creator,
             platform=reply.platform,
         )
     else:
-        first = _same(
-            t,
+        first = t.plural(
+            "Escalating %(n)s confirmed case(s) of %(creator)s would send:",
             "Escalating %(n)s confirmed case(s) of %(creator)s would send:",
             reply.cases,
             creator=reply.creator,
         )
     lines = [first]
     for r in reply.recipients:
-        urls = _same(t, "%(n)s URL(s)", r.urls)
-        requests = _same(t, "%(n)s request(s)", r.requests)
+        urls = t.plural("%(n)s URL(s)", "%(n)s URL(s)", r.urls)
+        requests = t.plural("%(n)s request(s)", "%(n)s request(s)", r.requests)
         line = t(
             "%(name)s (%(kind)s): %(urls)s in %(requests)s",
             name=r.name,
@@ -449,10 +445,20 @@ def _(reply: EscalationPreview, lang: str = SOURCE) -> str:
         )
         lines.append(f"• {line}")
     if reply.skipped:
-        lines.append(_same(t, "%(n)s case(s) already escalated are left out.", reply.skipped))
+        lines.append(
+            t.plural(
+                "%(n)s case(s) already escalated are left out.",
+                "%(n)s case(s) already escalated are left out.",
+                reply.skipped,
+            )
+        )
     if reply.unrouted:
         lines.append(
-            _same(t, "%(n)s link(s) are on hosts without a known channel.", reply.unrouted)
+            t.plural(
+                "%(n)s link(s) are on hosts without a known channel.",
+                "%(n)s link(s) are on hosts without a known channel.",
+                reply.unrouted,
+            )
         )
     lines.append(t("Press Confirm to write the requests (forms come to you privately)."))
     return "\n".join(lines)
@@ -473,29 +479,38 @@ def _(reply: EscalationBlocked, lang: str = SOURCE) -> str:
 def _(reply: EscalationDone, lang: str = SOURCE) -> str:
     t = Texts(reply.lang or lang)
     lines = [
-        _same(
-            t,
+        t.plural(
+            "Escalated %(n)s case(s) of %(creator)s: %(requests)s written under %(folder)s.",
             "Escalated %(n)s case(s) of %(creator)s: %(requests)s written under %(folder)s.",
             reply.cases,
             creator=reply.creator,
-            requests=_same(t, "%(n)s request(s)", reply.requests),
+            requests=t.plural("%(n)s request(s)", "%(n)s request(s)", reply.requests),
             folder=reply.folder,
         )
     ]
     if reply.held:
-        lines.append(_same(t, "%(n)s mail(s) wait for a second moderator's approval.", reply.held))
+        lines.append(
+            t.plural(
+                "%(n)s mail(s) wait for a second moderator's approval.",
+                "%(n)s mail(s) wait for a second moderator's approval.",
+                reply.held,
+            )
+        )
     elif reply.sent is not None:
         lines.append(mail_line(t, reply.sent))
     elif reply.emails:
         lines.append(
-            _same(
-                t, "%(n)s mail(s) are in the packets, not sent (no mail server set).", reply.emails
+            t.plural(
+                "%(n)s mail(s) are in the packets, not sent (no mail server set).",
+                "%(n)s mail(s) are in the packets, not sent (no mail server set).",
+                reply.emails,
             )
         )
     if reply.forms:
         lines.append(
-            _same(
-                t,
+            t.plural(
+                "%(n)s form(s) to file by hand: the values come to you privately, each with "
+                "Mark sent.",
                 "%(n)s form(s) to file by hand: the values come to you privately, each with "
                 "Mark sent.",
                 len(reply.forms),
@@ -503,8 +518,9 @@ def _(reply: EscalationDone, lang: str = SOURCE) -> str:
         )
     if reply.more_forms:
         lines.append(
-            _same(
-                t,
+            t.plural(
+                "%(n)s more form(s) are only in the packets (form.txt in each recipient's "
+                "folder); mark them with: leakdesk escalations mark ID… --sent",
                 "%(n)s more form(s) are only in the packets (form.txt in each recipient's "
                 "folder); mark them with: leakdesk escalations mark ID… --sent",
                 reply.more_forms,
@@ -531,8 +547,9 @@ def _(reply: FormRequest, lang: str = SOURCE) -> str:
 @render_text.register
 def _(reply: MarkedSent, lang: str = SOURCE) -> str:
     t = Texts(reply.lang or lang)
-    return _same(
-        t,
+    return t.plural(
+        "Marked sent: %(n)s escalation(s) to %(recipient)s (cases %(codes)s). The deadline "
+        "clock runs from now.",
         "Marked sent: %(n)s escalation(s) to %(recipient)s (cases %(codes)s). The deadline "
         "clock runs from now.",
         reply.escalations,

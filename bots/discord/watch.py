@@ -63,13 +63,13 @@ class WatchButton(
         try:
             lang = interaction_language(interaction)
             actor = Actor(reporter_ref(interaction.user))
-            reply = await bot.app.watch_handlers.opt_in(actor, self.report_id)
+            reply = await bot.app.watch_handlers.opt_in(actor, self.report_id, lang)
             await answer(interaction, reply_text(reply, lang=lang))
         except Exception:
             log.exception("removal notice request failed")
-            await answer_safely(interaction, Texts(interaction_language(interaction))(
-                SOMETHING_WENT_WRONG
-            ))
+            await answer_safely(
+                interaction, Texts(interaction_language(interaction))(SOMETHING_WENT_WRONG)
+            )
 
 
 def with_offer(
