@@ -112,6 +112,23 @@ def moment(lang: str, when: datetime) -> str:
     return f"{day(lang, when)} {format_time(when, 'short', tzinfo=UTC, locale=negotiate(lang))}"
 
 
+class Moment(str):
+    """A UTC moment as a message parameter: its English writing as given, and written the
+    reader's way (:func:`moment`) when a reply is rendered in another language."""
+
+    when: datetime
+
+    def __new__(cls, when: datetime, english: str) -> Moment:
+        """``english``: how the English text writes ``when``."""
+        made = super().__new__(cls, english)
+        made.when = when
+        return made
+
+    def written(self, lang: str) -> str:
+        """``when`` in ``lang`` (the English writing for English)."""
+        return str(self) if negotiate(lang) == SOURCE else moment(lang, self.when)
+
+
 class Texts:
     """The texts of one language: ``t = Texts("es"); t("Thank you.")``."""
 
@@ -119,8 +136,10 @@ class Texts:
         self.lang = negotiate(lang)
 
     def __call__(self, message: str, **params: object) -> str:
-        """Translate ``message`` and fill its placeholders."""
-        return gettext_(self.lang, message, **params)
+        """Translate ``message`` and fill its placeholders (a :class:`Moment` is written the
+        language's way)."""
+        shown = {k: v.written(self.lang) if isinstance(v, Moment) else v for k, v in params.items()}
+        return gettext_(self.lang, message, **shown)
 
     def plural(self, singular: str, plural: str, n: int, **params: object) -> str:
         """The form of a message for ``n``."""
