@@ -45,7 +45,18 @@ def test_creator_set_language_on_the_command_line(tmp_path: Path) -> None:
 
     done = leakdesk("creator", "set", "alice", "--language", "pt-BR", db=db, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "language of alice: pt_BR"
+    assert done.stdout.strip() == "idioma de alice: pt_BR"  # said in the new language
+    agent = leakdesk(
+        "creator", "set", "alice", "--signer", "Alice", "--email", "a@example.org", db=db,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert agent.returncode == 0, agent.stderr
+    assert agent.stdout.strip() == (
+        "representante que assina os avisos de alice: Alice <a@example.org>"
+    )
+    english = leakdesk("creator", "set", "bob", "--signer", "Bo", "--email", "b@example.org",
+                       db=db, cwd=tmp_path)  # fmt: skip
+    assert english.stdout.strip() == "agent of record for bob: Bo <b@example.org>"
 
     unknown = leakdesk("creator", "set", "alice", "--language", "xx", db=db, cwd=tmp_path)
     assert unknown.returncode != 0
