@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bots.bootstrap import App
+from bots.console.escalation import ConsoleEscalation
 from core.events import CaseChanged
 from core.model import Actor, Origin, ReporterRef
 from core.notify.outbox import ChatNoticeSender
@@ -49,6 +50,7 @@ class ConsoleChat:
         self._read_line = read_line
         self._out = out
         self._offer: WatchOffer | None = None
+        self._escalation = ConsoleEscalation(app, self.say, self.lang)
         app.events.subscribe(self._on_case_changed)
 
     def _actor(self) -> Actor:
@@ -91,6 +93,8 @@ class ConsoleChat:
         text = line.strip()
         if not text or await self._answer_offer(text):
             return True
+        if self.moderator and await self._escalation.answer(self._actor(), text):
+            return True
         command = text.split()[0].lower()
         if command in ("/quit", "/exit"):
             return False
@@ -105,6 +109,8 @@ class ConsoleChat:
         if command == "/anon":
             self.anonymous = not self.anonymous
             self.say(f"anonymous reports {'on' if self.anonymous else 'off'}.")
+            return True
+        if self.moderator and await self._escalation.handle(self._actor(), text):
             return True
         message = IncomingMessage(
             self._actor(), text, origin=Origin.CONSOLE, anonymous=self.anonymous
