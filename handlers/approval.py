@@ -101,6 +101,31 @@ class ApprovalHandlers:
         return SendApproved(batch, actor.display or actor.label, count, sent, lang)
 
 
+#: who presses Approve: "moderator" in a Discord channel, "admin" in a Telegram group
+_ANOTHER = {
+    "moderator": N_("Another moderator presses Approve to send them."),
+    "admin": N_("Another admin presses Approve to send them."),
+}
+
+
+def approval_request_text(
+    creator: str, requester: str, mails: int, lang: str | None, approver: str = "moderator"
+) -> str:
+    """The request for a second moderator's approval, in the creator's language (counts only,
+    never a link); ``approver`` names who presses Approve (``moderator`` or ``admin``)."""
+    t = Texts(lang)
+    first = t.plural(
+        "Approval needed: %(requester)s escalated %(creator)s's cases and %(n)s notice mail(s) "
+        "wait for a second moderator.",
+        "Approval needed: %(requester)s escalated %(creator)s's cases and %(n)s notice mail(s) "
+        "wait for a second moderator.",
+        mails,
+        requester=requester,
+        creator=creator,
+    )
+    return f"{first} {t(_ANOTHER[approver])}"
+
+
 @render_text.register
 def _(reply: SendApproved, lang: str = SOURCE) -> str:
     t = Texts(reply.lang or lang)

@@ -8,7 +8,7 @@ from core.escalation.agent import AgentOfRecord
 from core.escalation.outbox import DrainResult
 from core.model import Actor, IncomingReport, ReporterRef
 from handlers import Problem, Reply, render_text
-from handlers.approval import SendApproved
+from handlers.approval import SendApproved, approval_request_text
 from handlers.escalation import (
     EscalationBlocked,
     EscalationDone,
@@ -137,3 +137,17 @@ async def test_approvals_in_german_and_portuguese(app: App) -> None:
     english = SendApproved("b", "Bo", 1, None)
     assert render_text(english).startswith("Approved by Bo: 1 mail(s) released.")
     assert render_text(english, "es").startswith("Aprobado por Bo: 1 correo liberado.")
+
+
+def test_the_request_for_approval_in_the_creators_language() -> None:
+    assert approval_request_text("default", "Ann", 2, None) == (
+        "Approval needed: Ann escalated default's cases and 2 notice mail(s) wait for a second "
+        "moderator. Another moderator presses Approve to send them."
+    )
+    assert approval_request_text("default", "Ann", 1, "es", "admin") == (
+        "Se necesita aprobación: Ann escaló casos de default y 1 correo de aviso espera a un "
+        "segundo moderador. Otro administrador pulsa «Aprobar» para enviarlos."
+    )
+    assert approval_request_text("default", "Ann", 3, "ja").endswith(
+        "別のモデレーターが「承認」を押すと送信されます。"
+    )
