@@ -32,7 +32,9 @@ def visible(text: str) -> str:
     """``text`` with every invisible or direction-changing character written as ``<U+XXXX>``."""
     if text.isascii() and text.isprintable():
         return text
-    return "".join(codepoint(ch) if unicodedata.category(ch) in _INVISIBLE else ch for ch in text)
+    return "".join(
+        codepoint(ch) if unicodedata.category(ch) in _INVISIBLE else ch for ch in text
+    )
 
 
 def shown_link(link: LinkView | str) -> str:

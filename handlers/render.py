@@ -122,9 +122,8 @@ def _outcome_line(t: Texts, outcome: ReportOutcome) -> str:
         return t("The same link again in this report: case %(code)s.", code=code)
     if outcome.already_reported:
         if picture:
-            return t(
-                "You already reported this picture (case %(code)s); it is counted once.", code=code
-            )
+            return t("You already reported this picture (case %(code)s); it is counted once.",
+                     code=code)
         return t("You already reported this link (case %(code)s); it is counted once.", code=code)
     others = outcome.reporters - 1
     if others > 0 and picture:
@@ -151,7 +150,9 @@ def _outcome_line(t: Texts, outcome: ReportOutcome) -> str:
             "Received: link recorded as case %(code)s (you are the first to report it).", code=code
         )
     if outcome.reopened:
-        line += " " + t("It had been closed after review; the moderators will look at it again.")
+        line += " " + t(
+            "It had been closed after review; the moderators will look at it again."
+        )
     if outcome.matched_by == "image":
         line += " " + t("It matches a picture already reported.")
     if outcome.media_error:
@@ -391,8 +392,8 @@ def case_details(case: CaseView, lang: str = SOURCE) -> list[str]:
     if len(case.notes) > len(shown):
         older = len(case.notes) - len(shown)
         lines.append(
-            "  "
-            + t.plural("(%(n)s older note(s) not shown)", "(%(n)s older note(s) not shown)", older)
+            "  " + t.plural("(%(n)s older note(s) not shown)", "(%(n)s older note(s) not shown)",
+                            older)
         )
     lines += [f"  {note_line(note, lang=lang)}" for note in shown]
     return lines

@@ -67,9 +67,9 @@ class WatchButton(
             await answer(interaction, reply_text(reply, lang=lang))
         except Exception:
             log.exception("removal notice request failed")
-            await answer_safely(
-                interaction, Texts(interaction_language(interaction))(SOMETHING_WENT_WRONG)
-            )
+            await answer_safely(interaction, Texts(interaction_language(interaction))(
+                SOMETHING_WENT_WRONG
+            ))
 
 
 def with_offer(
