@@ -58,10 +58,11 @@ from db.user_settings import SqlUserSettingsStore
 from db.web_auth import SqlWebAuth
 from handlers import Handlers
 from handlers.agent import AgentHandlers
+from handlers.alerts import AlertTexts
 from handlers.approval import ApprovalHandlers
 from handlers.dashboard import DashboardLinks
 from handlers.escalation import EscalationHandlers
-from handlers.watch import WatchHandlers
+from handlers.watch import WatchHandlers, removed_notice
 
 
 @dataclass
@@ -352,7 +353,9 @@ async def build_app(
         contacts=contacts,
     )
     tracker = SqlEscalationTracker(
-        engine, default_deadline_hours=settings.escalation_deadline_hours
+        engine,
+        default_deadline_hours=settings.escalation_deadline_hours,
+        removed_wording=removed_notice,
     )
     # the link status probe has its own guard instance: it works with picture fetching off
     probe = LinkProbe(
@@ -409,14 +412,17 @@ async def build_app(
             tracker,
             {c.platform for c in channels},
             packets_dir=settings.packets_dir,
+            languages=creators,
         ),
-        agent_handlers=AgentHandlers(escalations),
+        agent_handlers=AgentHandlers(escalations, creators),
         dashboard_links=DashboardLinks(SqlWebAuth(engine).mint_link, _dashboard_base_url),
         watches=watches,
         chat_notices=SqlChatNotices(engine),
         watch_handlers=WatchHandlers(watches),
-        moderator_alerts=ModeratorAlerts(tracker, SqlPeriodicSends(engine)),
-        approval_handlers=ApprovalHandlers(escalations, SqlBatches(engine)),
+        moderator_alerts=ModeratorAlerts(
+            tracker, SqlPeriodicSends(engine), languages=creators, words=AlertTexts()
+        ),
+        approval_handlers=ApprovalHandlers(escalations, SqlBatches(engine), languages=creators),
         recheck=recheck,
         recheck_schedule=RecheckSchedule(recheck, settings.recheck_interval_hours),
         listener=listener,

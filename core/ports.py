@@ -290,3 +290,11 @@ class CreatorDirectory(Protocol):
     async def language(self, slug: str) -> str | None:
         """The default language of the creator's moderator places (None: not set)."""
         ...
+
+
+class CreatorLanguages(Protocol):
+    """A creator's default language, for what their moderators read."""
+
+    async def language(self, slug: str) -> str | None:
+        """The default language of the creator's moderator places (None: not set)."""
+        ...

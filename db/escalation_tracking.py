@@ -18,6 +18,7 @@ from core.escalation.tracking import (
     removal_stats,
 )
 from core.model import CaseStatus
+from core.notify.texts import RemovedWording, removed_text
 from core.redact import redact_optional
 from db.removal_watches import queue_removal_notices
 from db.tables import actions_t, cases_t, creators_t, escalations_t, utcnow
@@ -34,9 +35,17 @@ def _aware(value: datetime | None) -> datetime | None:
 class SqlEscalationTracker:
     """Reads and moves escalations; a case follows (escalated when sent, removed when gone)."""
 
-    def __init__(self, engine: AsyncEngine, *, default_deadline_hours: float = 168.0) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        default_deadline_hours: float = 168.0,
+        removed_wording: RemovedWording = removed_text,
+    ) -> None:
+        """``removed_wording`` words the "it's down" notices in each reporter's language."""
         self._engine = engine
         self._default_hours = default_deadline_hours
+        self._removed_wording = removed_wording
 
     async def list(
         self, creator: str | None = None, *, statuses: Sequence[str] = ()
@@ -165,11 +174,19 @@ class SqlEscalationTracker:
                     .values(**dict(items)),
                     [{"b_id": one} for one in group],
                 )
-            await follow_cases(conn, [row.case_id for row in rows], actor, status, note, now)
+            await follow_cases(
+                conn,
+                [row.case_id for row in rows],
+                actor,
+                status,
+                note,
+                now,
+                wording=self._removed_wording,
+            )
         return [e for e in await self.list() if e.id in found]
 
 
-async def follow_cases(conn, case_ids, actor, status, note, now) -> None:  # type: ignore[no-untyped-def]
+async def follow_cases(conn, case_ids, actor, status, note, now, wording=removed_text) -> None:  # type: ignore[no-untyped-def]
     """:func:`follow_case` for many cases in a few statements (a recheck marks thousands)."""
     ids = sorted(set(case_ids))
     if not ids:
@@ -211,7 +228,7 @@ async def follow_cases(conn, case_ids, actor, status, note, now) -> None:  # typ
     if actions:
         await conn.execute(actions_t.insert(), actions)
     for case_id in moves.get(str(CaseStatus.REMOVED), []):  # reporters who asked are told, once
-        await queue_removal_notices(conn, case_id, now)
+        await queue_removal_notices(conn, case_id, now, wording)
 
 
 def _case_follows(case_status: str, hosts: list[str], status: str) -> str | None:

@@ -12,7 +12,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.model import CaseStatus, ReporterRef
-from core.notify.texts import removed_text
+from core.notify.texts import RemovedWording, removed_text
 from db.reporter_key import ReporterKey, load_reporter_key
 from db.tables import (
     cases_t,
@@ -41,8 +41,11 @@ class SqlRemovalWatches:
         self._engine = engine
         self._key = reporter_key or load_reporter_key(engine.url.render_as_string(False))
 
-    async def watch_report(self, report_id: int, reporter: ReporterRef) -> list[str]:
-        """Watch every case of the submission ``report_id`` belongs to, for ``reporter``.
+    async def watch_report(
+        self, report_id: int, reporter: ReporterRef, language: str | None = None
+    ) -> list[str]:
+        """Watch every case of the submission ``report_id`` belongs to, for ``reporter``,
+        who is told in ``language`` (None: English).
 
         Only the reporter of a non-anonymous report may ask; returns the codes now watched
         (empty when the report is not theirs, anonymous, or its cases are closed).
@@ -104,6 +107,7 @@ class SqlRemovalWatches:
                     "user_id": reporter.user_id,
                     "state": "open",
                     "created_at": now,
+                    "language": language,
                 }
                 for c in cases
                 if c.id not in watched
@@ -147,10 +151,14 @@ class SqlRemovalWatches:
 
 
 async def queue_removal_notices(
-    conn: AsyncConnection, case_id: int, now: datetime | None = None
+    conn: AsyncConnection,
+    case_id: int,
+    now: datetime | None = None,
+    wording: RemovedWording = removed_text,
 ) -> int:
     """In the caller's transaction: queue "it's down" for each open request on ``case_id``,
-    close the requests and drop their ids. Returns how many notices were queued."""
+    worded by ``wording`` in the reporter's language, close the requests and drop their ids.
+    Returns how many notices were queued."""
     now = now or utcnow()
     code = (await conn.execute(select(cases_t.c.code).where(cases_t.c.id == case_id))).scalar_one()
     # requests on cases merged into this one follow it
@@ -161,6 +169,7 @@ async def queue_removal_notices(
                 removal_watches_t.c.id,
                 removal_watches_t.c.platform,
                 removal_watches_t.c.user_id,
+                removal_watches_t.c.language,
             ).where(
                 or_(
                     removal_watches_t.c.case_id == case_id,
@@ -180,7 +189,7 @@ async def queue_removal_notices(
                 "key": f"removed:{w.id}",
                 "platform": w.platform,
                 "user_id": w.user_id,
-                "text": removed_text(code),
+                "text": wording(code, w.language),
                 "state": "pending",
                 "attempts": 0,
                 "not_before": 0.0,

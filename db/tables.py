@@ -398,6 +398,8 @@ class RemovalWatch(SQLModel, table=True):
     state: str = Field(default="open", max_length=16)
     created_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None
+    #: the reporter's language when they asked (revision 0023); None: English
+    language: str | None = Field(default=None, max_length=16)
 
 
 class ChatNotice(SQLModel, table=True):

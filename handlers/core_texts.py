@@ -60,6 +60,11 @@ OFFER = N_(
     "reported link is removed (your account is kept only until then)."
 )
 OFFER_CONSOLE = N_("Tell you when it's down? (yes/no)")
+#: ``core.notify.texts.REMOVED``: the "it's down" notice (a test checks they are the same)
+REMOVED = N_(
+    "Good news: case %(code)s, which you reported, is down — the platform removed it. "
+    "Thank you for reporting."
+)
 
 #: reporter trust (core.trust): the warning before a suspension, and the refusal during one
 TRUST = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -22,7 +22,9 @@ from core.escalation.packets import Plan, Request
 from core.escalation.service import EscalationService
 from core.escalation.tracking import EscalationView
 from core.model import Actor
+from core.ports import CreatorLanguages
 from handlers.handlers import replies_on_error
+from handlers.i18n import N_, SOURCE, Texts
 from handlers.messages import Problem, Reply
 from handlers.render import render_text
 
@@ -34,9 +36,9 @@ BY_HAND = ("form", "in_app")
 #: one X request per URL would otherwise flood the moderator after a large leak
 FORMS_IN_CHAT = 20
 #: how the agent of record is set (shown with what is missing)
-HOW_TO_SET = (
+HOW_TO_SET = N_(
     "A moderator sets it with /agent (signer, email, jurisdiction, …), or the operator with: "
-    "leakdesk creator set {creator} --signer NAME --email EMAIL [--address A] [--phone P] "
+    "leakdesk creator set %(creator)s --signer NAME --email EMAIL [--address A] [--phone P] "
     "[--jurisdiction US|EU|UK|…] [--agent-of NAME --authority TEXT] [--owns-content]"
 )
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
@@ -95,6 +97,8 @@ class EscalationPreview:
     cases: int
     skipped: int
     unrouted: int
+    #: the creator's language (None: the reader's)
+    lang: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -108,6 +112,8 @@ class EscalationBlocked:
 
     creator: str
     missing: tuple[str, ...]
+    #: the creator's language (None: the reader's)
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,8 @@ class FormRequest:
     case_codes: tuple[str, ...]
     note: str = ""
     verified: bool = True
+    #: the language of the words around the values (the values stay as platforms read them)
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +151,8 @@ class EscalationDone:
     more_forms: int = 0
     #: the batch a second moderator approves when mails are held (``held``)
     batch: str = ""
+    #: the creator's language (None: the reader's)
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +162,8 @@ class MarkedSent:
     recipient: str
     escalations: int
     case_codes: tuple[str, ...]
+    #: the creator's language (None: the reader's)
+    lang: str | None = None
 
 
 EscalationReply = (
@@ -205,7 +217,10 @@ class EscalationHandlers:
         *,
         packets_dir: str | Path = "packets",
         mail_sender: Callable[[], MailSender | None] = lambda: None,
+        languages: CreatorLanguages | None = None,
     ) -> None:
+        """``languages``: each creator's language, which their moderators' replies use."""
+        self._languages = languages
         self._service = service
         self._agents = agents
         self._tracker = tracker
@@ -216,6 +231,9 @@ class EscalationHandlers:
     def use_mail_sender(self, mail_sender: Callable[[], MailSender | None]) -> None:
         """Send mails through what ``mail_sender`` returns (None: only write them)."""
         self._mail_sender = mail_sender
+
+    async def _lang(self, creator: str) -> str | None:
+        return await creator_language(self._languages, creator)
 
     def _platform(self, platform: str | None) -> str | None:
         wanted = (platform or "").strip().lower()
@@ -228,20 +246,20 @@ class EscalationHandlers:
             raise NotPermitted("only the creator's moderators can escalate")
         wanted = self._platform(platform)
         if wanted is not None and wanted not in self._platforms:
-            known = ", ".join(sorted(self._platforms))
-            raise MissingPlatform(f"no recipient known for {wanted}; use one of: {known}")
+            raise MissingPlatform(wanted, ", ".join(sorted(self._platforms)))
         return wanted
 
     @replies_on_error
     async def preview(self, actor: Actor, platform: str | None = None) -> EscalationReply:
         """Who would get what if the moderator confirmed (recipients and URL counts)."""
+        lang = await self._lang(actor.creator)
         try:
             wanted = self._check(actor, platform)
         except MissingPlatform as err:
-            return Problem(str(err))
+            return err.problem(lang)
         agent, plan = await self._service.plan(actor.creator, platform=wanted)
         if plan.missing or agent is None:
-            return EscalationBlocked(actor.creator, tuple(plan.missing))
+            return EscalationBlocked(actor.creator, tuple(plan.missing), lang)
         return EscalationPreview(
             actor.creator,
             wanted,
@@ -249,15 +267,17 @@ class EscalationHandlers:
             plan.cases,
             plan.skipped,
             len(plan.unrouted),
+            lang,
         )
 
     @replies_on_error
     async def escalate(self, actor: Actor, platform: str | None = None) -> EscalationReply:
         """Write the packets, record them, queue (and send) the mails; return the forms."""
+        lang = await self._lang(actor.creator)
         try:
             wanted = self._check(actor, platform)
         except MissingPlatform as err:
-            return Problem(str(err))
+            return err.problem(lang)
         folder = packets_folder(self._packets_dir, actor.creator)
         sender = self._mail_sender()
         try:
@@ -265,9 +285,13 @@ class EscalationHandlers:
                 actor.creator, folder, platform=wanted, send=sender is not None, actor=actor.label
             )
         except MissingFields as err:
-            return EscalationBlocked(actor.creator, tuple(err.fields))
+            return EscalationBlocked(actor.creator, tuple(err.fields), lang)
         if not plan.requests:
-            return Reply(f"Nothing to escalate for {actor.creator}: no new confirmed cases.")
+            nothing = Reply.of(
+                N_("Nothing to escalate for %(creator)s: no new confirmed cases."),
+                creator=actor.creator,
+            )
+            return replace(nothing, lang=lang)
         assert summary is not None
         held = int(summary.get("held_for_approval", 0))  # type: ignore[call-overload]
         sent = await sender.drain() if sender is not None and not held else None
@@ -280,7 +304,8 @@ class EscalationHandlers:
                 by_hand += 1
                 if by_hand > FORMS_IN_CHAT:
                     continue
-                forms.append(_form(request, self._service.notice_text(request, agent), agent))
+                notice = self._service.notice_text(request, agent)
+                forms.append(replace(_form(request, notice, agent), lang=lang))
         log.info(
             "escalation of %s by %s: %d request(s) under %s",
             actor.creator,
@@ -300,6 +325,7 @@ class EscalationHandlers:
             tuple(forms),
             by_hand - len(forms),
             str(summary.get("batch", "")),
+            lang,
         )
 
     @replies_on_error
@@ -309,99 +335,226 @@ class EscalationHandlers:
         """The moderator filed a form: mark that request's escalations sent."""
         if not actor.is_moderator:
             raise NotPermitted("only the creator's moderators can mark requests")
+        lang = await self._lang(actor.creator)
         ids = await self._tracker.request_ids(actor.creator, request_key, statuses=("drafted",))
         if not ids:
-            return Reply("That request is already marked sent (or no longer exists).")
+            marked = Reply.of(N_("That request is already marked sent (or no longer exists)."))
+            return replace(marked, lang=lang)
         views = await self._tracker.mark(ids, "sent", actor=actor.label)
         codes = tuple(dict.fromkeys(v.case_code for v in views))
         name = recipient or (views[0].recipient if views else "")
         log.info(
             "request %s marked sent by %s (%d escalation(s))", request_key, actor.label, len(ids)
         )
-        return MarkedSent(name, len(ids), codes)
+        return MarkedSent(name, len(ids), codes, lang)
+
+
+async def creator_language(languages: CreatorLanguages | None, creator: str) -> str | None:
+    """The language ``creator``'s moderators read (None: unknown, the reader's own)."""
+    if languages is None:
+        return None
+    return await languages.language(creator) or SOURCE
 
 
 class MissingPlatform(Exception):
     """The moderator named a platform no recipient belongs to."""
 
+    def __init__(self, platform: str, known: str) -> None:
+        super().__init__(f"no recipient known for {platform}; use one of: {known}")
+        self.platform = platform
+        self.known = known
 
-@render_text.register
-def _(reply: EscalationPreview) -> str:
-    where = f" on {reply.platform}" if reply.platform else ""
-    if reply.empty:
-        done = f" ({reply.skipped} already escalated)" if reply.skipped else ""
-        return f"Nothing to escalate{where}: no new confirmed cases of {reply.creator}{done}."
-    lines = [
-        f"Escalating {reply.cases} confirmed case(s) of {reply.creator}{where} would send:",
-        *(
-            f"• {r.name} ({r.kind}): {r.urls} URL(s) in {r.requests} request(s)"
-            for r in reply.recipients
-        ),
-    ]
-    if reply.skipped:
-        lines.append(f"{reply.skipped} case(s) already escalated are left out.")
-    if reply.unrouted:
-        lines.append(f"{reply.unrouted} link(s) are on hosts without a known channel.")
-    lines.append("Press Confirm to write the requests (forms come to you privately).")
-    return "\n".join(lines)
+    def problem(self, lang: str | None) -> Problem:
+        """The refusal, worded in ``lang``."""
+        problem = Problem.of(
+            N_("no recipient known for %(platform)s; use one of: %(known)s"),
+            platform=self.platform,
+            known=self.known,
+        )
+        return replace(problem, lang=lang)
 
 
-@render_text.register
-def _(reply: EscalationBlocked) -> str:
-    missing = "\n".join(f"• {name}" for name in reply.missing)
-    return (
-        f"Cannot escalate yet: {reply.creator}'s agent of record (who signs the notices) "
-        f"is missing:\n{missing}\n" + HOW_TO_SET.format(creator=reply.creator)
+def mail_line(t: Texts, sent: DrainResult) -> str:
+    """How many mails went out, are retried, were refused (in ``t``'s language)."""
+    return t(
+        "Mail: %(sent)s sent, %(retrying)s to retry, %(failed)s refused.",
+        sent=t.number(sent.sent),
+        retrying=t.number(sent.retrying),
+        failed=t.number(sent.failed),
     )
 
 
+def _nothing_line(t: Texts, reply: EscalationPreview) -> str:
+    creator, platform = reply.creator, reply.platform
+    if platform and reply.skipped:
+        return t.plural(
+            "Nothing to escalate on %(platform)s: no new confirmed cases of %(creator)s "
+            "(%(n)s already escalated).",
+            "Nothing to escalate on %(platform)s: no new confirmed cases of %(creator)s "
+            "(%(n)s already escalated).",
+            reply.skipped,
+            platform=platform,
+            creator=creator,
+        )
+    if reply.skipped:
+        return t.plural(
+            "Nothing to escalate: no new confirmed cases of %(creator)s (%(n)s already escalated).",
+            "Nothing to escalate: no new confirmed cases of %(creator)s (%(n)s already escalated).",
+            reply.skipped,
+            creator=creator,
+        )
+    if platform:
+        return t(
+            "Nothing to escalate on %(platform)s: no new confirmed cases of %(creator)s.",
+            platform=platform,
+            creator=creator,
+        )
+    return t("Nothing to escalate: no new confirmed cases of %(creator)s.", creator=creator)
+
+
 @render_text.register
-def _(reply: EscalationDone) -> str:
+def _(reply: EscalationPreview, lang: str = SOURCE) -> str:
+    t = Texts(reply.lang or lang)
+    if reply.empty:
+        return _nothing_line(t, reply)
+    if reply.platform:
+        first = t.plural(
+            "Escalating %(n)s confirmed case(s) of %(creator)s on %(platform)s would send:",
+            "Escalating %(n)s confirmed case(s) of %(creator)s on %(platform)s would send:",
+            reply.cases,
+            creator=reply.creator,
+            platform=reply.platform,
+        )
+    else:
+        first = t.plural(
+            "Escalating %(n)s confirmed case(s) of %(creator)s would send:",
+            "Escalating %(n)s confirmed case(s) of %(creator)s would send:",
+            reply.cases,
+            creator=reply.creator,
+        )
+    lines = [first]
+    for r in reply.recipients:
+        urls = t.plural("%(n)s URL(s)", "%(n)s URL(s)", r.urls)
+        requests = t.plural("%(n)s request(s)", "%(n)s request(s)", r.requests)
+        line = t(
+            "%(name)s (%(kind)s): %(urls)s in %(requests)s",
+            name=r.name,
+            kind=r.kind,
+            urls=urls,
+            requests=requests,
+        )
+        lines.append(f"• {line}")
+    if reply.skipped:
+        lines.append(
+            t.plural(
+                "%(n)s case(s) already escalated are left out.",
+                "%(n)s case(s) already escalated are left out.",
+                reply.skipped,
+            )
+        )
+    if reply.unrouted:
+        lines.append(
+            t.plural(
+                "%(n)s link(s) are on hosts without a known channel.",
+                "%(n)s link(s) are on hosts without a known channel.",
+                reply.unrouted,
+            )
+        )
+    lines.append(t("Press Confirm to write the requests (forms come to you privately)."))
+    return "\n".join(lines)
+
+
+@render_text.register
+def _(reply: EscalationBlocked, lang: str = SOURCE) -> str:
+    t = Texts(reply.lang or lang)
+    missing = "\n".join(f"• {name}" for name in reply.missing)
+    first = t(
+        "Cannot escalate yet: %(creator)s's agent of record (who signs the notices) is missing:",
+        creator=reply.creator,
+    )
+    return f"{first}\n{missing}\n" + t(HOW_TO_SET, creator=reply.creator)
+
+
+@render_text.register
+def _(reply: EscalationDone, lang: str = SOURCE) -> str:
+    t = Texts(reply.lang or lang)
     lines = [
-        f"Escalated {reply.cases} case(s) of {reply.creator}: {reply.requests} request(s) "
-        f"written under {reply.folder}."
+        t.plural(
+            "Escalated %(n)s case(s) of %(creator)s: %(requests)s written under %(folder)s.",
+            "Escalated %(n)s case(s) of %(creator)s: %(requests)s written under %(folder)s.",
+            reply.cases,
+            creator=reply.creator,
+            requests=t.plural("%(n)s request(s)", "%(n)s request(s)", reply.requests),
+            folder=reply.folder,
+        )
     ]
     if reply.held:
-        lines.append(f"{reply.held} mail(s) wait for a second moderator's approval.")
-    elif reply.sent is not None:
         lines.append(
-            f"Mail: {reply.sent.sent} sent, {reply.sent.retrying} to retry, "
-            f"{reply.sent.failed} refused."
+            t.plural(
+                "%(n)s mail(s) wait for a second moderator's approval.",
+                "%(n)s mail(s) wait for a second moderator's approval.",
+                reply.held,
+            )
         )
+    elif reply.sent is not None:
+        lines.append(mail_line(t, reply.sent))
     elif reply.emails:
-        lines.append(f"{reply.emails} mail(s) are in the packets, not sent (no mail server set).")
+        lines.append(
+            t.plural(
+                "%(n)s mail(s) are in the packets, not sent (no mail server set).",
+                "%(n)s mail(s) are in the packets, not sent (no mail server set).",
+                reply.emails,
+            )
+        )
     if reply.forms:
         lines.append(
-            f"{len(reply.forms)} form(s) to file by hand: the values come to you privately, "
-            "each with Mark sent."
+            t.plural(
+                "%(n)s form(s) to file by hand: the values come to you privately, each with "
+                "Mark sent.",
+                "%(n)s form(s) to file by hand: the values come to you privately, each with "
+                "Mark sent.",
+                len(reply.forms),
+            )
         )
     if reply.more_forms:
         lines.append(
-            f"{reply.more_forms} more form(s) are only in the packets (form.txt in each "
-            "recipient's folder); mark them with: leakdesk escalations mark ID… --sent"
+            t.plural(
+                "%(n)s more form(s) are only in the packets (form.txt in each recipient's "
+                "folder); mark them with: leakdesk escalations mark ID… --sent",
+                "%(n)s more form(s) are only in the packets (form.txt in each recipient's "
+                "folder); mark them with: leakdesk escalations mark ID… --sent",
+                reply.more_forms,
+            )
         )
     return "\n".join(lines)
 
 
 @render_text.register
-def _(reply: FormRequest) -> str:
-    lines = [f"{reply.recipient}: open {reply.url}"]
+def _(reply: FormRequest, lang: str = SOURCE) -> str:
+    t = Texts(reply.lang or lang)
+    lines = [t("%(recipient)s: open %(url)s", recipient=reply.recipient, url=reply.url)]
     if not reply.verified:
-        lines.append("(unverified channel: check the page before use)")
-    lines.append(f"Cases: {', '.join(reply.case_codes)}. Paste in this order:")
-    for label, value in reply.values:
+        lines.append(t("(unverified channel: check the page before use)"))
+    lines.append(t("Cases: %(codes)s. Paste in this order:", codes=", ".join(reply.case_codes)))
+    for label, value in reply.values:  # as the platform's form reads them (English)
         lines += [f"— {label} —", value]
     if reply.note:
-        lines.append(f"Note: {reply.note}")
-    lines.append("Press Mark sent once you have submitted the form.")
+        lines.append(t("Note: %(note)s", note=reply.note))
+    lines.append(t("Press Mark sent once you have submitted the form."))
     return "\n".join(lines)
 
 
 @render_text.register
-def _(reply: MarkedSent) -> str:
-    return (
-        f"Marked sent: {reply.escalations} escalation(s) to {reply.recipient} "
-        f"(cases {', '.join(reply.case_codes)}). The deadline clock runs from now."
+def _(reply: MarkedSent, lang: str = SOURCE) -> str:
+    t = Texts(reply.lang or lang)
+    return t.plural(
+        "Marked sent: %(n)s escalation(s) to %(recipient)s (cases %(codes)s). The deadline "
+        "clock runs from now.",
+        "Marked sent: %(n)s escalation(s) to %(recipient)s (cases %(codes)s). The deadline "
+        "clock runs from now.",
+        reply.escalations,
+        recipient=reply.recipient,
+        codes=", ".join(reply.case_codes),
     )
 
 

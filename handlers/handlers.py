@@ -24,7 +24,7 @@ from core.ports import CaseStore, PrivacyStore
 from core.stats import STATS
 from core.trust import SUSPENDED_TEXT, ReporterSuspended, suspended_until
 from core.urls import extract_links
-from handlers.i18n import N_
+from handlers.i18n import N_, Moment
 from handlers.messages import (
     CaseStatusReply,
     CaseUpdated,
@@ -97,7 +97,8 @@ def scoped_problem(err: RateLimited) -> Problem:
 def problem_for(err: LeakdeskError) -> Problem:
     """Map a domain error to the neutral refusal adapters render."""
     if isinstance(err, ReporterSuspended):
-        return Problem.of(SUSPENDED_TEXT, "suspended", until=suspended_until(err.until))
+        until = Moment(err.until, suspended_until(err.until))
+        return Problem.of(SUSPENDED_TEXT, "suspended", until=until)
     if isinstance(err, RateLimited):
         STATS.rate_limited(err)  # once, even when the core counted it already
         return scoped_problem(err)

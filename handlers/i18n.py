@@ -15,9 +15,11 @@ import gettext
 import io
 import os
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 
+from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -98,6 +100,35 @@ def number(lang: str, n: float) -> str:
     return format_decimal(n, locale=negotiate(lang))
 
 
+def day(lang: str, when: date) -> str:
+    """A calendar day the way ``lang`` writes it (Babel's medium date: 29 nov 2026)."""
+    return format_date(when, "medium", locale=negotiate(lang))
+
+
+def moment(lang: str, when: datetime) -> str:
+    """A UTC moment the way ``lang`` writes it: its date, then its time (without "UTC")."""
+    when = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    when = when.astimezone(UTC)
+    return f"{day(lang, when)} {format_time(when, 'short', tzinfo=UTC, locale=negotiate(lang))}"
+
+
+class Moment(str):
+    """A UTC moment as a message parameter: its English writing as given, and written the
+    reader's way (:func:`moment`) when a reply is rendered in another language."""
+
+    when: datetime
+
+    def __new__(cls, when: datetime, english: str) -> Moment:
+        """``english``: how the English text writes ``when``."""
+        made = super().__new__(cls, english)
+        made.when = when
+        return made
+
+    def written(self, lang: str) -> str:
+        """``when`` in ``lang`` (the English writing for English)."""
+        return str(self) if negotiate(lang) == SOURCE else moment(lang, self.when)
+
+
 class Texts:
     """The texts of one language: ``t = Texts("es"); t("Thank you.")``."""
 
@@ -105,8 +136,10 @@ class Texts:
         self.lang = negotiate(lang)
 
     def __call__(self, message: str, **params: object) -> str:
-        """Translate ``message`` and fill its placeholders."""
-        return gettext_(self.lang, message, **params)
+        """Translate ``message`` and fill its placeholders (a :class:`Moment` is written the
+        language's way)."""
+        shown = {k: v.written(self.lang) if isinstance(v, Moment) else v for k, v in params.items()}
+        return gettext_(self.lang, message, **shown)
 
     def plural(self, singular: str, plural: str, n: int, **params: object) -> str:
         """The form of a message for ``n``."""
@@ -116,4 +149,10 @@ class Texts:
         """A number in this language's writing."""
         return number(self.lang, n)
 
+    def day(self, when: date) -> str:
+        """A calendar day in this language's writing."""
+        return day(self.lang, when)
 
+    def moment(self, when: datetime) -> str:
+        """A UTC date and time in this language's writing."""
+        return moment(self.lang, when)

@@ -36,6 +36,8 @@ class Reply:
     text: str
     msgid: str | None = None
     params: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
+    #: worded in this language whoever reads it (a creator's moderator place); None: the reader's
+    lang: str | None = field(default=None, compare=False)
 
     @classmethod
     def of(cls, msgid: str, **params: object) -> Reply:
@@ -56,6 +58,8 @@ class Problem:
     #: the catalog message and its params (``text == msgid % params``); None: ``text`` itself
     msgid: str | None = None
     params: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
+    #: worded in this language whoever reads it (a creator's moderator place); None: the reader's
+    lang: str | None = field(default=None, compare=False)
 
     @classmethod
     def of(cls, msgid: str, kind: str = "invalid", **params: object) -> Problem:

@@ -105,12 +105,12 @@ def _worded(t: Texts, text: str, msgid: str | None, params: Mapping[str, object]
 
 @render_text.register
 def _(reply: Reply, lang: str = SOURCE) -> str:
-    return _worded(Texts(lang), reply.text, reply.msgid, reply.params)
+    return _worded(Texts(reply.lang or lang), reply.text, reply.msgid, reply.params)
 
 
 @render_text.register
 def _(reply: Problem, lang: str = SOURCE) -> str:
-    return f"⚠ {_worded(Texts(lang), reply.text, reply.msgid, reply.params)}"
+    return f"⚠ {_worded(Texts(reply.lang or lang), reply.text, reply.msgid, reply.params)}"
 
 
 def _outcome_line(t: Texts, outcome: ReportOutcome) -> str:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bots.cli.common import fail, whoami, with_app
+
+if TYPE_CHECKING:
+    from bots.bootstrap import App
 
 creator_app = typer.Typer(rich_markup_mode=None, help="A creator's agent of record.")
 escalations_app = typer.Typer(rich_markup_mode=None, help="Removal requests and where they stand.")
@@ -54,14 +57,16 @@ def creator_set(
     from dataclasses import replace
 
     from core.escalation.agent import AgentOfRecord
-    from handlers.i18n import LANGUAGES, negotiate
+    from handlers.i18n import LANGUAGES, N_, Texts, negotiate
 
     if language is not None:
         chosen = negotiate(language)
         if chosen == "en" and not language.lower().startswith("en"):
             raise fail(f"unknown language {language}; known: {', '.join(LANGUAGES)}")
         with_app(lambda app: app.creators.set_language(creator, chosen))
-        typer.echo(f"language of {creator}: {chosen}")
+        said = Texts(chosen)(N_("language of %(creator)s: %(language)s"), creator=creator,
+                             language=chosen)  # fmt: skip
+        typer.echo(said)
     given = {
         name: value.strip()
         for name, value in (
@@ -97,9 +102,18 @@ def creator_set(
         raise fail("the signer and the email cannot be empty")
     if agent.agent_of and not agent.authority:
         raise fail("an agent needs --authority: the statement that the creator authorised them")
-    with_app(lambda app: app.escalations.set_agent(agent))
-    changed = ", ".join(sorted(changes))
-    typer.echo(f"agent of record for {creator}: {agent.signer} <{agent.email}> (set: {changed})")
+
+    async def store(app: App) -> str | None:
+        await app.escalations.set_agent(agent)
+        return await app.creators.language(creator)
+
+    said = Texts(with_app(store))(  # in the creator's language
+        N_("agent of record for %(creator)s: %(signer)s <%(email)s>"),
+        creator=creator,
+        signer=agent.signer,
+        email=agent.email,
+    )
+    typer.echo(said)
 
 
 #: fields of the agent of record, as ``creator set`` spells their options

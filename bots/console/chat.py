@@ -9,17 +9,17 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bots.bootstrap import App
+from bots.console.escalation import ConsoleEscalation
 from core.events import CaseChanged
 from core.model import Actor, Origin, ReporterRef
 from core.notify.outbox import ChatNoticeSender
 from core.notify.texts import OFFER_CONSOLE
 from handlers import IncomingMessage, ReportReceived, render_text
-from handlers.i18n import Texts, console_language
+from handlers.i18n import N_, Texts, console_language
 from handlers.render import sent_to_line
-from handlers.watch import WatchOffer
+from handlers.watch import WatchOffer, yes_or_no
 
-YES = ("y", "yes")
-NO = ("n", "no")
+WONT_FOLLOW = N_("OK, I won't follow it.")
 
 BANNER = """\
 leakdesk console: paste a leak link to report it, or type /help.
@@ -50,6 +50,7 @@ class ConsoleChat:
         self._read_line = read_line
         self._out = out
         self._offer: WatchOffer | None = None
+        self._escalation = ConsoleEscalation(app, self.say, self.lang)
         app.events.subscribe(self._on_case_changed)
 
     def _actor(self) -> Actor:
@@ -73,14 +74,16 @@ class ConsoleChat:
         return (await sender.drain()).sent
 
     async def _answer_offer(self, text: str) -> bool:
-        """The yes/no after a report; False when ``text`` is something else."""
+        """The yes/no after a report (in the user's language or English); False when
+        ``text`` is something else."""
         offer, self._offer = self._offer, None
-        if offer is None or text.lower() not in YES + NO:
+        answer = yes_or_no(text, self.lang) if offer is not None else None
+        if offer is None or answer is None:
             return False
-        if text.lower() in NO:
-            self.say("OK, I won't follow it.")
+        if not answer:
+            self.say(self._t(WONT_FOLLOW))
             return True
-        reply = await self.app.watch_handlers.opt_in(self._actor(), offer.report_id)
+        reply = await self.app.watch_handlers.opt_in(self._actor(), offer.report_id, self.lang)
         self.say(render_text(reply, self.lang))
         return True
 
@@ -89,6 +92,8 @@ class ConsoleChat:
         await self.deliver_notices()
         text = line.strip()
         if not text or await self._answer_offer(text):
+            return True
+        if self.moderator and await self._escalation.answer(self._actor(), text):
             return True
         command = text.split()[0].lower()
         if command in ("/quit", "/exit"):
@@ -104,6 +109,8 @@ class ConsoleChat:
         if command == "/anon":
             self.anonymous = not self.anonymous
             self.say(f"anonymous reports {'on' if self.anonymous else 'off'}.")
+            return True
+        if self.moderator and await self._escalation.handle(self._actor(), text):
             return True
         message = IncomingMessage(
             self._actor(), text, origin=Origin.CONSOLE, anonymous=self.anonymous

@@ -20,7 +20,7 @@ from bots.discord.replies import (
     reply_text,
 )
 from bots.discord.translate import PLATFORM, Caller, resolve_caller
-from handlers.approval import SendApproved
+from handlers.approval import SendApproved, approval_request_text
 from handlers.escalation import EscalationDone
 from handlers.i18n import SOURCE, negotiate
 from handlers.moderator_buttons import escalation_label
@@ -31,12 +31,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def approval_text(creator: str, requester: str, mails: int) -> str:
-    """The request moderators see (counts only)."""
-    return (
-        f"Approval needed: {requester} escalated {creator}'s cases and {mails} notice mail(s) "
-        "wait for a second moderator. Another moderator presses Approve to send them."
-    )
+def approval_text(creator: str, requester: str, mails: int, lang: str | None = None) -> str:
+    """The request moderators see (counts only), in the creator's language."""
+    return approval_request_text(creator, requester, mails, lang)
 
 
 class ApproveButton(
@@ -101,8 +98,8 @@ class ApproveButton(
 async def request_approval(bot: LeakdeskBot, caller: Caller, done: EscalationDone) -> int:
     """Post the request with Approve in every moderator channel of the creator; how many."""
     actor = caller.actor
-    text = approval_text(actor.creator, f"<@{actor.ref.user_id}>", done.held)
     lang = negotiate(await bot.app.creators.language(actor.creator))
+    text = approval_text(actor.creator, f"<@{actor.ref.user_id}>", done.held, done.lang or lang)
     posted = 0
     for venue in await bot.app.venues.moderator_venues(PLATFORM, actor.creator):
         assert venue.mod_channel_id is not None

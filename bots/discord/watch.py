@@ -63,7 +63,7 @@ class WatchButton(
         try:
             lang = interaction_language(interaction)
             actor = Actor(reporter_ref(interaction.user))
-            reply = await bot.app.watch_handlers.opt_in(actor, self.report_id)
+            reply = await bot.app.watch_handlers.opt_in(actor, self.report_id, lang)
             await answer(interaction, reply_text(reply, lang=lang))
         except Exception:
             log.exception("removal notice request failed")

@@ -27,7 +27,7 @@ from bots.telegram.messaging import answer, edit, send
 from bots.telegram.render import reply_text
 from core.model import Actor
 from handlers import render_text
-from handlers.approval import SendApproved
+from handlers.approval import SendApproved, approval_request_text
 from handlers.escalation import EscalationDone, EscalationPreview, FormRequest
 from handlers.i18n import SOURCE, negotiate
 from handlers.moderator_buttons import escalation_label
@@ -117,9 +117,8 @@ async def ask_approval(
     bot: Bot, group: int, user: User, done: EscalationDone, lang: str = SOURCE
 ) -> None:
     """Post the request for a second moderator's approval in the moderator group (no links)."""
-    text = (
-        f"Approval needed: {user.full_name} escalated {done.creator}'s cases and {done.held} "
-        "notice mail(s) wait for a second moderator. Another admin presses Approve to send them."
+    text = approval_request_text(
+        done.creator, user.full_name, done.held, done.lang or lang, "admin"
     )
     await send(bot, group, text, reply_markup=approval_keyboard(done.batch, lang))
 

@@ -75,10 +75,11 @@ class WatchButtons:
         if query is None or user is None:
             return
         report_id = decode(query.data)
+        lang = await fan_language(self._deps, context.bot, user)
         reply = await self._deps.app.watch_handlers.opt_in(
-            Actor(reporter_ref(user)), report_id or 0
+            Actor(reporter_ref(user)), report_id or 0, lang
         )
-        text = reply_text(reply, lang=await fan_language(self._deps, context.bot, user))
+        text = reply_text(reply, lang=lang)
         await answer(query, text)
         await send(context.bot, user.id, text)
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 from core.escalation.tracking import OPEN, EscalationView
+from core.ports import CreatorLanguages
 
 #: overdue escalations listed in one alert (the rest are counted, with the CLI to list them)
 ALERT_LINES = 15
@@ -71,6 +72,34 @@ class SendClaims(Protocol):
         ...
 
 
+class AlertWords(Protocol):
+    """How alerts and digests are worded in a language (``handlers.alerts`` has them all)."""
+
+    def overdue(
+        self, creator: str, views: Sequence[EscalationView], more: int, lang: str | None
+    ) -> str:
+        """The alert for escalations past their deadline (no links)."""
+        ...
+
+    def digest(self, creator: str, day: date, counts: DigestCounts, lang: str | None) -> str:
+        """The daily digest (counts only)."""
+        ...
+
+
+class EnglishAlerts:
+    """The alerts in English whatever the language (:func:`overdue_text`, :func:`digest_text`)."""
+
+    def overdue(
+        self, creator: str, views: Sequence[EscalationView], more: int, lang: str | None
+    ) -> str:
+        """See :func:`overdue_text`."""
+        return overdue_text(creator, views, more)
+
+    def digest(self, creator: str, day: date, counts: DigestCounts, lang: str | None) -> str:
+        """See :func:`digest_text`."""
+        return digest_text(creator, day.isoformat(), counts)
+
+
 def digest_text(creator: str, day: str, counts: DigestCounts) -> str:
     """The daily digest (counts only)."""
     return (
@@ -95,15 +124,29 @@ class ModeratorAlerts:
     """What a place should get now: overdue alerts (once per escalation and deadline) and the
     digest (once per UTC day)."""
 
-    def __init__(self, escalations: Escalations, claims: SendClaims) -> None:
+    def __init__(
+        self,
+        escalations: Escalations,
+        claims: SendClaims,
+        *,
+        languages: CreatorLanguages | None = None,
+        words: AlertWords | None = None,
+    ) -> None:
+        """``words`` word the messages in the creator's language (``languages``)."""
         self._escalations = escalations
         self._claims = claims
+        self._languages = languages
+        self._words: AlertWords = words or EnglishAlerts()
+
+    async def _lang(self, creator: str) -> str | None:
+        return await self._languages.language(creator) if self._languages else None
 
     async def due(self, place: Place, now: datetime | None = None) -> list[Due]:
         """Claim and return the messages ``place`` should get now."""
         now = now or datetime.now(UTC)
         where = f"{place.platform}:{place.channel_id}:{place.creator}"
         messages: list[Due] = []
+        lang = await self._lang(place.creator)
         open_ = await self._escalations.list(place.creator, statuses=OPEN)
         overdue = [v for v in open_ if v.overdue(now)]
         if overdue:
@@ -114,15 +157,15 @@ class ModeratorAlerts:
             got = set(await self._claims.claim(list(keys)))
             fresh = [v for k, v in keys.items() if k in got]
             if fresh:
-                text = overdue_text(
-                    place.creator, fresh[:ALERT_LINES], len(fresh) - len(fresh[:ALERT_LINES])
-                )
+                shown = fresh[:ALERT_LINES]
+                text = self._words.overdue(place.creator, shown, len(fresh) - len(shown), lang)
                 messages.append(Due(text, tuple(sorted(got))))
         day = now.strftime("%Y-%m-%d")
         digest_key = f"digest:{where}:{day}"
         if await self._claims.claim([digest_key]):
             counts = await self._claims.digest_counts(place.creator, now - timedelta(days=1), now)
-            messages.append(Due(digest_text(place.creator, day, counts), (digest_key,)))
+            text = self._words.digest(place.creator, now.date(), counts, lang)
+            messages.append(Due(text, (digest_key,)))
         return messages
 
     async def failed(self, due: Due) -> None:

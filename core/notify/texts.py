@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 OFFER = (
     "Want to hear when it's down? Press the button and I'll message you here once the "
     "reported link is removed (your account is kept only until then)."
@@ -9,12 +11,19 @@ OFFER = (
 OFFER_CONSOLE = "Tell you when it's down? (yes/no)"
 
 
-def removed_text(code: str) -> str:
-    """What a reporter who opted in is told when their case is down (no link)."""
-    return (
-        f"Good news: case {code}, which you reported, is down — the platform removed it. "
-        "Thank you for reporting."
-    )
+REMOVED = (
+    "Good news: case %(code)s, which you reported, is down — the platform removed it. "
+    "Thank you for reporting."
+)
+
+#: words the "it's down" notice of a case code in a language (None: English)
+RemovedWording = Callable[[str, str | None], str]
+
+
+def removed_text(code: str, lang: str | None = None) -> str:
+    """What a reporter who opted in is told when their case is down (no link), in English
+    (``handlers.watch.removed_notice`` words it in the reporter's language)."""
+    return REMOVED % {"code": code}
 
 
 def watching_text(codes: list[str]) -> str:

@@ -169,6 +169,6 @@ async def test_moderator_commands_carry_localisations(env: simcord.Env, app: App
 def test_escalation_buttons_are_labelled_in_the_moderators_language() -> None:
     preview = confirm_view("x", "ja")
     assert [item.item.label for item in preview.children] == ["確認", "キャンセル"]  # type: ignore[attr-defined]
-    assert MarkSentButton("ab12cd34", "fr").item.label == "Marquer comme envoyé"
+    assert MarkSentButton("ab12cd34", "fr").item.label == "Marquer envoyé"
     assert ApproveButton("ab12cd34", "es").item.label == "Aprobar"
     assert ApproveButton("ab12cd34").item.label == "Approve"

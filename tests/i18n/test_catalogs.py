@@ -119,6 +119,7 @@ def test_the_core_texts_listed_for_the_catalogs_are_the_cores() -> None:
     assert set(PUBLIC_STATUS.values()) == set(core_texts.PUBLIC_STATES)
     assert notify_texts.OFFER == core_texts.OFFER
     assert notify_texts.OFFER_CONSOLE == core_texts.OFFER_CONSOLE
+    assert notify_texts.REMOVED == core_texts.REMOVED
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from babel.dates import format_date
 from sqlalchemy import update
 
 from bots.bootstrap import App, build_app
@@ -75,3 +77,28 @@ async def test_two_processes_send_each_message_once(database_url: str, tmp_path:
     finally:
         await one.close()
         await two.close()
+
+
+async def test_alerts_and_digest_in_the_creators_language(app: App, tmp_path: Path) -> None:
+    code = await overdue_escalation(app, tmp_path)
+    await app.creators.set_language("default", "es")
+    now = datetime.now(UTC)
+
+    alert, digest = await app.moderator_alerts.due(PLACE, now)
+
+    assert alert.text.startswith("Solicitudes de retirada vencidas de default")
+    [line] = [x for x in alert.text.splitlines() if x.startswith("•")]
+    assert line.startswith(f"• {code} → x-take-it-down (take_it_down), vencía el ")
+    assert line.endswith(" UTC") and not re.search(r"\d{4}-\d\d-\d\d", line)  # Babel, not ISO
+    assert digest.text == (
+        f"Resumen diario de escalados de default ({format_date(now, 'medium', locale='es')}, "
+        "últimas 24 h): 2 nuevos, 2 enviados, 1 vencidos, 0 retirados."
+    )
+    await app.creators.set_language("default", "de")
+    german, german_digest = await app.moderator_alerts.due(Place("discord", "default", "555"), now)
+    assert german.text.startswith("Überfällige Löschanträge von default")
+    assert "2 neu, 2 gesendet, 1 überfällig, 0 entfernt." in german_digest.text
+    tomorrow = now + timedelta(days=1)
+    [next_day] = await app.moderator_alerts.due(PLACE, tomorrow)
+    assert next_day.text.startswith("Tägliche Eskalationsübersicht für default (")
+    assert format_date(tomorrow, "medium", locale="de") in next_day.text

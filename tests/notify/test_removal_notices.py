@@ -165,3 +165,35 @@ async def test_a_link_reported_again_is_not_offered_again(app: App) -> None:
     mixed = await report(app, links=(LINK, "https://x.com/other/status/43"))
     offer = app.watch_handlers.offer(mixed)
     assert offer is not None and offer.report_id == mixed.outcomes[1].report_id
+
+
+async def test_each_reporter_is_told_in_the_language_they_asked_in(
+    app: App, tmp_path: Path
+) -> None:
+    spanish, japanese, unset = FAN, ReporterRef("telegram", "77"), ReporterRef("telegram", "88")
+    offers = {}
+    for reporter in (spanish, japanese, unset):
+        received = await report(app, reporter)
+        offer = app.watch_handlers.offer(received)
+        assert offer is not None
+        offers[reporter] = (offer.report_id, received.outcomes[0].case_code)
+    await app.watch_handlers.opt_in(Actor(spanish), offers[spanish][0], "es-ES")
+    await app.watch_handlers.opt_in(Actor(japanese), offers[japanese][0], "ja")
+    await app.watch_handlers.opt_in(Actor(unset), offers[unset][0])
+    languages = {w["user_id"]: w["language"] for w in await rows(app, removal_watches_t)}
+    assert languages == {"4242": "es", "77": "ja", "88": None}
+    code = offers[spanish][1]
+    assert {c for _, c in offers.values()} == {code}  # one case, three reporters
+
+    await escalate_and_remove(app, code, tmp_path)
+    recorder = Recorder()
+    assert (await ChatNoticeSender(app.chat_notices, "telegram", recorder).drain()).sent == 3
+    told = dict(recorder.sent)
+    assert told["4242"] == (
+        f"Buenas noticias: el caso {code} que denunciaste ya no está — la plataforma lo "
+        "retiró. Gracias por denunciarlo."
+    )
+    assert told["77"].startswith(f"朗報です：あなたが報告したケース {code} は")
+    assert told["88"].startswith(f"Good news: case {code}, which you reported, is down")
+    assert all("x.com" not in text for text in told.values())
+    assert [w["language"] for w in await rows(app, removal_watches_t)] == ["es", "ja", None]

@@ -46,25 +46,30 @@ def test_creator_set_language_on_the_command_line(tmp_path: Path) -> None:
 
     done = leakdesk("creator", "set", "alice", "--language", "pt-BR", db=db, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "language of alice: pt_BR"
+    assert done.stdout.strip() == "idioma de alice: pt_BR"  # said in the new language
+    agent = leakdesk(
+        "creator", "set", "alice", "--signer", "Alice", "--email", "a@example.org", db=db,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert agent.returncode == 0, agent.stderr
+    assert agent.stdout.strip() == (
+        "representante que assina os avisos de alice: Alice <a@example.org>"
+    )
+    english = leakdesk("creator", "set", "bob", "--signer", "Bo", "--email", "b@example.org",
+                       db=db, cwd=tmp_path)  # fmt: skip
+    assert english.stdout.strip() == "agent of record for bob: Bo <b@example.org>"
 
     unknown = leakdesk("creator", "set", "alice", "--language", "xx", db=db, cwd=tmp_path)
     assert unknown.returncode != 0
     assert "unknown language xx" in one_error_line(unknown)
 
-    half = leakdesk("creator", "set", "alice", "--signer", "Alice", db=db, cwd=tmp_path)
-    assert half.returncode != 0
+    half = leakdesk("creator", "set", "carol", "--signer", "Carol", db=db, cwd=tmp_path)
+    assert half.returncode != 0  # carol has no agent of record yet: both are needed
     assert "--signer and --email" in one_error_line(half)
 
     # once the agent exists, one field at a time; the others stay
-    first = leakdesk(
-        "creator", "set", "alice", "--signer", "Alice", "--email", "a@example.org",
-        db=db, cwd=tmp_path,
-    )  # fmt: skip
-    assert first.returncode == 0, first.stderr
     one = leakdesk("creator", "set", "alice", "--jurisdiction", "us", db=db, cwd=tmp_path)
     assert one.returncode == 0, one.stderr
-    assert "(set: jurisdiction)" in one.stdout
     shown = leakdesk("creator", "show", "alice", "--json", db=db, cwd=tmp_path)
     agent = json.loads(shown.stdout)
     assert (agent["signer"], agent["email"], agent["jurisdiction"]) == (

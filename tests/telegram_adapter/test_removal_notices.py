@@ -92,3 +92,29 @@ async def test_an_anonymous_report_gets_no_button(fake: FakeBotApi, sqlite_app: 
         [answer] = await fake.wait_call("sendMessage", chat_id=FAN)
     assert codes_in(answer["text"]) and buttons(answer) == {}
     assert "when it's down" not in answer["text"]
+
+
+async def test_the_notice_comes_in_the_language_the_button_was_pressed_in(
+    fake: FakeBotApi, sqlite_app: App, tmp_path: Path
+) -> None:
+    brazilian = {**user(FAN), "language_code": "pt-br"}
+    async with running_bot(fake, sqlite_app, **FAST):
+        await fake.push(update_message(message(private_chat(FAN), brazilian, ON_X)))
+        [answer] = await fake.wait_call("sendMessage", chat_id=FAN)
+        (code,) = codes_in(answer["text"])
+        [data] = buttons(answer).values()
+        await fake.push(callback(brazilian, answer.result, data))
+        await fake.wait_for(
+            lambda: [c for c in fake.calls_to("sendMessage", chat_id=FAN) if code in c["text"]
+                     and c is not answer]
+        )  # fmt: skip
+        await take_down(sqlite_app, code, tmp_path)
+        [notice] = await fake.wait_for(
+            lambda: [c for c in fake.calls_to("sendMessage", chat_id=FAN)
+                     if c["text"].startswith("Boa notícia")]
+        )  # fmt: skip
+    assert notice["text"] == (
+        f"Boa notícia: o caso {code} que você denunciou caiu — a plataforma o removeu. "
+        "Obrigado por denunciar."
+    )
+    assert down_notices(fake, FAN) == []  # not in English
