@@ -99,4 +99,10 @@ COMMAND_NAMES = (
     C_("discord choice", "all"),
     C_("discord choice", "yes"),
     C_("discord choice", "no"),
+    # the server admins' /leakdesk setup
+    C_("discord command", "setup"),
+    C_("discord option", "creator"),
+    C_("discord option", "mod_channel"),
+    C_("discord option", "mod_role"),
+    C_("discord option", "delete_reported"),
 )

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import discord
 import pytest
 import simcord
 import simcord.actors
@@ -143,3 +144,35 @@ async def test_the_localised_command_runs_the_same_handler(
 
     assert result.response is not None
     assert result.response.content == "⚠ Fallnummern sehen so aus: LD-7KQ2MX"
+
+
+async def test_the_admins_setup_command_is_localised_and_answers_in_their_language(
+    env: simcord.Env, app: App, discord_locales: dict[int, str]
+) -> None:
+    group = _registered(env)["leakdesk"]
+    assert group["description_localizations"]["es-ES"] == "ajustes de leakdesk del servidor"
+    [setup] = group["options"]
+    assert setup["name_localizations"]["de"] == "einrichten"
+    options = {option["name"]: option for option in setup["options"]}
+    assert options["mod_channel"]["name_localizations"]["fr"] == "salon_mod"
+    assert options["creator"]["description_localizations"]["pt-BR"].startswith("Nome curto")
+    for item in (setup, *setup["options"]):  # names Discord accepts: lowercase, no spaces
+        for localized in (item.get("name_localizations") or {}).values():
+            assert re.fullmatch(r"[-_\w]{1,32}", localized) and localized == localized.lower()
+
+    guild = env.create_guild("Servidor de fans")
+    general = guild.create_text_channel("general")
+    admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+    admin = guild.add_member(env.create_user("admin"), roles=[admins])
+    discord_locales[admin.id] = "es-ES"
+    bad = await admin.slash(general, "leakdesk setup", creator="Mal Nombre!")
+    assert bad.response is not None
+    assert bad.response.content == (
+        "El nombre de la creadora o el creador solo puede usar a-z, 0-9, '-' y '_'."
+    )
+    done = await admin.slash(general, "leakdesk setup", creator=CREATOR)
+    assert done.response is not None
+    text = done.response.content
+    assert text.startswith(f"leakdesk está configurado: este servidor protege a **{CREATOR}**.")
+    assert "Rol de moderación: ninguno (solo Gestionar servidor)" in text
+    assert "Borrar mensajes reportados: no" in text
