@@ -110,10 +110,14 @@ MAX_CHROMA_STEP_FULL = 45.0
 """A JPEG with full-resolution chroma (4:4:4) is decoded when the mean step of its
 chroma quantisation table is at most this (about quality 75: measured median 11 bit
 errors of 136 at q75, 9 at q85, 0 at q90)."""
-MAX_CHROMA_STEP_SUBSAMPLED = 9.0
+MAX_CHROMA_STEP_SUBSAMPLED = 35.0
 """A JPEG with subsampled chroma (4:2:0, 4:2:2: Pillow's and most sites' default) is
-decoded only at about quality 95 and above: at q85 and q90 the bits are coin flips
-(measured median 67 and 66 of 136)."""
+decoded from about quality 80 up: its bits are coin flips below q95, but the mark's
+energy survives for :func:`mark_strength` (measured at q85: z ≥ 5.7 on every test photo
+at 512², ≥ 14 at 1024², clean photos ≤ 3.6)."""
+MAX_SUBSAMPLED_PIXELS = 1_200_000
+"""A subsampled-chroma JPEG is decoded only up to a generator's native output size
+(1024², 1344×768 …): larger ones are read at ¼ scale or less, where nothing is left."""
 
 
 def worth_decoding(width: int, height: int, jpeg_chroma: tuple[float, bool] | None = None) -> bool:
@@ -127,7 +131,9 @@ def worth_decoding(width: int, height: int, jpeg_chroma: tuple[float, bool] | No
     if jpeg_chroma is None:
         return True
     step, subsampled = jpeg_chroma
-    return step <= (MAX_CHROMA_STEP_SUBSAMPLED if subsampled else MAX_CHROMA_STEP_FULL)
+    if subsampled:
+        return step <= MAX_CHROMA_STEP_SUBSAMPLED and width * height <= MAX_SUBSAMPLED_PIXELS
+    return step <= MAX_CHROMA_STEP_FULL
 
 
 def jpeg_chroma(image: Image.Image) -> tuple[float, bool] | None:
@@ -147,13 +153,22 @@ def jpeg_chroma(image: Image.Image) -> tuple[float, bool] | None:
         return unreadable
 
 
+def _blocks(band: np.ndarray) -> np.ndarray:
+    """The band's 4×4 blocks as rows of 16 values, in the library's raster order."""
+    rows, cols = band.shape[0] // BLOCK, band.shape[1] // BLOCK
+    blocks = band[: rows * BLOCK, : cols * BLOCK].reshape(rows, BLOCK, cols, BLOCK)
+    return blocks.transpose(0, 2, 1, 3).reshape(rows * cols, BLOCK * BLOCK)
+
+
+def _peaks(flat: np.ndarray) -> np.ndarray:
+    """Where each block's mark sits: its largest value but the first (the library's rule)."""
+    return np.argmax(np.abs(flat[:, 1:]), axis=1) + 1
+
+
 def block_scores(u_band: np.ndarray) -> np.ndarray:
     """The 0/1 score of every 4×4 block of a DWT band, in the library's raster order."""
-    rows, cols = u_band.shape[0] // BLOCK, u_band.shape[1] // BLOCK
-    blocks = u_band[: rows * BLOCK, : cols * BLOCK].reshape(rows, BLOCK, cols, BLOCK)
-    flat = blocks.transpose(0, 2, 1, 3).reshape(rows * cols, BLOCK * BLOCK)
-    position = np.argmax(np.abs(flat[:, 1:]), axis=1) + 1
-    value = np.abs(flat[np.arange(flat.shape[0]), position])
+    flat = _blocks(u_band)
+    value = np.abs(flat[np.arange(flat.shape[0]), _peaks(flat)])
     return (np.mod(value, SCALE) > 0.5 * SCALE).astype(np.float64)
 
 
@@ -204,6 +219,79 @@ def bit_errors(bgr: np.ndarray, reduced: bool = False) -> dict[str, int]:
     return errors
 
 
+MIN_STRENGTH = 5.0
+"""A message whose :func:`mark_strength` reaches this is reported, when its per-slot
+agreement (:data:`MIN_AGREEMENT`) holds too."""
+MIN_AGREEMENT = 7.0
+"""Student t of the message's slot sums against the ±1 pattern (the image's own noise
+level, so spatially structured pictures — upscales, textures — do not pass on the
+strength alone).  Measured on 3 207 clean tests (200 crops, 48 photos at two sizes,
+PNG, q85 and half-scale decodes): strength ≥ 5 thirteen times, both together never."""
+
+
+def _peak_residuals(band: np.ndarray, coarse: bool) -> np.ndarray:
+    """Each block's mark-bearing value above its surroundings, over the block's noise.
+
+    The encoder moves a block's peak by (target − value): on average +9 for a 1 bit and −9
+    for a 0 (values mod 36 being uniform), a small raised or lowered dot that lossy chroma
+    coding blurs but does not remove, while the mod-36 phase the library reads is lost.
+    ``coarse`` reads it at half the band's resolution, where a 4:2:0 JPEG of a 50 % copy
+    (or our half-scale decode of a 4:2:0 JPEG) keeps its chroma.
+    """
+    import cv2
+
+    rows, cols = band.shape[0] // BLOCK * BLOCK, band.shape[1] // BLOCK * BLOCK
+    band = np.ascontiguousarray(band[:rows, :cols])
+    flat = _blocks(band)
+    peaks = _peaks(flat)
+    if coarse:
+        band = band.reshape(rows // 2, 2, cols // 2, 2).mean(axis=(1, 3))
+    detail = band - cv2.GaussianBlur(band, (0, 0), 1.0, borderType=cv2.BORDER_REFLECT)
+    side = BLOCK // 2 if coarse else BLOCK
+    blocks = detail.reshape(rows // BLOCK, side, cols // BLOCK, side).transpose(0, 2, 1, 3)
+    blocks = blocks.reshape(flat.shape[0], side * side)
+    if coarse:
+        peaks = (peaks // BLOCK) // 2 * side + (peaks % BLOCK) // 2
+    noise = np.median(np.abs(blocks), axis=1) + 1.0
+    return blocks[np.arange(blocks.shape[0]), peaks] / noise
+
+
+def _correlation(residuals: np.ndarray, bits: tuple[int, ...]) -> tuple[float, float]:
+    """(z, t) of the residuals against the message's ±1 pattern (robustly clipped): z over
+    all blocks, t over the message's slot sums (their spread left by the pattern)."""
+    centred = residuals - np.median(residuals)
+    spread = 1.4826 * float(np.median(np.abs(centred)))
+    if spread < 1e-6:
+        return 0.0, 0.0  # a flat picture: nothing to correlate
+    centred = np.clip(centred, -3 * spread, 3 * spread)
+    centred -= centred.mean()
+    length = len(bits)
+    pattern = np.array(bits, np.float64) * 2 - 1
+    sums = np.bincount(np.arange(centred.size) % length, weights=centred, minlength=length)
+    score = float(pattern @ sums)
+    left = sums - score / length * pattern
+    noise = float(left @ left) / (length - 1) * length
+    z = score / np.sqrt(float(centred @ centred))
+    t = score / np.sqrt(noise) if noise > 0 else 0.0
+    return z, t
+
+
+def mark_strength(bgr: np.ndarray, reduced: bool = False) -> dict[str, tuple[float, float]]:
+    """How strongly each known message is present in a BGR picture: (z, t) scores.
+
+    A matched filter over all blocks rather than the library's hard bits: it finds the
+    mark after JPEG with subsampled chroma (q85 4:2:0), which turns those bits into coin
+    flips.  ``reduced``: read as a 50 % copy of a marked original (see :func:`bit_errors`).
+    """
+    band = u_band_reduced(bgr) if reduced else u_band_full(bgr)
+    residuals = _peak_residuals(band, coarse=reduced)
+    return {
+        message.name: _correlation(residuals, message.bits)
+        for message in MESSAGES
+        if residuals.size >= len(message.bits) * MIN_REPEATS
+    }
+
+
 HALF_COPY_MAX_PIXELS = 340_000
 """A picture is also read as a 50 % reduced copy of a marked original only up to this
 size (half of a 1024×1024 or 1344×768 generator picture, with room)."""
@@ -238,22 +326,31 @@ def read_watermark(
         found = []
         for reduced in alignments:
             errors = bit_errors(bgr, reduced)
+            strengths = mark_strength(bgr, reduced)
             for message in MESSAGES:
                 wrong = errors.get(message.name)
                 if wrong is not None and wrong <= message.max_errors:
-                    found.append(_signal(message, wrong))
+                    found.append(_signal(message, f"{wrong} bit errors"))
+                elif _strong(strengths.get(message.name)):
+                    z, t = strengths[message.name]
+                    found.append(_signal(message, f"strength z={z:.1f} t={t:.1f}"))
         return tuple(dict.fromkeys(found))
     except Exception as err:  # a decoder failure never stops the hashing
         log.info("watermark could not be read: %s", type(err).__name__)
         return ()
 
 
-def _signal(message: Message, wrong: int) -> ProvenanceSignal:
-    """A match within the tolerance is strong evidence: chance gives one below 1e-6.
+def _strong(scores: tuple[float, float] | None) -> bool:
+    return scores is not None and scores[0] >= MIN_STRENGTH and scores[1] >= MIN_AGREEMENT
+
+
+def _signal(message: Message, how: str) -> ProvenanceSignal:
+    """A match within the tolerance (or the strength) is strong evidence: chance gives
+    one below 1e-6.
 
     Never ``validated``: anyone can embed (or strip) this mark with the public encoder.
     """
-    log.debug("watermark %s matched with %d bit errors", message.name, wrong)
+    log.debug("watermark %s matched (%s)", message.name, how)
     return ProvenanceSignal("watermark", message.name, "strong")
 
 
@@ -264,6 +361,7 @@ __all__ = [
     "block_scores",
     "installed",
     "jpeg_chroma",
+    "mark_strength",
     "message_bits",
     "read_watermark",
     "worth_decoding",
