@@ -207,18 +207,6 @@ def u_band_reduced(bgr: np.ndarray) -> np.ndarray:
     return 2.0 * yuv[:, :, 1].astype(np.float64)
 
 
-def bit_errors(bgr: np.ndarray, reduced: bool = False) -> dict[str, int]:
-    """Bit errors of every known message in a BGR picture (as saved, or as a 50 % copy)."""
-    band = u_band_reduced(bgr) if reduced else u_band_full(bgr)
-    scores = block_scores(band)
-    errors = {}
-    for message in MESSAGES:
-        bits = message_bits(scores, len(message.bits))
-        if bits is not None:
-            errors[message.name] = int(np.count_nonzero(bits != np.array(message.bits)))
-    return errors
-
-
 MIN_STRENGTH = 5.0
 """A message whose :func:`mark_strength` reaches this is reported, when its per-slot
 agreement (:data:`MIN_AGREEMENT`) holds too."""
@@ -252,28 +240,65 @@ def _peak_residuals(band: np.ndarray, coarse: bool) -> np.ndarray:
     blocks = blocks.reshape(flat.shape[0], side * side)
     if coarse:
         peaks = (peaks // BLOCK) // 2 * side + (peaks % BLOCK) // 2
-    noise = np.median(np.abs(blocks), axis=1) + 1.0
+    noise = np.abs(blocks).mean(axis=1) + 1.0
     return blocks[np.arange(blocks.shape[0]), peaks] / noise
 
 
-def _correlation(residuals: np.ndarray, bits: tuple[int, ...]) -> tuple[float, float]:
-    """(z, t) of the residuals against the message's ±1 pattern (robustly clipped): z over
-    all blocks, t over the message's slot sums (their spread left by the pattern)."""
+def _centred(residuals: np.ndarray) -> np.ndarray | None:
+    """Residuals less their median, clipped at 3 robust deviations, mean removed (None: a
+    flat picture, nothing to correlate)."""
     centred = residuals - np.median(residuals)
     spread = 1.4826 * float(np.median(np.abs(centred)))
     if spread < 1e-6:
-        return 0.0, 0.0  # a flat picture: nothing to correlate
+        return None
     centred = np.clip(centred, -3 * spread, 3 * spread)
-    centred -= centred.mean()
+    return centred - centred.mean()
+
+
+def _correlation(centred: np.ndarray, bits: tuple[int, ...]) -> tuple[float, float]:
+    """(z, t) of centred residuals against the message's ±1 pattern: z over all blocks,
+    t over the message's slot sums (their spread left by the pattern)."""
     length = len(bits)
     pattern = np.array(bits, np.float64) * 2 - 1
+    z = float(pattern[np.arange(centred.size) % length] @ centred)
+    z /= np.sqrt(float(centred @ centred))
     sums = np.bincount(np.arange(centred.size) % length, weights=centred, minlength=length)
-    score = float(pattern @ sums)
-    left = sums - score / length * pattern
-    noise = float(left @ left) / (length - 1) * length
-    z = score / np.sqrt(float(centred @ centred))
-    t = score / np.sqrt(noise) if noise > 0 else 0.0
+    sums -= sums.mean()
+    pattern -= pattern.mean()
+    slope = float(pattern @ sums) / float(pattern @ pattern)
+    left = sums - slope * pattern
+    noise = float(left @ left) / (length - 2) / float(pattern @ pattern)
+    t = slope / np.sqrt(noise) if noise > 0 else 0.0
     return z, t
+
+
+def _strengths(band: np.ndarray, reduced: bool) -> dict[str, tuple[float, float]]:
+    residuals = _peak_residuals(band, coarse=reduced)
+    centred = _centred(residuals)
+    return {
+        message.name: (0.0, 0.0) if centred is None else _correlation(centred, message.bits)
+        for message in MESSAGES
+        if residuals.size >= len(message.bits) * MIN_REPEATS
+    }
+
+
+def _errors(band: np.ndarray) -> dict[str, int]:
+    scores = block_scores(band)
+    errors = {}
+    for message in MESSAGES:
+        bits = message_bits(scores, len(message.bits))
+        if bits is not None:
+            errors[message.name] = int(np.count_nonzero(bits != np.array(message.bits)))
+    return errors
+
+
+def _band(bgr: np.ndarray, reduced: bool) -> np.ndarray:
+    return u_band_reduced(bgr) if reduced else u_band_full(bgr)
+
+
+def bit_errors(bgr: np.ndarray, reduced: bool = False) -> dict[str, int]:
+    """Bit errors of every known message in a BGR picture (as saved, or as a 50 % copy)."""
+    return _errors(_band(bgr, reduced))
 
 
 def mark_strength(bgr: np.ndarray, reduced: bool = False) -> dict[str, tuple[float, float]]:
@@ -283,13 +308,7 @@ def mark_strength(bgr: np.ndarray, reduced: bool = False) -> dict[str, tuple[flo
     mark after JPEG with subsampled chroma (q85 4:2:0), which turns those bits into coin
     flips.  ``reduced``: read as a 50 % copy of a marked original (see :func:`bit_errors`).
     """
-    band = u_band_reduced(bgr) if reduced else u_band_full(bgr)
-    residuals = _peak_residuals(band, coarse=reduced)
-    return {
-        message.name: _correlation(residuals, message.bits)
-        for message in MESSAGES
-        if residuals.size >= len(message.bits) * MIN_REPEATS
-    }
+    return _strengths(_band(bgr, reduced), reduced)
 
 
 HALF_COPY_MAX_PIXELS = 340_000
@@ -325,8 +344,9 @@ def read_watermark(
         bgr = np.ascontiguousarray(rgb[:, :, ::-1])
         found = []
         for reduced in alignments:
-            errors = bit_errors(bgr, reduced)
-            strengths = mark_strength(bgr, reduced)
+            band = _band(bgr, reduced)
+            errors = _errors(band)
+            strengths = _strengths(band, reduced)
             for message in MESSAGES:
                 wrong = errors.get(message.name)
                 if wrong is not None and wrong <= message.max_errors:
