@@ -21,9 +21,14 @@ from handlers.watch import WatchOffer, yes_or_no
 
 WONT_FOLLOW = N_("OK, I won't follow it.")
 
-BANNER = """\
-leakdesk console: paste a leak link to report it, or type /help.
-/mod switches to moderator mode, /fan back; /anon toggles anonymous reports; /quit leaves."""
+BANNER = N_(
+    "leakdesk console: paste a leak link to report it, or type /help.\n"
+    "/mod switches to moderator mode, /fan back; /anon toggles anonymous reports; /quit leaves."
+)
+MODERATOR_MODE = N_("moderator mode for creator '%(creator)s'. /queue shows the queue.")
+FAN_MODE = N_("fan mode.")
+ANONYMOUS_ON = N_("anonymous reports on.")
+ANONYMOUS_OFF = N_("anonymous reports off.")
 
 
 class ConsoleChat:
@@ -100,15 +105,15 @@ class ConsoleChat:
             return False
         if command == "/mod":
             self.moderator = True
-            self.say(f"moderator mode for creator '{self.creator}'. /queue shows the queue.")
+            self.say(self._t(MODERATOR_MODE, creator=self.creator))
             return True
         if command == "/fan":
             self.moderator = False
-            self.say("fan mode.")
+            self.say(self._t(FAN_MODE))
             return True
         if command == "/anon":
             self.anonymous = not self.anonymous
-            self.say(f"anonymous reports {'on' if self.anonymous else 'off'}.")
+            self.say(self._t(ANONYMOUS_ON if self.anonymous else ANONYMOUS_OFF))
             return True
         if self.moderator and await self._escalation.handle(self._actor(), text):
             return True
@@ -128,7 +133,7 @@ class ConsoleChat:
 
     async def run(self) -> None:
         """Chat until ``/quit`` or end of input."""
-        self.say(BANNER)
+        self.say(self._t(BANNER))
         await self.deliver_notices()  # what happened while away
         while True:
             try:
