@@ -121,8 +121,12 @@ AGENT_OPTIONS = ("signer", "email", "address", "phone", "jurisdiction", "agent_o
 
 
 def fix_for(fields: list[str], creator: str) -> str:
-    """The command that sets the agent of record's ``fields`` ("jurisdiction (google_ncii)",
-    …) among the missing ones; empty when none of them is the agent's."""
+    """The command that sets what of the agent of record is among the missing ``fields``
+    ("agent of record", "jurisdiction (google_ncii)", …); empty when none of it is."""
+    from core.escalation.service import NO_AGENT
+
+    if NO_AGENT in fields:
+        return f"set it with: leakdesk creator set {creator} --signer … --email …"
     names = sorted({f.split(" (", 1)[0] for f in fields} & set(AGENT_OPTIONS))
     if not names:
         return ""
@@ -192,8 +196,7 @@ def escalate(
                 actor=f"cli:{moderator or whoami()}",
             )
         except MissingFields as err:
-            fields = [f.replace("CREATOR", creator) for f in err.fields]
-            raise MissingFields(fields, fix_for(fields, creator)) from None
+            raise MissingFields(err.fields, fix_for(err.fields, creator)) from None
         sent = None
         held = bool(summary and summary.get("held_for_approval"))
         sender = app.mail_sender() if send and not dry_run and not held else None

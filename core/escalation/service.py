@@ -28,7 +28,8 @@ from core.ports import CaseStore
 ESCALATABLE = (CaseStatus.CONFIRMED, CaseStatus.ESCALATED)
 #: how many cases one bulk escalation reads at most
 MAX_CASES = 100_000
-NO_AGENT = "agent of record (set it with: leakdesk creator set CREATOR --signer … --email …)"
+#: what is missing when a creator has no agent of record at all (each adapter says how to set it)
+NO_AGENT = "agent of record"
 
 
 class EscalationStore(Protocol):

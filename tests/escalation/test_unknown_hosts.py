@@ -141,6 +141,13 @@ def test_leakdesk_escalate_with_rdap_unreachable_falls_back_with_a_clear_line(
     env = {"LEAKDESK_RDAP_LOOKUPS": "true", "LEAKDESK_RDAP_BASE_URL": "http://127.0.0.1:9/"}
     code = json.loads(leakdesk("report", link, "--json", db=db, cwd=tmp_path).stdout)["case_code"]
     leakdesk("cases", "confirm", code, "--moderator", "mia", db=db, cwd=tmp_path)
+    nobody = leakdesk(
+        "escalate", "--creator", "default", "--out", str(tmp_path / "out"), db=db, cwd=tmp_path
+    )
+    assert one_error_line(nobody) == (
+        "leakdesk: missing: agent of record; "
+        "set it with: leakdesk creator set default --signer … --email …"
+    )
     leakdesk(
         "creator", "set", "default", "--signer", "Ava", "--email", "ava@example.org",
         db=db, cwd=tmp_path,
