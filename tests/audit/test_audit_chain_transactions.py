@@ -114,7 +114,9 @@ async def _wait_for_a_lock_wait(conn: AsyncConnection) -> None:
         "WHERE datname = current_database() AND wait_event_type = 'Lock'"
     )
     for _ in range(400):
-        if (await conn.execute(query)).scalar_one():
+        waiting = (await conn.execute(query)).scalar_one()
+        await conn.rollback()  # pg_stat_activity is read once per transaction: look afresh
+        if waiting:
             return
         await asyncio.sleep(0.025)
     raise AssertionError("the second appender never waited for the chain head")
