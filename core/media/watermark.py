@@ -219,9 +219,15 @@ level, so spatially structured pictures — upscales, textures — do not pass o
 strength alone).  Measured on 3 456 clean tests read as saved (200 crops, 40 generated
 pictures, 48 photos at 512², 1024², 1344×768; PNG, q85, q95): z ≥ 5 five times, t at most
 3.75, both ≥ 4 never."""
-MIN_AGREEMENT_REDUCED = 7.0
-"""The same when read as a 50 % copy, where upscaled pictures score higher (1 755 clean
-tests: t at most 6.3, z ≥ 5 with t ≥ 5 five times, with t ≥ 7 never)."""
+MIN_AGREEMENT_REDUCED = 4.5
+"""The same when read as a 50 % copy, where t is taken after a vertical high-pass of the
+block grid (:func:`_vertical_detail`): there the message's slots fall in a few block
+columns and a clean picture's vertical structure otherwise passes for agreement (plain t
+reached 6.3 on clean upscales).  Measured on 2 705 clean pictures read as 50 % copies
+(4 809 tests; crops, generated pictures, photos at 512², 768×512, 1024² half-decoded;
+PNG, q80–q95 4:2:0, q85 4:4:4): t at most 5.95, ≥ 4.5 four times, and never above 2.7
+where z ≥ 5.  SDXL 1024² → 50 % → Pillow's default q85 (4:2:0): read in 17 of 35 colour
+photos (plain t ≥ 7: 1)."""
 
 
 def _peak_residuals(band: np.ndarray, coarse: bool) -> np.ndarray:
@@ -262,28 +268,67 @@ def _centred(residuals: np.ndarray) -> np.ndarray | None:
     return centred - centred.mean()
 
 
-def _correlation(centred: np.ndarray, bits: tuple[int, ...]) -> tuple[float, float]:
+def _correlation(
+    centred: np.ndarray, bits: tuple[int, ...], grid: tuple[int, int] | None = None
+) -> tuple[float, float]:
     """(z, t) of centred residuals against the message's ±1 pattern: z over all blocks,
-    t over the message's slot sums (their spread left by the pattern)."""
+    t over the message's slot sums (their spread left by the pattern).
+
+    With ``grid`` (the blocks' rows and columns) t is taken after a vertical high-pass
+    (:func:`_vertical_detail`) of residuals and pattern alike, see :data:`MIN_AGREEMENT_REDUCED`.
+    """
     length = len(bits)
     pattern = np.array(bits, np.float64) * 2 - 1
-    z = float(pattern[np.arange(centred.size) % length] @ centred)
+    slots = np.arange(centred.size) % length
+    z = float(pattern[slots] @ centred)
     z /= np.sqrt(float(centred @ centred))
-    sums = np.bincount(np.arange(centred.size) % length, weights=centred, minlength=length)
-    sums -= sums.mean()
-    pattern -= pattern.mean()
-    slope = float(pattern @ sums) / float(pattern @ pattern)
-    left = sums - slope * pattern
-    noise = float(left @ left) / (length - 2) / float(pattern @ pattern)
-    t = slope / np.sqrt(noise) if noise > 0 else 0.0
-    return z, t
+    if grid is None:
+        sums = np.bincount(slots, weights=centred, minlength=length)
+        expected = pattern.copy()
+    else:
+        sums = np.bincount(slots, weights=_vertical_detail(centred, grid), minlength=length)
+        marks = _vertical_detail(pattern[slots], grid)
+        expected = np.bincount(slots, weights=marks, minlength=length)
+    return z, _slope_t(sums, expected)
+
+
+def _vertical_detail(values: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    """Per-block values laid out on the block grid, less the mean of the blocks above
+    and below, twice (the filter and its transpose: a matched high-pass), flattened back.
+
+    The message repeats along the raster, so each slot falls in a few block columns
+    (SDXL's 48 bits on 128 columns: 3 columns in 48); a picture's vertical structure
+    adds up in those columns like a mark would.  Neighbouring rows carry other slots,
+    so the mark keeps most of its strength while the picture's columns cancel.
+    """
+    import cv2
+
+    kernel = np.array([[-0.5], [1.0], [-0.5]])
+    field = values.reshape(grid)
+    for _ in range(2):
+        field = cv2.filter2D(field, cv2.CV_64F, kernel, borderType=cv2.BORDER_REFLECT)
+    return field.ravel()
+
+
+def _slope_t(sums: np.ndarray, expected: np.ndarray) -> float:
+    """Student t of the regression of the slot sums on the expected ones."""
+    sums = sums - sums.mean()
+    expected = expected - expected.mean()
+    power = float(expected @ expected)
+    if power <= 0:
+        return 0.0
+    slope = float(expected @ sums) / power
+    left = sums - slope * expected
+    noise = float(left @ left) / (sums.size - 2) / power
+    return slope / np.sqrt(noise) if noise > 0 else 0.0
 
 
 def _strengths(band: np.ndarray, reduced: bool) -> dict[str, tuple[float, float]]:
     residuals = _peak_residuals(band, coarse=reduced)
     centred = _centred(residuals)
+    grid = (band.shape[0] // BLOCK, band.shape[1] // BLOCK) if reduced else None
     return {
-        message.name: (0.0, 0.0) if centred is None else _correlation(centred, message.bits)
+        message.name: (0.0, 0.0) if centred is None else _correlation(centred, message.bits, grid)
         for message in MESSAGES
         if residuals.size >= len(message.bits) * MIN_REPEATS
     }

@@ -118,16 +118,30 @@ def test_read_after_pillows_default_jpeg_q85(name: str) -> None:
     assert watermarks(sdxl) == [("Stable Diffusion XL", "strong")]
 
 
-def test_a_50_percent_copy_saved_as_default_jpeg_is_not_claimed() -> None:
-    """The measured limit: after a 50 % resize and q85 4:2:0 the mark's energy is still
-    there (strength well above chance) but too irregular over the message's bits to pass
-    the agreement check that keeps clean pictures out, so it is not reported."""
-    half = marked(picture("astronaut", (1024, 1024)), bits=SDXL_BITS).resize((512, 512))
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "retina", "hubble_deep_field"])
+def test_read_after_a_50_percent_resize_and_pillows_default_jpeg(name: str) -> None:
+    """SDXL 1024² reduced to 512² and saved as Pillow's default JPEG (q85, 4:2:0): the bits
+    are gone and the plain slot t stays low (the picture's vertical structure adds up in
+    the few block columns each slot falls in); after the vertical high-pass it agrees."""
+    half = marked(picture(name, (1024, 1024)), bits=SDXL_BITS).resize((512, 512))
     data = encoded(half, "JPEG", quality=85)
     decoded = bgr(Image.open(io.BytesIO(data)).convert("RGB"))
     z, t = watermark.mark_strength(decoded, reduced=True)["Stable Diffusion XL"]
-    print(f"\nSDXL after 50 % + q85 4:2:0: z={z:.1f} t={t:.1f}")
-    assert z > 3.0 and t < watermark.MIN_AGREEMENT_REDUCED
+    print(f"\n{name} SDXL after 50 % + q85 4:2:0: z={z:.1f} t={t:.1f}")
+    assert watermark.bit_errors(decoded, reduced=True)["Stable Diffusion XL"] > 6
+    assert z >= watermark.MIN_STRENGTH and t >= watermark.MIN_AGREEMENT_REDUCED
+    assert watermarks(data) == [("Stable Diffusion XL", "strong")]
+
+
+def test_an_sd1_picture_halved_to_256_and_saved_as_default_jpeg_is_not_claimed() -> None:
+    """The limit left: SD 1.x 512² reduced to 256² then q85 4:2:0 keeps too few blocks
+    (z median 3 over 35 photos): not reported."""
+    half = marked(picture("coffee")).resize((256, 256))
+    data = encoded(half, "JPEG", quality=85)
+    decoded = bgr(Image.open(io.BytesIO(data)).convert("RGB"))
+    z, t = watermark.mark_strength(decoded, reduced=True)["Stable Diffusion"]
+    print(f"\nSD after 50 % to 256² + q85 4:2:0: z={z:.1f} t={t:.1f}")
+    assert z < watermark.MIN_STRENGTH or t < watermark.MIN_AGREEMENT_REDUCED
     assert watermarks(data) == []
 
 
@@ -220,7 +234,7 @@ def test_no_false_positives_on_clean_pictures() -> None:
     pictures += list(generated_pictures())
     pictures += list(corpus_pictures())
     false_positives, fewest = [], {m.name: 999 for m in watermark.MESSAGES}
-    strongest = 0.0
+    closest = -99.0  # the highest min(z - its threshold, t - its threshold) seen
     for name, image in pictures:
         if watermark.read_watermark(image):
             false_positives.append(name)
@@ -229,16 +243,17 @@ def test_no_false_positives_on_clean_pictures() -> None:
         for reduced in (False, True):
             for message, errors in watermark.bit_errors(bgr(image), reduced).items():
                 fewest[message] = min(fewest[message], errors)
+            agreement = watermark.MIN_AGREEMENT_REDUCED if reduced else watermark.MIN_AGREEMENT
             for z, t in watermark.mark_strength(bgr(image), reduced).values():
-                strongest = max(strongest, min(z, t))
+                closest = max(closest, min(z - watermark.MIN_STRENGTH, t - agreement))
     print(
         f"\nwatermark false positives: {len(false_positives)} of {len(pictures)} clean "
         f"pictures (each also as q85 JPEG); fewest bit errors seen: {fewest}; "
-        f"highest min(z, t): {strongest:.1f}"
+        f"closest to the strength rule: {closest:.1f} (0 would pass)"
     )
     assert false_positives == []
     assert all(fewest[m.name] > m.max_errors for m in watermark.MESSAGES)
-    assert strongest < min(watermark.MIN_STRENGTH, watermark.MIN_AGREEMENT)
+    assert closest < -1.0
 
 
 def test_flat_and_tiny_pictures_never_match() -> None:
