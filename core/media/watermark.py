@@ -117,7 +117,7 @@ MAX_CHROMA_STEP_SUBSAMPLED = 35.0
 """A JPEG with subsampled chroma (4:2:0, 4:2:2: Pillow's and most sites' default) is
 decoded from about quality 80 up: its bits are coin flips below q95, but the mark's
 energy survives for :func:`mark_strength` (measured at q85 on 35 colour photos: read in
-32 at 512², 32 at 1024², 34 at 1344×768; at 512² q90: 35, q80: 30)."""
+32 at 512², 35 at 1024², 34 at 1344×768; at 512² q90: 35, q80: 30)."""
 MAX_SUBSAMPLED_PIXELS = 1_200_000
 """A subsampled-chroma JPEG is decoded only up to a generator's native output size
 (1024², 1344×768 …): larger ones are read at ¼ scale or less, where nothing is left."""
