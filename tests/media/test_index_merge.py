@@ -371,6 +371,22 @@ async def test_matcher_real_merge_stalls_the_loop_far_less_than_a_synchronous_on
     synchronous = time.perf_counter() - started
     assert not index.building and index._main.rows.size == size + delta
 
+    # a merge that stalls the loop stalls it every time; a pause of the machine's own (another
+    # process, a collection of garbage earlier tests left) does not come back three times
+    tries = []
+    for _ in range(3):
+        blocked, stall = await _background_merge(size, delta, phash, pdq, extra)
+        tries.append((blocked, stall))
+        if blocked < synchronous / 3 and stall < synchronous / 3:
+            break
+    else:
+        raise AssertionError(f"the merge stalled the loop: {tries}, synchronous {synchronous}")
+
+
+async def _background_merge(
+    size: int, delta: int, phash: np.ndarray, pdq: np.ndarray, extra: list[int]
+) -> tuple[float, float]:
+    """(longest ``remember`` call, longest loop stall) while a real merge builds."""
     matcher = MediaMatcher(None)
     background = matcher.index("bob")
     assert isinstance(background, MultiIndexHashIndex)
@@ -392,8 +408,7 @@ async def test_matcher_real_merge_stalls_the_loop_far_less_than_a_synchronous_on
     finally:
         ticker.cancel()
     assert len(gaps) >= 10  # the loop ticked while the build ran
-    stall = max(gaps) - 0.001
-    assert blocked < synchronous / 3 and stall < synchronous / 3, (blocked, stall, synchronous)
+    return blocked, max(gaps) - 0.001
 
 
 def test_matcher_load_bulk_loads_each_creator_into_the_tables() -> None:
