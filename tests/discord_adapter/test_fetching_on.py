@@ -19,7 +19,8 @@ import simcord
 from bots.bootstrap import App
 from core.model import CaseStatus
 from tests.conftest import make_settings
-from tests.discord_adapter.conftest import CREATOR, server, start_app
+from tests.discord_adapter.conftest import CREATOR, case_posts, field, server, start_app
+from tests.discord_adapter.test_moderator_languages import labels
 from tests.hosts import HostServer
 from tests.pictures import ORIGINAL, SHRUNK
 
@@ -48,6 +49,7 @@ async def test_a_reported_link_is_answered_then_its_picture_joins_the_same_leak_
     env: simcord.Env, app: App
 ) -> None:
     routes = {"/a/leak.jpg": ("image/jpeg", ORIGINAL), "/b/copy.jpg": ("image/jpeg", SHRUNK)}
+    await app.creators.set_language(CREATOR, "es")  # the moderators' card speaks Spanish
     async with HostServer(routes) as host:
         s = await server(env)
         first = await s.fan.slash(s.general, "report", link=host.url("127.0.0.1", "/a/leak.jpg"))
@@ -67,13 +69,19 @@ async def test_a_reported_link_is_answered_then_its_picture_joins_the_same_leak_
         for _ in range(200):
             cases = await app.cases.list_cases(CREATOR, list(CaseStatus))
             live = [c for c in cases if c.status != CaseStatus.MERGED]
-            if len(live) == 1 and live[0].reporters == 2:
+            cards = case_posts(s, env, code)  # the card is edited after the merge commits
+            shown = [field(c.embeds[0], "Personas que reportan") for c in cards]
+            if len(live) == 1 and live[0].reporters == 2 and shown == ["2 (2 reportes)"]:
                 break
             await asyncio.sleep(0.05)
     assert "/b/copy.jpg" in host.requests
     assert [c.code for c in live] == [code] and live[0].reporters == 2, cases
     links = sorted(link.url for link in live[0].links)
     assert links == [host.url("127.0.0.1", "/a/leak.jpg"), host.url("127.0.0.1", "/b/copy.jpg")]
+    [card] = case_posts(s, env, code)  # one card, edited when the picture joined the case
+    assert field(card.embeds[0], "Personas que reportan") == "2 (2 reportes)"
+    assert labels(card) == {"Asignarme": False, "Confirmar": False, "Descartar": False,
+                            "Escalar": True}  # fmt: skip
 
 
 async def _hashed(app: App) -> bool:

@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
-import os
+import asyncio
 import re
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.cli.runner import console_chat
+from tests.hosts import HostServer
+from tests.pictures import ORIGINAL
 
 LINK = "https://x.com/leaker/status/1234567890?s=20"
 
 
-def chat(lines: list[str], tmp_path: Path, lang: str) -> str:
-    env = {
-        **os.environ,
-        "LEAKDESK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
-        "LEAKDESK_FETCH_MEDIA": "false",
-        "USER": "fan1",
-        "LOGNAME": "fan1",
-        "LANG": lang,
-    }
-    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
-        env.pop(name, None)
-    result = subprocess.run(
-        [sys.executable, "-m", "bots.cli", "chat"],
-        input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
-    return result.stdout
+def chat(lines: list[str], tmp_path: Path, lang: str, **env: str) -> str:
+    """``leakdesk chat`` in a terminal whose only language setting is ``LANG``."""
+    only_lang = {"LANG": lang, "LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": "", **env}
+    db = f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"
+    return console_chat(lines, db=db, cwd=tmp_path, user="fan1", env=only_lang)
 
 
 def test_a_french_terminal_gets_french_replies_without_the_link(tmp_path: Path) -> None:
@@ -57,3 +41,23 @@ def test_an_unknown_terminal_language_is_english(tmp_path: Path) -> None:
     out = chat(["/status LD-AAAAAA"], tmp_path, "C.UTF-8")
     assert out.startswith("leakdesk console: paste a leak link to report it, or type /help.")
     assert "⚠ no case LD-AAAAAA" in out
+
+
+async def test_a_french_terminal_with_picture_fetching_on_as_a_user_gets_it(
+    tmp_path: Path,
+) -> None:
+    """The default: pictures behind links are fetched (here from a loopback host only); the
+    answer still comes at once, in French, and never shows the link."""
+    async with HostServer({"/leak.jpg": ("image/jpeg", ORIGINAL)}) as host:
+        link = f"http://127.0.0.1:{host.port}/leak.jpg"
+        out = await asyncio.to_thread(
+            chat,
+            [f"regarde {link}", "oui"],
+            tmp_path,
+            "fr_FR.UTF-8",
+            LEAKDESK_FETCH_MEDIA="true",
+            LEAKDESK_FETCH_ALLOW_NETWORKS="127.0.0.1/32",
+        )
+    assert re.search(r"Reçu : lien enregistré sous le dossier LD-[0-9A-Z]{6}", out), out
+    assert "Vous prévenir quand ce sera retiré ? (oui/non)" in out
+    assert link not in out and str(host.port) not in out

@@ -17,12 +17,12 @@ from sqlalchemy import func, select
 from bots.bootstrap import App, build_app
 from core.allowlist import allowed_page
 from core.model import Actor, ReporterRef
-from db.tables import cases_t
+from db.tables import actions_t, cases_t
 from handlers import IncomingMessage, Problem, Reply, ReportReceived
 from handlers.render import render_text
 from tests.conftest import make_settings
 from tests.hosts import HostServer
-from tests.pictures import ORIGINAL
+from tests.pictures import ORIGINAL, SHRUNK
 
 
 @pytest.fixture
@@ -101,3 +101,39 @@ async def test_a_report_is_answered_in_spanish_and_its_picture_fetched_after(
             await asyncio.sleep(0.1)
         assert [r.state for r in done.values()] == ["done"]
         assert host.requests == ["/a.jpg"]
+
+
+async def test_picture_merges_leave_the_reporter_check_alone_and_a_decision_applies_at_once(
+    fetching: App,
+) -> None:
+    """With fetching on the picture pool merges cases on its own (audited as leakdesk's, not a
+    person's): the intake check keeps what it knows of a reporter across them, while a
+    moderator's suspension in the same process refuses the reporter's very next report."""
+    app = fetching
+    routes = {"/a.jpg": ("image/jpeg", ORIGINAL), "/b.jpg": ("image/jpeg", SHRUNK)}
+    async with HostServer(routes) as host:
+        base = f"http://127.0.0.1:{host.port}"
+        fan = Actor(ReporterRef("test", "fan-m"), creator="default")
+        first = await app.handlers.report(IncomingMessage(fan, f"{base}/a.jpg"))
+        second = await app.handlers.report(IncomingMessage(fan, f"{base}/b.jpg"))
+        assert isinstance(first, ReportReceived) and isinstance(second, ReportReceived)
+        codes = [first.outcomes[0].case_code, second.outcomes[0].case_code]
+        merged = []
+        for _ in range(100):  # the mirror's picture matches: the pool merges the two cases
+            cases = [await app.cases.get_case(code) for code in codes]
+            merged = [c for c in cases if c is not None and c.merged_into]
+            if merged:
+                break
+            await asyncio.sleep(0.1)
+        assert merged, "the picture pool did not merge the mirror"
+        async with app.engine.connect() as conn:
+            actors = set((await conn.execute(select(actions_t.c.moderator))).scalars().all())
+        assert actors == {"leakdesk:picture-match"}
+        assert isinstance(
+            await app.handlers.report(IncomingMessage(fan, f"{base}/c")), ReportReceived
+        )
+
+        assert app.trust is not None
+        await app.trust.suspend(case=codes[0], reason="false reports", moderator="cli:mod")
+        refused = await app.handlers.report(IncomingMessage(fan, f"{base}/d"))
+    assert isinstance(refused, Problem) and refused.kind == "suspended"

@@ -33,9 +33,11 @@ async def test_a_mirror_reported_in_a_dm_joins_the_first_case(
         async with HostServer(routes) as host, running_bot(fake, app):
             for path, count in (("/a.jpg", 1), ("/b.jpg", 2)):
                 link = f"http://127.0.0.1:{host.port}{path}"
-                await fake.push(update_message(message(private_chat(FAN), user(FAN), link)))
+                spanish = {**user(FAN), "language_code": "es"}  # a phone set to Spanish
+                await fake.push(update_message(message(private_chat(FAN), spanish, link)))
                 answers = await fake.wait_call("sendMessage", count=count, chat_id=FAN)
                 assert link not in answers[-1]["text"]  # never echoed
+                assert answers[-1]["text"].startswith("Recibido: enlace registrado como caso")
             first, second = (codes_in(a["text"])[0] for a in answers[-2:])
             assert first != second  # two links: two cases until the pictures are seen
             merged = None
