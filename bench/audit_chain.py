@@ -22,13 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 
 from bench.machine import describe_machine
 from db.audit_verify import verify_audit_chain
 from db.engine import create_engine
 from db.migrate import upgrade
 from db.tables import actions_t
+from tests.audit.bare_case import insert_bare_case
 from tests.conftest import fresh_postgres_database
 
 
@@ -37,20 +38,7 @@ async def _run(url: str, sizes: list[int], rounds: int, revision: str) -> None:
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
-            await conn.execute(
-                text(
-                    "INSERT INTO creators (id, slug, display_name, created_at) "
-                    "VALUES (1, 'bench', '', CURRENT_TIMESTAMP)"
-                )
-            )
-            await conn.execute(
-                text(
-                    "INSERT INTO cases (id, code, creator_id, origin_key, status, reporter_count,"
-                    " report_count, first_seen, last_seen, updated_at, synthetic) VALUES "
-                    "(1, 'LD-AAAAAA', 1, 'k', 'open', 1, 1, CURRENT_TIMESTAMP,"
-                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, false)"
-                )
-            )
+            await insert_bare_case(conn, "bench")
         for size in sizes:
             times = []
             for _ in range(rounds):

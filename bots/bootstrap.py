@@ -420,7 +420,7 @@ async def build_app(
         chat_notices=SqlChatNotices(engine),
         watch_handlers=WatchHandlers(watches),
         moderator_alerts=ModeratorAlerts(
-            tracker, SqlPeriodicSends(engine), languages=creators, words=AlertTexts()
+            tracker, SqlPeriodicSends(engine), AlertTexts(), languages=creators
         ),
         approval_handlers=ApprovalHandlers(escalations, SqlBatches(engine), languages=creators),
         recheck=recheck,

@@ -276,8 +276,17 @@ class UserSettingsStore(Protocol):
         ...
 
 
-class CreatorDirectory(Protocol):
-    """The registry of creators, as fans may see it (names only, never links)."""
+class CreatorLanguages(Protocol):
+    """A creator's default language, for what their moderators read."""
+
+    async def language(self, slug: str) -> str | None:
+        """The default language of the creator's moderator places (None: not set)."""
+        ...
+
+
+class CreatorDirectory(CreatorLanguages, Protocol):
+    """The registry of creators, as fans may see it (names only, never links), and their
+    moderators' language."""
 
     async def display_name(self, slug: str) -> str:
         """The name to show for creator ``slug`` (the slug itself when it has none)."""
@@ -285,16 +294,4 @@ class CreatorDirectory(Protocol):
 
     async def exists(self, slug: str) -> bool:
         """Whether creator ``slug`` is known (created by the operator or a bound venue)."""
-        ...
-
-    async def language(self, slug: str) -> str | None:
-        """The default language of the creator's moderator places (None: not set)."""
-        ...
-
-
-class CreatorLanguages(Protocol):
-    """A creator's default language, for what their moderators read."""
-
-    async def language(self, slug: str) -> str | None:
-        """The default language of the creator's moderator places (None: not set)."""
         ...

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Row, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, func, insert, or_, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import aliased
@@ -222,20 +222,22 @@ async def _full_view(conn: AsyncConnection, row: Row) -> CaseView:  # type: igno
     return _view(row, links[row.id], notes[row.id], provenance[row.id])
 
 
+def _checked_cases() -> Select:  # type: ignore[type-arg]
+    """What an action checks of a case before it changes it: id, code, status, claim, merge
+    target and the creator's slug."""
+    return select(
+        cases_t.c.id,
+        cases_t.c.code,
+        cases_t.c.status,
+        cases_t.c.claimed_by,
+        cases_t.c.merged_into_id,
+        creators_t.c.slug,
+    ).join(creators_t, creators_t.c.id == cases_t.c.creator_id)
+
+
 async def _lock(conn: AsyncConnection, where: ColumnElement[bool]) -> Row | None:  # type: ignore[type-arg]
     """The case matching ``where``, locked for the transaction on PostgreSQL."""
-    query = (
-        select(
-            cases_t.c.id,
-            cases_t.c.code,
-            cases_t.c.status,
-            cases_t.c.claimed_by,
-            cases_t.c.merged_into_id,
-            creators_t.c.slug,
-        )
-        .join(creators_t, creators_t.c.id == cases_t.c.creator_id)
-        .where(where)
-    )
+    query = _checked_cases().where(where)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(of=cases_t)
     return (await conn.execute(query)).first()
@@ -305,19 +307,7 @@ async def _cases_by_code(
     merge target and creator slug; read in id order, and locked on PostgreSQL if ``lock``."""
     if not codes:
         return {}
-    query = (
-        select(
-            cases_t.c.id,
-            cases_t.c.code,
-            cases_t.c.status,
-            cases_t.c.claimed_by,
-            cases_t.c.merged_into_id,
-            creators_t.c.slug,
-        )
-        .join(creators_t, creators_t.c.id == cases_t.c.creator_id)
-        .where(among(conn, cases_t.c.code, codes))
-        .order_by(cases_t.c.id)
-    )
+    query = _checked_cases().where(among(conn, cases_t.c.code, codes)).order_by(cases_t.c.id)
     if lock and conn.dialect.name == "postgresql":
         query = query.with_for_update(of=cases_t)
     return {r.code: r for r in await conn.execute(query)}

@@ -76,14 +76,18 @@ class SqliteOnLoop:
         self._reader: Engine | None = None
         self._committer: ThreadPoolExecutor | None = None
 
+    def _one_connection(self) -> Engine:
+        """An engine over one blocking connection to the file (busy: fail at once)."""
+        url = self._url
+        return create_sync_engine(
+            make_url(url).set(drivername="sqlite+pysqlite"),
+            creator=lambda: connect_sqlite(url, busy_timeout_ms=0),
+            poolclass=StaticPool,
+        )
+
     def _connect(self) -> Connection:
         if self._engine is None:
-            url = self._url
-            self._engine = create_sync_engine(
-                make_url(url).set(drivername="sqlite+pysqlite"),
-                creator=lambda: connect_sqlite(url, busy_timeout_ms=0),
-                poolclass=StaticPool,
-            )
+            self._engine = self._one_connection()
         return self._engine.connect()
 
     @asynccontextmanager
@@ -94,12 +98,7 @@ class SqliteOnLoop:
         Raises :class:`~sqlalchemy.exc.OperationalError` in the rare case SQLite is busy
         (a WAL being recovered): read through the engine then."""
         if self._reader is None:
-            url = self._url
-            self._reader = create_sync_engine(
-                make_url(url).set(drivername="sqlite+pysqlite"),
-                creator=lambda: connect_sqlite(url, busy_timeout_ms=0),
-                poolclass=StaticPool,
-            )
+            self._reader = self._one_connection()
         conn = self._reader.connect()
         try:
             yield LoopConnection(conn)

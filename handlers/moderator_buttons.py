@@ -21,7 +21,7 @@ CASE_LABELS = {
     "synthetic_no": N_("AI-generated: no"),
 }
 #: the moderator's answer to "is it synthetic?" behind each decision button
-SYNTHETIC_ANSWERS = {"synthetic_yes": "yes", "synthetic_no": "no"}
+SYNTHETIC_DECISIONS = {"synthetic_yes": "yes", "synthetic_no": "no"}
 #: buttons of the escalation preview, a form and a held send
 ESCALATION_LABELS = {
     "go": N_("Confirm"),

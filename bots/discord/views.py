@@ -23,7 +23,7 @@ from core.model import CaseStatus, CaseView
 from core.moderation import TRANSITIONS
 from handlers import CaseUpdated
 from handlers.i18n import N_, SOURCE, Texts, negotiate
-from handlers.moderator_buttons import SYNTHETIC_ANSWERS, case_label, offers_synthetic
+from handlers.moderator_buttons import SYNTHETIC_DECISIONS, case_label, offers_synthetic
 
 if TYPE_CHECKING:
     from bots.discord.bot import LeakdeskBot
@@ -56,7 +56,7 @@ def enabled(action: str, status: CaseStatus) -> bool:
     """Whether a button makes sense in a state (the core still has the last word)."""
     if action == "escalate":
         return status in ESCALATABLE
-    if action in SYNTHETIC_ANSWERS:
+    if action in SYNTHETIC_DECISIONS:
         return status is not CaseStatus.MERGED
     return status in TRANSITIONS[action][0]
 
@@ -175,8 +175,10 @@ async def press(
             return
         await send_preview(bot, interaction, caller, case.platform)
         return
-    if action in SYNTHETIC_ANSWERS:  # the same core path as /synthetic LD-… yes|no
-        reply = await bot.app.handlers.synthetic(caller.actor, case.code, SYNTHETIC_ANSWERS[action])
+    if action in SYNTHETIC_DECISIONS:  # the same core path as /synthetic LD-… yes|no
+        reply = await bot.app.handlers.synthetic(
+            caller.actor, case.code, SYNTHETIC_DECISIONS[action]
+        )
     else:
         reply = await bot.app.handlers.act(caller.actor, action, case.code)
     if isinstance(reply, CaseUpdated):

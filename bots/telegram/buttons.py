@@ -23,7 +23,7 @@ from core.escalation.service import ESCALATABLE
 from core.model import Actor
 from handlers import CaseUpdated
 from handlers.i18n import N_, Texts
-from handlers.moderator_buttons import SYNTHETIC_ANSWERS
+from handlers.moderator_buttons import SYNTHETIC_DECISIONS
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +98,9 @@ class ButtonHandlers:
         if button.action == "escalate":
             await self._escalate(context, chat.id, actor, button.code, query, lang)
             return
-        if button.action in SYNTHETIC_ANSWERS:  # the same core path as /synthetic LD-… yes|no
+        if button.action in SYNTHETIC_DECISIONS:  # the same core path as /synthetic LD-… yes|no
             reply = await self._deps.app.handlers.synthetic(
-                actor, button.code, SYNTHETIC_ANSWERS[button.action]
+                actor, button.code, SYNTHETIC_DECISIONS[button.action]
             )
         else:
             reply = await self._deps.app.handlers.act(actor, button.action, button.code)

@@ -14,17 +14,15 @@ from core.codes import normalize_case_code
 from core.errors import CaseNotFound, LeakdeskError
 from core.model import CaseView
 from handlers.i18n import N_, Texts
+from handlers.moderator_buttons import case_label
+from handlers.render import synthetic_line
 
 log = logging.getLogger(__name__)
 
 #: the form's answers, as the buttons send them
 ANSWERS = {"yes": True, "no": False}
 HEADING = N_("Synthetic?")
-YES = N_("AI-generated: yes")
-NO = N_("AI-generated: no")
 UNDECIDED = N_("not decided yet")
-DECIDED_YES = N_("marked synthetic (deepfake) by %(who)s")
-DECIDED_NO = N_("not synthetic (decided by %(who)s)")
 
 
 @dataclass(frozen=True)
@@ -40,13 +38,10 @@ class SyntheticSection:
 def synthetic_section(case: CaseView, language: str | None) -> SyntheticSection:
     """What the case page shows about the decision, and its two buttons."""
     t = Texts(language)
-    if case.synthetic:
-        state = t(DECIDED_YES, who=case.synthetic_by or "?")
-    elif case.synthetic_by:
-        state = t(DECIDED_NO, who=case.synthetic_by)
-    else:
-        state = t(UNDECIDED)
-    return SyntheticSection(t(HEADING), state, t(YES), t(NO))
+    decided = case.synthetic or case.synthetic_by
+    state = synthetic_line(case, t.lang) if decided else t(UNDECIDED)
+    yes, no = (case_label(action, t.lang) for action in ("synthetic_yes", "synthetic_no"))
+    return SyntheticSection(t(HEADING), state, yes, no)
 
 
 async def decide_synthetic(request: Request) -> Response:

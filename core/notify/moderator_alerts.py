@@ -86,40 +86,6 @@ class AlertWords(Protocol):
         ...
 
 
-class EnglishAlerts:
-    """The alerts in English whatever the language (:func:`overdue_text`, :func:`digest_text`)."""
-
-    def overdue(
-        self, creator: str, views: Sequence[EscalationView], more: int, lang: str | None
-    ) -> str:
-        """See :func:`overdue_text`."""
-        return overdue_text(creator, views, more)
-
-    def digest(self, creator: str, day: date, counts: DigestCounts, lang: str | None) -> str:
-        """See :func:`digest_text`."""
-        return digest_text(creator, day.isoformat(), counts)
-
-
-def digest_text(creator: str, day: str, counts: DigestCounts) -> str:
-    """The daily digest (counts only)."""
-    return (
-        f"Daily escalation digest for {creator} ({day}, last 24 h): {counts.new} new, "
-        f"{counts.sent} sent, {counts.overdue} overdue, {counts.removed} removed."
-    )
-
-
-def overdue_text(creator: str, views: Sequence[EscalationView], more: int) -> str:
-    """The alert for escalations past their deadline (no links)."""
-    lines = [f"Overdue removal requests of {creator} (past their deadline, no answer yet):"]
-    for view in views:
-        due = view.deadline_at.strftime("%Y-%m-%d %H:%M UTC") if view.deadline_at else "?"
-        lines.append(f"• {view.case_code} → {view.recipient} ({view.notice}), due {due}")
-    if more:
-        lines.append(f"…and {more} more: leakdesk escalations --creator {creator} --overdue")
-    lines.append("Follow up with the platform, or mark them: leakdesk escalations mark ID…")
-    return "\n".join(lines)
-
-
 class ModeratorAlerts:
     """What a place should get now: overdue alerts (once per escalation and deadline) and the
     digest (once per UTC day)."""
@@ -128,15 +94,15 @@ class ModeratorAlerts:
         self,
         escalations: Escalations,
         claims: SendClaims,
+        words: AlertWords,
         *,
         languages: CreatorLanguages | None = None,
-        words: AlertWords | None = None,
     ) -> None:
         """``words`` word the messages in the creator's language (``languages``)."""
         self._escalations = escalations
         self._claims = claims
         self._languages = languages
-        self._words: AlertWords = words or EnglishAlerts()
+        self._words = words
 
     async def _lang(self, creator: str) -> str | None:
         return await self._languages.language(creator) if self._languages else None

@@ -19,6 +19,7 @@ from db.audit_verify import ChainReport, verify_audit_chain
 from db.engine import create_engine
 from db.migrate import upgrade
 from db.tables import actions_t
+from tests.audit.bare_case import insert_bare_case
 from tests.audit.tamper import tamper
 from tests.cli.runner import leakdesk
 
@@ -175,20 +176,7 @@ async def test_the_migration_chains_existing_rows(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
         async with engine.begin() as conn:
-            await conn.execute(
-                text(
-                    "INSERT INTO creators (id, slug, display_name, created_at) "
-                    "VALUES (1, 'old', '', '2026-01-01 00:00:00')"
-                )
-            )
-            await conn.execute(
-                text(
-                    "INSERT INTO cases (id, code, creator_id, origin_key, status, reporter_count,"
-                    " report_count, first_seen, last_seen, updated_at, synthetic) VALUES "
-                    "(1, 'LD-AAAAAA', 1, 'k', 'open', 1, 1, '2026-01-01 00:00:00',"
-                    " '2026-01-01 00:00:00', '2026-01-01 00:00:00', false)"
-                )
-            )
+            await insert_bare_case(conn, "old", "'2026-01-01 00:00:00'")
             for i, action in enumerate(("claim", "confirm", "reopen")):
                 await conn.execute(
                     text(

@@ -18,6 +18,7 @@ from db.audit_verify import ChainReport, verify_audit_chain
 from db.engine import create_engine
 from db.migrate import alembic_config, upgrade
 from db.tables import actions_t, audit_head_t, cases_t
+from tests.audit.bare_case import insert_bare_case
 
 
 async def a_case(app: App, link: str = "https://example.com/chain") -> int:
@@ -217,20 +218,7 @@ async def test_the_chain_goes_on_across_a_downgrade_and_an_upgrade(database_url:
     head_trigger = text("SELECT count(*) FROM pg_trigger WHERE tgname = 'moderator_actions_head'")
     try:
         async with engine.begin() as conn:
-            await conn.execute(
-                text(
-                    "INSERT INTO creators (id, slug, display_name, created_at) "
-                    "VALUES (1, 'c', '', CURRENT_TIMESTAMP)"
-                )
-            )
-            await conn.execute(
-                text(
-                    "INSERT INTO cases (id, code, creator_id, origin_key, status, reporter_count,"
-                    " report_count, first_seen, last_seen, updated_at, synthetic) VALUES "
-                    "(1, 'LD-AAAAAA', 1, 'k', 'open', 1, 1, CURRENT_TIMESTAMP,"
-                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, false)"
-                )
-            )
+            await insert_bare_case(conn, "c")
             await conn.execute(insert(actions_t), rows)
         await _downgrade(database_url, "0021")  # migration 0013's trigger again
         async with engine.begin() as conn:
