@@ -8,6 +8,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettin
 from core.trust import TrustPolicy
 
 
+#: database URL schemes without a driver, and the driver leakdesk uses for each
+PLAIN_DATABASE_SCHEMES = {
+    "sqlite://": "sqlite+aiosqlite://",
+    "postgresql://": "postgresql+asyncpg://",
+    "postgres://": "postgresql+asyncpg://",
+}
+
+
 class Settings(BaseSettings):
     """leakdesk's configuration: ``LEAKDESK_*`` environment variables, then ``leakdesk.toml``."""
 
@@ -167,6 +175,17 @@ class Settings(BaseSettings):
             suspend_max_confirmed_share=self.suspend_max_confirmed_share,
             suspend_days=self.suspend_days,
         )
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        """``sqlite://…`` and ``postgres(ql)://…``, as other tools write them, get the async
+        drivers leakdesk runs on (aiosqlite, asyncpg); an explicit driver is kept."""
+        value = value.strip()
+        for plain, driver in PLAIN_DATABASE_SCHEMES.items():
+            if value.startswith(plain):
+                return driver + value[len(plain) :]
+        return value
+
     @field_validator("report_rate", "link_rate", "place_rate", "creator_rate", "global_rate")
     @classmethod
     def _rate_string(cls, value: str) -> str:

@@ -20,7 +20,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from core.errors import LeakdeskError
 
 #: environment variable and key file name when nothing else is configured
 KEY_ENV = "LEAKDESK_REPORTER_KEY"
@@ -30,6 +30,10 @@ POSTGRES_KEY_FILE = "leakdesk-reporter.key"
 
 class ReporterKeyError(ValueError):
     """The key chain is missing, empty or does not match what the operator gave."""
+
+
+class KeyFileUnavailable(LeakdeskError):
+    """The key file can be neither read nor created (``str(err)`` is one line)."""
 
 
 @dataclass(frozen=True)
@@ -82,24 +86,39 @@ def new_secret() -> str:
 
 
 def default_key_file(database_url: str) -> Path:
-    """Where the generated key chain of ``database_url`` lives."""
-    url = make_url(database_url)
+    """Where the generated key chain of ``database_url`` lives.
+
+    Raises :class:`db.engine.DatabaseUnavailable` for a URL that cannot work (checked here
+    first, so a bad URL is reported as such rather than as a key file that cannot be made).
+    """
+    from db.engine import parse_database_url
+
+    url = parse_database_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return Path(url.database + ".reporter-key")
     return Path(POSTGRES_KEY_FILE)
 
 
 def read_or_create_key_file(path: Path) -> ReporterKey:
-    """The chain in ``path``, generated (mode 0600) when the file does not exist yet."""
+    """The chain in ``path``, generated (mode 0600) when the file does not exist yet.
+
+    Raises :class:`KeyFileUnavailable` when it can be neither read nor created.
+    """
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return ReporterKey.parse(path.read_text(encoding="utf-8"))
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(new_secret() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
         return ReporterKey.parse(path.read_text(encoding="utf-8"))
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(new_secret() + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    return ReporterKey.parse(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise KeyFileUnavailable(
+            f"cannot read or create the reporter key file {path}: {err.strerror or err}"
+            f" (set {KEY_FILE_ENV} or {KEY_ENV})"
+        ) from None
 
 
 def write_key_file(path: Path, key: ReporterKey) -> None:

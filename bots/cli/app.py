@@ -25,6 +25,7 @@ from bots.cli import (
     web,
 )
 from bots.cli.common import EXIT_BAD_INPUT, say_error
+from core.errors import LeakdeskError
 from bots.cli.help_format import plain_type_labels
 
 try:  # typer >= 0.29 vendors click
@@ -64,6 +65,9 @@ class LeakdeskTyper(typer.Typer):
             code = 1
         except KeyboardInterrupt:
             code = 130
+        except LeakdeskError as err:  # refused input or an unusable setup: its own one line
+            say_error(str(err))
+            code = EXIT_BAD_INPUT
         except Exception as err:
             if os.environ.get(DEBUG_VARIABLE) == "1":
                 raise

@@ -12,6 +12,14 @@ from tests.cli.runner import leakdesk, one_error_line
 LINK = "https://x.com/leaker/status/1234567890"
 
 
+#: the user's default (no ``LEAKDESK_REPORTER_KEY``: the key file is made beside the database)
+#: and an operator's configured key; the test suite itself runs with a configured key
+KEY_SOURCES = [
+    pytest.param({"LEAKDESK_REPORTER_KEY": ""}, id="key-file"),
+    pytest.param({}, id="key-configured"),
+]
+
+
 def _closed_port() -> int:
     """A loopback port nothing listens on."""
     with socket.socket() as probe:
@@ -39,11 +47,18 @@ async def test_a_postgres_database_that_does_not_exist(tmp_path: Path, postgres_
     assert one_error_line(result).endswith('database "leakdesk_no_such_database" does not exist')
 
 
-@pytest.mark.parametrize("command", [["db", "upgrade"], ["venues"], ["import", "links.txt"]])
-def test_sqlite_file_in_a_missing_folder(tmp_path: Path, command: list[str]) -> None:
+@pytest.mark.parametrize("key", KEY_SOURCES)
+@pytest.mark.parametrize(
+    "command", [["db", "upgrade"], ["venues"], ["import", "links.txt"], ["cases"], ["chat"]]
+)
+def test_sqlite_file_in_a_missing_folder(
+    tmp_path: Path, command: list[str], key: dict[str, str]
+) -> None:
     (tmp_path / "links.txt").write_text("https://example.com/a\n")
     missing = tmp_path / "no" / "such" / "folder"
-    result = leakdesk(*command, db=f"sqlite+aiosqlite:///{missing}/leakdesk.db", cwd=tmp_path)
+    result = leakdesk(
+        *command, db=f"sqlite+aiosqlite:///{missing}/leakdesk.db", cwd=tmp_path, env=key
+    )
     assert result.returncode == 2
     assert one_error_line(result) == (
         f"leakdesk: the folder of the SQLite database does not exist: {missing}"
@@ -59,12 +74,48 @@ def test_sqlite_file_in_a_missing_folder(tmp_path: Path, command: list[str]) -> 
         ("postgresql+nosuchdriver://u@h/db", "no database driver 'postgresql+nosuchdriver'"),
     ],
 )
-def test_a_database_url_that_cannot_work(tmp_path: Path, url: str, message: str) -> None:
+@pytest.mark.parametrize("key", KEY_SOURCES)
+def test_a_database_url_that_cannot_work(
+    tmp_path: Path, url: str, message: str, key: dict[str, str]
+) -> None:
     for command in (["cases"], ["db", "upgrade"], ["report", LINK]):
-        result = leakdesk(*command, db=url, cwd=tmp_path)
+        result = leakdesk(*command, db=url, cwd=tmp_path, env=key)
         assert result.returncode == 2
         assert one_error_line(result).startswith(f"leakdesk: {message}")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_key_file_that_cannot_be_created_is_one_line(tmp_path: Path) -> None:
+    key_file = tmp_path / "no" / "such" / "folder" / "reporter.key"
+    result = leakdesk(
+        "cases",
+        db=f"sqlite+aiosqlite:///{tmp_path}/leakdesk.db",
+        cwd=tmp_path,
+        env={"LEAKDESK_REPORTER_KEY": "", "LEAKDESK_REPORTER_KEY_FILE": str(key_file)},
+    )
+    assert result.returncode == 2
+    line = one_error_line(result)
+    assert line.startswith(f"leakdesk: cannot read or create the reporter key file {key_file}")
+
+
+@pytest.mark.parametrize("scheme", ["sqlite:///", "sqlite+aiosqlite:///"])
+def test_a_sqlite_url_without_its_driver_works(tmp_path: Path, scheme: str) -> None:
+    """``sqlite:///file`` as other tools write it: leakdesk uses its async driver."""
+    url = f"{scheme}{tmp_path}/leakdesk.db"
+    reported = leakdesk("report", LINK, db=url, cwd=tmp_path, env={"LEAKDESK_REPORTER_KEY": ""})
+    assert reported.returncode == 0, reported.stderr
+    listed = leakdesk("cases", db=url, cwd=tmp_path, env={"LEAKDESK_REPORTER_KEY": ""})
+    assert listed.returncode == 0 and "x.com" in listed.stdout
+    assert (tmp_path / "leakdesk.db.reporter-key").exists()
+
+
+async def test_a_postgres_url_without_its_driver_works(tmp_path: Path, postgres_url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    plain = make_url(postgres_url).set(drivername="postgresql").render_as_string(False)
+    result = leakdesk("db", "upgrade", db=plain, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "revision" in result.stdout
 
 
 def test_usage_errors_use_the_same_prefix(tmp_path: Path) -> None:
