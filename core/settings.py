@@ -7,7 +7,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettin
 
 from core.trust import TrustPolicy
 
-
 #: database URL schemes without a driver, and the driver leakdesk uses for each
 PLAIN_DATABASE_SCHEMES = {
     "sqlite://": "sqlite+aiosqlite://",

@@ -25,8 +25,8 @@ from bots.cli import (
     web,
 )
 from bots.cli.common import EXIT_BAD_INPUT, say_error
-from core.errors import LeakdeskError
 from bots.cli.help_format import plain_type_labels
+from core.errors import LeakdeskError
 
 try:  # typer >= 0.29 vendors click
     from typer._click.exceptions import NoArgsIsHelpError, UsageError
