@@ -174,6 +174,7 @@ class Settings(BaseSettings):
             suspend_max_confirmed_share=self.suspend_max_confirmed_share,
             suspend_days=self.suspend_days,
         )
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
