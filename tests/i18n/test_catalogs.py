@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 import handlers.core_texts as core_texts
@@ -49,11 +50,14 @@ def _key(message_id: str | tuple[str, ...], context: str | None) -> tuple[str | 
 
 
 def _extracted() -> dict[tuple[str | None, str], str | tuple[str, ...]]:
-    """Every message id in the code now (what `pybabel extract` would write)."""
+    """Every message id in the code and the dashboard's templates now (what `pybabel extract`
+    would write with babel.cfg's map)."""
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as cfg:
+        methods, options = parse_mapping_cfg(cfg)
     found: dict[tuple[str | None, str], str | tuple[str, ...]] = {}
     for folder in ("handlers", "bots", "core"):
         for _file, _line, message, _comments, context in extract_from_dir(
-            ROOT / folder, [("**.py", "python")], keywords=KEYWORDS
+            ROOT / folder, methods, options, keywords=KEYWORDS
         ):
             found[_key(message, context)] = message
     return found
