@@ -63,11 +63,12 @@ def accepted(header: str | None) -> str | None:
 
 
 def explicit(request: Request) -> str | None:
-    """The language the reader picked: this request's ``?lang=``, else their cookie."""
+    """The language the reader picked: this request's ``?lang=`` (an unknown one is ignored),
+    else their cookie; None after ``?lang=auto``."""
     asked = request.query_params.get("lang")
-    if asked is not None:
-        return None if asked == AUTO else known(asked)
-    return known(request.cookies.get(COOKIE))
+    if asked == AUTO:
+        return None
+    return known(asked) or known(request.cookies.get(COOKIE))
 
 
 def page_language(request: Request) -> str:
@@ -86,7 +87,7 @@ def keep_choice(request: Request, response: Response) -> None:
     asked = request.query_params.get("lang")
     if asked == AUTO:
         response.delete_cookie(COOKIE, path="/")
-    elif asked is not None and known(asked) in LANGUAGES:
+    elif (chosen := known(asked)) in LANGUAGES:
         response.set_cookie(
-            COOKIE, str(known(asked)), max_age=_YEAR, httponly=True, samesite="strict", path="/"
+            COOKIE, str(chosen), max_age=_YEAR, httponly=True, samesite="strict", path="/"
         )
