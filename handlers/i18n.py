@@ -23,6 +23,7 @@ from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from babel.units import format_unit
 
 DOMAIN = "leakdesk"
 LOCALES_DIR = Path(__file__).parent / "locales"
@@ -110,6 +111,15 @@ def moment(lang: str, when: datetime) -> str:
     when = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
     when = when.astimezone(UTC)
     return f"{day(lang, when)} {format_time(when, 'short', tzinfo=UTC, locale=negotiate(lang))}"
+
+
+def elapsed(lang: str, seconds: float) -> str | None:
+    """A time span in its largest whole unit (days, hours or minutes), the way ``lang`` writes
+    it short (Babel: 3 days, 3 d, 3 日); None under a minute."""
+    for unit, size in (("duration-day", 86400), ("duration-hour", 3600), ("duration-minute", 60)):
+        if abs(seconds) >= size:
+            return format_unit(int(seconds // size), unit, length="short", locale=negotiate(lang))
+    return None
 
 
 class Moment(str):

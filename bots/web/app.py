@@ -13,42 +13,51 @@ from starlette.staticfiles import StaticFiles
 
 from bots.web import case, charts, escalate, escalations, ops, queue, signin, synthetic
 from bots.web.auth import WebError
+from bots.web.language import page_language
 from bots.web.ops import WebMetrics
 from bots.web.rendering import STATIC, render
 from bots.web.settings import WebSettings
+from bots.web.words import reworded
 from db.charts import SqlChartReader
 from db.web_auth import SqlWebAuth
 from db.web_queue import SqlQueueReader
+from handlers.i18n import N_, Texts
 
 log = logging.getLogger(__name__)
 
 HTTP_TITLES = {
-    404: ("Not found", "There is no page here."),
-    405: ("Not allowed", "This page does not take that kind of request."),
+    404: (N_("Not found"), N_("There is no page here.")),
+    405: (N_("Not allowed"), N_("This page does not take that kind of request.")),
 }
+REFUSED = (N_("Request refused"), N_("Try again."))
+FAILED = (N_("Something went wrong"), N_("The error was logged. Try again."))
 
 
-def _error_page(request: Request, status: int, title: str, detail: str) -> Response:
-    return render(request, "error.html", status, code=status, title=title, detail=detail)
+def _error_page(request: Request, status: int, error: WebError) -> Response:
+    """The error page, its title and sentence in the page's language."""
+    lang = page_language(request)
+    t = Texts(lang)
+    detail = t(error.detail, **error.params) if error.params else reworded(error.detail, lang)
+    return render(request, "error.html", status, code=status, title=t(error.title), detail=detail)
 
 
 async def _web_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, WebError)
     log.info("web %s %s: %d %s", request.method, request.url.path, exc.status, exc.title)
-    return _error_page(request, exc.status, exc.title, exc.detail)
+    return _error_page(request, exc.status, exc)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    title, detail = HTTP_TITLES.get(exc.status_code, ("Request refused", "Try again."))
-    return _error_page(request, exc.status_code, title, detail)
+    title, detail = HTTP_TITLES.get(exc.status_code, REFUSED)
+    return _error_page(request, exc.status_code, WebError(exc.status_code, title, detail))
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.error(
         "web %s %s failed: %s", request.method, request.url.path, type(exc).__name__, exc_info=exc
     )
-    return _error_page(request, 500, "Something went wrong", "The error was logged. Try again.")
+    return _error_page(request, 500, WebError(500, *FAILED))
 
 
 async def _no_favicon(request: Request) -> Response:

@@ -9,18 +9,24 @@ from starlette.requests import Request
 
 from core.model import Actor, ReporterRef
 from db.web_auth import WebSession
+from handlers.i18n import N_
 
 COOKIE = "leakdesk_session"
 
 
 class WebError(Exception):
-    """A refusal shown as a clear page: HTTP ``status``, a title and one sentence."""
+    """A refusal shown as a clear page: HTTP ``status``, a title and one sentence.
 
-    def __init__(self, status: int, title: str, detail: str) -> None:
+    Both are catalog message ids (``detail`` with its ``%(name)s`` ``params``), or a sentence
+    of the core; the error page writes them in the page's language.
+    """
+
+    def __init__(self, status: int, title: str, detail: str, **params: object) -> None:
         super().__init__(title)
         self.status = status
         self.title = title
         self.detail = detail
+        self.params = params
 
 
 def parse_moderator(moderator: str) -> ReporterRef:
@@ -53,11 +59,16 @@ async def current_session(request: Request) -> WebSession:
     if session is None:
         raise WebError(
             401,
-            "Please sign in",
-            "Your session is missing, expired or revoked. Ask the bot for a new sign-in link "
-            "(/dashboard in your moderator chat, or `leakdesk web-link` on the server).",
+            N_("Please sign in"),
+            N_(
+                "Your session is missing, expired or revoked. Ask the bot for a new sign-in link "
+                "(/dashboard in your moderator chat, or `leakdesk web-link` on the server)."
+            ),
         )
     request.state.session = session
+    request.state.creator_language = await request.app.state.leakdesk.creators.language(
+        session.creator
+    )
     request.state.csrf = csrf_token(token or "")
     return session
 
@@ -68,6 +79,6 @@ async def check_csrf(request: Request, form_token: object) -> None:
     if not isinstance(form_token, str) or not hmac.compare_digest(form_token, expected):
         raise WebError(
             403,
-            "This form is out of date",
-            "The page was opened in another session. Reload it and try again.",
+            N_("This form is out of date"),
+            N_("The page was opened in another session. Reload it and try again."),
         )

@@ -7,16 +7,21 @@ its strict Content-Security-Policy; pygal's own script is turned off (``js=[]``)
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 import pygal
+from babel.dates import format_skeleton
 from pygal.style import CleanStyle
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from bots.web.auth import WebError, current_session
+from bots.web.language import page_language
 from bots.web.rendering import SECURITY_HEADERS, render
+from bots.web.words import state_name
 from db.charts import AGE_BUCKETS
+from handlers.i18n import N_, Texts, number
 
 #: the SVG's own policy: its inline style only (a chart shown as an image runs no script)
 SVG_HEADERS = {
@@ -32,50 +37,75 @@ CONFIG = {
 }
 
 
-async def _per_day(request: Request, creator: str) -> pygal.Graph:
+#: the open-work chart's age buckets (``db.charts.AGE_BUCKETS``), as people read them
+AGE_LABELS = {
+    "< 1 day": N_("< 1 day"),
+    "1-7 days": N_("1-7 days"),
+    "7-30 days": N_("7-30 days"),
+    "> 30 days": N_("> 30 days"),
+}
+#: the charts' titles, by chart name (the page's ``alt`` texts too)
+TITLES = {
+    "per-day": N_("Reports and new cases per day"),
+    "removal-hours": N_("Hours from sent to removed, per recipient"),
+    "removed-share": N_("Share removed, per recipient"),
+    "open-by-age": N_("Open work by age"),
+}
+
+
+async def _per_day(request: Request, creator: str, t: Texts) -> pygal.Graph:
     counts = await request.app.state.charts.daily(creator)
-    chart = pygal.Line(title="Reports and new cases per day", x_label_rotation=40, **CONFIG)
-    chart.x_labels = [d.strftime("%m-%d") for d in counts.days]
+    chart = pygal.Line(title=t(TITLES["per-day"]), x_label_rotation=40, **CONFIG)
+    chart.x_labels = [format_skeleton("Md", d, locale=t.lang) for d in counts.days]
     chart.x_labels_major_every = 7
     chart.show_minor_x_labels = False
-    chart.add("reports", counts.reports)
-    chart.add("new cases", counts.new_cases)
+    chart.add(t("reports"), counts.reports)
+    chart.add(t("new cases"), counts.new_cases)
     return chart
 
 
-async def _removal_hours(request: Request, creator: str) -> pygal.Graph:
+async def _removal_hours(request: Request, creator: str, t: Texts) -> pygal.Graph:
     stats = await request.app.state.leakdesk.tracker.stats(creator)
-    chart = pygal.HorizontalBar(title="Hours from sent to removed, per recipient", **CONFIG)
+    chart = pygal.HorizontalBar(title=t(TITLES["removal-hours"]), **CONFIG)
     for s in stats:
         chart.add(f"{s.recipient} ({s.notice})", [s.median_hours or 0, s.p90_hours or 0])
-    chart.x_labels = ["median", "p90"]
+    chart.x_labels = [t("median"), "p90"]
     return chart
 
 
-async def _removed_share(request: Request, creator: str) -> pygal.Graph:
+async def _removed_share(request: Request, creator: str, t: Texts) -> pygal.Graph:
     stats = await request.app.state.leakdesk.tracker.stats(creator)
     chart = pygal.HorizontalBar(
-        title="Share removed, per recipient", range=(0, 100), value_formatter=_percent, **CONFIG
+        title=t(TITLES["removed-share"]),
+        range=(0, 100),
+        value_formatter=partial(_percent, t.lang),
+        **CONFIG,
     )
     for s in stats:
-        chart.add(f"{s.recipient} ({s.notice}, {s.sent} sent)", round(s.removed_share * 100, 1))
+        label = t(
+            "%(recipient)s (%(notice)s, %(n)s sent)",
+            recipient=s.recipient,
+            notice=s.notice,
+            n=t.number(s.sent),
+        )
+        chart.add(label, round(s.removed_share * 100, 1))
     return chart
 
 
-async def _open_by_age(request: Request, creator: str) -> pygal.Graph:
+async def _open_by_age(request: Request, creator: str, t: Texts) -> pygal.Graph:
     ages = await request.app.state.charts.open_by_age(creator)
-    chart = pygal.StackedBar(title="Open work by age", **CONFIG)
-    chart.x_labels = [label for label, _ in AGE_BUCKETS]
+    chart = pygal.StackedBar(title=t(TITLES["open-by-age"]), **CONFIG)
+    chart.x_labels = [t(AGE_LABELS[label]) for label, _ in AGE_BUCKETS]
     for status, buckets in ages.items():
-        chart.add(status, [buckets[label] for label, _ in AGE_BUCKETS])
+        chart.add(state_name(t.lang, status), [buckets[label] for label, _ in AGE_BUCKETS])
     return chart
 
 
-def _percent(value: float) -> str:
-    return f"{value:g} %"
+def _percent(lang: str, value: float) -> str:
+    return f"{number(lang, value)} %"
 
 
-CHARTS: dict[str, Callable[[Request, str], Awaitable[pygal.Graph]]] = {
+CHARTS: dict[str, Callable[[Request, str, Texts], Awaitable[pygal.Graph]]] = {
     "per-day": _per_day,
     "removal-hours": _removal_hours,
     "removed-share": _removed_share,
@@ -86,7 +116,8 @@ CHARTS: dict[str, Callable[[Request, str], Awaitable[pygal.Graph]]] = {
 async def charts_page(request: Request) -> Response:
     """GET /charts: the four charts of the session's creator."""
     await current_session(request)
-    return render(request, "charts.html", charts=list(CHARTS))
+    t = Texts(page_language(request))
+    return render(request, "charts.html", charts={name: t(title) for name, title in TITLES.items()})
 
 
 async def chart_svg(request: Request) -> Response:
@@ -94,9 +125,10 @@ async def chart_svg(request: Request) -> Response:
     session = await current_session(request)
     build = CHARTS.get(request.path_params["name"])
     if build is None:
-        raise WebError(404, "No such chart", "Pick one of the charts on the Charts page.")
-    chart = await build(request, session.creator)
-    chart.no_data_text = "Nothing yet"
+        raise WebError(404, N_("No such chart"), N_("Pick one of the charts on the Charts page."))
+    t = Texts(page_language(request))
+    chart = await build(request, session.creator, t)
+    chart.no_data_text = t("Nothing yet")
     svg = chart.render(is_unicode=True)
     return Response(svg, media_type="image/svg+xml", headers=SVG_HEADERS)
 

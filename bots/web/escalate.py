@@ -23,6 +23,7 @@ from bots.web.rendering import SECURITY_HEADERS, render
 from core.codes import normalize_case_code
 from core.errors import MissingFields
 from core.escalation.fields import form_values
+from handlers.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +40,11 @@ async def _selection(request: Request) -> tuple[FormData, list[str], list[str]]:
     codes = list(dict.fromkeys(codes))
     recipients = list(dict.fromkeys(str(r) for r in form.getlist("recipients")))
     if not codes or len(codes) > MAX_SELECTED:
-        raise WebError(400, "Nothing to escalate", f"Select 1 to {MAX_SELECTED} cases.")
+        raise WebError(
+            400, N_("Nothing to escalate"), N_("Select 1 to %(n)s cases."), n=MAX_SELECTED
+        )
     if not recipients:
-        raise WebError(400, "No recipient picked", "Tick at least one recipient.")
+        raise WebError(400, N_("No recipient picked"), N_("Tick at least one recipient."))
     return form, codes, recipients
 
 
@@ -86,7 +89,7 @@ async def _escalate(request: Request, *, send: bool) -> tuple[dict[str, object],
                 recipients=recipients,
             )
         except MissingFields as err:
-            raise WebError(400, "Cannot escalate yet", str(err)) from None
+            raise WebError(400, N_("Cannot escalate yet"), str(err)) from None
         packed = await asyncio.to_thread(_zip, Path(folder))
     assert summary is not None
     return summary, packed

@@ -12,11 +12,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bots.web.auth import WebError, actor_of, check_csrf, current_session
+from bots.web.language import page_language
 from bots.web.rendering import render
+from bots.web.words import ACTIONS, AGE_NAMES, SORT_NAMES, reworded
 from core.codes import normalize_case_code
 from core.errors import LeakdeskError
 from core.model import CaseStatus
 from db.web_queue import QUEUE_STATUSES, SORTS, QueueFilter
+from handlers.i18n import N_, Texts
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +90,7 @@ async def _queue_page(
     session = request.state.session
     wanted = parse_filter(params)
     reader = request.app.state.queue
+    t = Texts(page_language(request))
     cursor = str(params.get("after") or "") or None
     page = await reader.page(
         session.creator, wanted, cursor=cursor, limit=_int(str(params.get("limit") or "")) or 50
@@ -99,8 +103,8 @@ async def _queue_page(
         filters=filter_query(params),
         platforms=sorted(p.id for p in request.app.state.leakdesk.intake.registry.platforms),
         statuses=[s.value for s in CaseStatus],
-        ages=list(AGES),
-        sorts=list(SORTS),
+        ages={key: t(name) for key, name in AGE_NAMES.items()},
+        sorts={key: t(name) for key, name in SORT_NAMES.items()},
         **extra,
     )
 
@@ -119,13 +123,17 @@ async def bulk_action(request: Request) -> Response:
     action = str(form.get("action") or "")
     if action not in BULK_ACTIONS:
         raise WebError(
-            400, "Unknown action", "Choose Claim, Confirm, Dismiss, Merge or Escalate."
+            400, N_("Unknown action"), N_("Choose Claim, Confirm, Dismiss, Merge or Escalate.")
         )
     codes = list(dict.fromkeys(str(c) for c in form.getlist("codes")))
     if len(codes) > MAX_SELECTED:
-        raise WebError(400, "Too many cases", f"Select at most {MAX_SELECTED} cases at once.")
+        raise WebError(
+            400, N_("Too many cases"), N_("Select at most %(n)s cases at once."), n=MAX_SELECTED
+        )
     if not codes:
-        raise WebError(400, "Nothing selected", "Tick the cases to act on, then choose an action.")
+        raise WebError(
+            400, N_("Nothing selected"), N_("Tick the cases to act on, then choose an action.")
+        )
     if action == "escalate":
         from bots.web.escalate_preview import preview
 
@@ -134,20 +142,26 @@ async def bulk_action(request: Request) -> Response:
     actor = actor_of(session)
     moderation = request.app.state.leakdesk.moderation
     target: str | None = None
+    lang = page_language(request)
     try:
         if action == "merge":
             target, codes = await merge_target(request, codes, str(form.get("into") or ""))
             results = await moderation.merge_many(actor, codes, target)
         else:
             results = await moderation.act_many(actor, action, codes, reason)
-        outcomes = [Outcome(o.code, o.ok, o.message) for o in results]
+        outcomes = [Outcome(o.code, o.ok, reworded(o.message, lang)) for o in results]
     except LeakdeskError as err:  # refused as a whole (no reason to dismiss, a bad target)
-        outcomes = [Outcome(code[:20], False, str(err)) for code in codes]
+        outcomes = [Outcome(code[:20], False, reworded(str(err), lang)) for code in codes]
     done = sum(o.ok for o in outcomes)
     log.info("web %s by %s: %d of %d case(s)", action, actor.label, done, len(outcomes))
     request.app.state.metrics.actions(action, done, len(outcomes) - done)
     response = await _queue_page(
-        request, form, outcomes=outcomes, action=action, done=done, merge_target=target
+        request,
+        form,
+        outcomes=outcomes,
+        action=Texts(lang)(ACTIONS[action]),
+        done=done,
+        merge_target=target,
     )
     filters = filter_query(form)
     response.headers["HX-Push-Url"] = f"/?{filters}" if filters else "/"  # reloads re-read
@@ -165,18 +179,22 @@ async def merge_target(request: Request, codes: list[str], typed: str) -> tuple[
     if typed:
         target = normalize_case_code(typed)
         if target is None:
-            raise WebError(400, "Not a case code", "Type the case to merge into as LD-7KQ2MX.")
+            raise WebError(
+                400, N_("Not a case code"), N_("Type the case to merge into as LD-7KQ2MX.")
+            )
     else:
         found = await request.app.state.queue.oldest(session.creator, codes)
         if found is None:
-            raise WebError(400, "No case to merge into", "None of the selected cases is yours.")
+            raise WebError(
+                400, N_("No case to merge into"), N_("None of the selected cases is yours.")
+            )
         target = found
     sources = [c for c in codes if (normalize_case_code(c) or c) != target]
     if not sources:
         raise WebError(
             400,
-            "Nothing to merge",
-            "Select at least two cases, or one case and type the case to merge it into.",
+            N_("Nothing to merge"),
+            N_("Select at least two cases, or one case and type the case to merge it into."),
         )
     return target, sources
 

@@ -11,19 +11,21 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bots.web.auth import COOKIE, WebError, check_csrf, current_session
+from bots.web.language import page_language
 from bots.web.rendering import SECURITY_HEADERS, render
 from db.web_auth import SESSION_SECONDS, SignInRefused
+from handlers.i18n import N_, Texts
 
 REFUSALS = {
-    "unknown": "This sign-in link is not valid. Ask for a new one.",
-    "used": "This sign-in link was already used; each link works once. Ask for a new one.",
-    "expired": "This sign-in link has expired (links work for ten minutes). Ask for a new one.",
+    "unknown": N_("This sign-in link is not valid. Ask for a new one."),
+    "used": N_("This sign-in link was already used; each link works once. Ask for a new one."),
+    "expired": N_("This sign-in link has expired (links work for ten minutes). Ask for a new one."),
 }
 
 
 def _refused(reason: str) -> WebError:
     status = 404 if reason == "unknown" else 410
-    return WebError(status, "Sign-in link refused", REFUSALS[reason])
+    return WebError(status, N_("Sign-in link refused"), REFUSALS[reason])
 
 
 async def signin_page(request: Request) -> Response:
@@ -33,6 +35,7 @@ async def signin_page(request: Request) -> Response:
         moderator, creator = await request.app.state.auth.peek_link(token)
     except SignInRefused as err:
         raise _refused(err.reason) from None
+    request.state.creator_language = await request.app.state.leakdesk.creators.language(creator)
     return render(request, "signin.html", token=token, moderator=moderator, creator=creator)
 
 
@@ -65,13 +68,14 @@ async def signout(request: Request) -> Response:
     form = await request.form()
     await check_csrf(request, form.get("csrf"))
     await request.app.state.auth.revoke(session_id=session.id)
+    t = Texts(page_language(request))
     response = render(
         request,
         "error.html",
         session=None,
         code=200,
-        title="Signed out",
-        detail="Your session is closed.",
+        title=t("Signed out"),
+        detail=t("Your session is closed."),
     )
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 ANSWERS = {"yes": True, "no": False}
 HEADING = N_("Synthetic?")
 UNDECIDED = N_("not decided yet")
+NO_CASE = N_("No such case")
+NO_CASE_DETAIL = N_("There is no case with that code.")
 
 
 @dataclass(frozen=True)
@@ -51,17 +53,17 @@ async def decide_synthetic(request: Request) -> Response:
     await check_csrf(request, form.get("csrf"))
     decision = ANSWERS.get(str(form.get("answer") or ""))
     if decision is None:
-        raise WebError(400, "Unknown answer", "Choose AI-generated: yes or no.")
+        raise WebError(400, N_("Unknown answer"), N_("Choose AI-generated: yes or no."))
     code = normalize_case_code(request.path_params["code"])
     if code is None:
-        raise WebError(404, "No such case", "There is no case with that code.")
+        raise WebError(404, NO_CASE, NO_CASE_DETAIL)
     actor = actor_of(session)
     try:
         await request.app.state.leakdesk.moderation.mark_synthetic(actor, code, decision)
     except CaseNotFound:
-        raise WebError(404, "No such case", "There is no case with that code.") from None
+        raise WebError(404, NO_CASE, NO_CASE_DETAIL) from None
     except LeakdeskError as err:
-        raise WebError(400, "Not possible", str(err)) from None
+        raise WebError(400, N_("Not possible"), str(err)) from None
     log.info("web synthetic=%s on %s by %s", decision, code, actor.label)
     return RedirectResponse(f"/cases/{code}", status_code=303)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 import handlers.core_texts as core_texts
@@ -49,11 +50,14 @@ def _key(message_id: str | tuple[str, ...], context: str | None) -> tuple[str | 
 
 
 def _extracted() -> dict[tuple[str | None, str], str | tuple[str, ...]]:
-    """Every message id in the code now (what `pybabel extract` would write)."""
+    """Every message id in the code and the dashboard's templates now (what `pybabel extract`
+    would write with babel.cfg's map)."""
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as cfg:
+        methods, options = parse_mapping_cfg(cfg)
     found: dict[tuple[str | None, str], str | tuple[str, ...]] = {}
     for folder in ("handlers", "bots", "core"):
         for _file, _line, message, _comments, context in extract_from_dir(
-            ROOT / folder, [("**.py", "python")], keywords=KEYWORDS
+            ROOT / folder, methods, options, keywords=KEYWORDS
         ):
             found[_key(message, context)] = message
     return found
@@ -197,16 +201,27 @@ def test_no_reply_contains_the_reported_link_in_any_language(lang: str) -> None:
         ReportOutcome(1, "LD-7KQ2MX", True, 1, link=LINK, url=LINK),
         ReportOutcome(2, "LD-7KQ2MX", False, 3, link=LINK, url=LINK, duplicate_of=LINK),
         ReportOutcome(3, "LD-8ABCDE", False, 2, link=LINK, url=LINK, already_reported=True),
-        ReportOutcome(4, "LD-9ABCDE", False, 5, link=None, matched_by="image", reopened=True,
-                      media_error="the image could not be decoded"),
+        ReportOutcome(
+            4,
+            "LD-9ABCDE",
+            False,
+            5,
+            link=None,
+            matched_by="image",
+            reopened=True,
+            media_error="the image could not be decoded",
+        ),
     ]
     replies = [
         ReportReceived(outcomes, [Rejected(LINK, "the link has no valid host")], anonymous=True),
         CaseStatusReply("LD-7KQ2MX", PUBLIC_STATUS[next(iter(PUBLIC_STATUS))], 3),
         HelpText(True),
         PrivacyNotice(),
-        Reply.of("OK: I'll tell you here when %(codes)s is down. "
-                 "Your account is kept for this only until then.", codes="LD-7KQ2MX"),
+        Reply.of(
+            "OK: I'll tell you here when %(codes)s is down. "
+            "Your account is kept for this only until then.",
+            codes="LD-7KQ2MX",
+        ),
     ]
     for reply in replies:
         text = render_text(reply, lang)
@@ -227,9 +242,18 @@ def test_moderator_cards_and_listings_in_the_creators_language() -> None:
 
     seen = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
     case = CaseView(
-        id=7, code="LD-7KQ2MX", creator="alice", status=CaseStatus.CLAIMED, reporters=3,
-        reports=4, first_seen=seen, last_seen=seen, host="leak.example", platform=None,
-        links=(LinkView(LINK, LINK, "leak.example", None),), claimed_by="discord:42",
+        id=7,
+        code="LD-7KQ2MX",
+        creator="alice",
+        status=CaseStatus.CLAIMED,
+        reporters=3,
+        reports=4,
+        first_seen=seen,
+        last_seen=seen,
+        host="leak.example",
+        platform=None,
+        links=(LinkView(LINK, LINK, "leak.example", None),),
+        claimed_by="discord:42",
         notes=(NoteView("seen in a group", seen, None),),
     )
     card = case_embed(case, "es")

@@ -2,7 +2,8 @@
 
 Sign in with a one-time link, filter, select three cases, confirm them, see them confirmed,
 escalate them (pick recipients, preview, send), see them in the escalations view, merge two
-others, and be refused when the link is used again. Chromium missing is a failure, never a skip.
+others, switch the pages to Japanese, and be refused when the link is used again. Chromium
+missing is a failure, never a skip.
 
 With ``LEAKDESK_SCREENSHOTS=DIR`` the run also saves a screenshot of each main page there
 (``python docs/screenshots.py`` regenerates ``docs/screenshots/`` this way).
@@ -122,6 +123,11 @@ def test_sign_in_filter_select_confirm_and_refuse_a_reused_link(tmp_path: Path) 
                 page.goto(f"{base}/cases/{wanted[0]}")
                 expect(page.locator("#trail")).to_contain_text("discord:4242")
                 _shot(page, "case")
+                page.click("#languages a[hreflang='ja']")  # the reader's choice, in a cookie
+                expect(page.locator("html")).to_have_attribute("lang", "ja")
+                expect(page.locator("h2").first).to_have_text("リンク")
+                page.click("header nav a[href='/']")  # a boosted link: still Japanese
+                expect(page.locator("#apply")).to_have_text("適用")
                 assert errors == []  # no script or style blocked by the page's CSP
 
                 fresh = browser.new_page()  # someone else opens the same link later
