@@ -32,6 +32,8 @@ from core.trust import Record
 ACTIONS = ("suspend", "unsuspend", "trust", "untrust")
 #: ``/suspend LD-… all``: every reporter of the case who gave their name
 ALL = "all"
+#: a moderator's reason is kept (audit log, suspension) up to this length
+REASON_CHARS = 500
 #: the audit log's reason when a moderator gives none
 DEFAULT_REASON = "suspended by a moderator from a chat"
 
@@ -155,7 +157,7 @@ class ReporterModeration:
         done = await store.suspend(
             reporter=None if who.strip().lower() == ALL else who,
             case=self._code(code),
-            reason=reason.strip() or DEFAULT_REASON,
+            reason=reason.strip()[:REASON_CHARS] or DEFAULT_REASON,
             moderator=actor.label,
             creator=actor.creator,
         )
