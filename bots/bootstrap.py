@@ -32,6 +32,7 @@ from core.notify.moderator_alerts import ModeratorAlerts
 from core.picture_jobs import PictureJobs
 from core.protected_refresh import ProtectedRefresh
 from core.ratelimit import ReporterRateLimit
+from core.reporter_moderation import ReporterModeration
 from core.settings import Settings
 from core.urls import default_registry
 from db import SqlCaseStore, SqlReportStore, SqlVenueStore, create_engine, is_sqlite, upgrade
@@ -62,6 +63,7 @@ from handlers.alerts import AlertTexts
 from handlers.approval import ApprovalHandlers
 from handlers.dashboard import DashboardLinks
 from handlers.escalation import EscalationHandlers
+from handlers.reporters import ReporterHandlers
 from handlers.watch import WatchHandlers, removed_notice
 
 
@@ -397,6 +399,7 @@ async def build_app(
             moderation,
             cases,
             ForgettingStore(retention, reports, user_settings, watches, rate_limit, trust),
+            ReporterHandlers(ReporterModeration(trust)),
         ),
         media=media,
         pictures=pictures,

@@ -9,6 +9,7 @@ Hierarchy::
 
     LeakdeskError
     ├── InvalidLink          a reported link is malformed, too long or of a refused scheme
+    │   └── UnknownReporter  no reporter by that pseudonym (among those a moderator may see)
     ├── MediaError           media could not be fetched or hashed (reason is short, user-safe)
     │   ├── RefusedAddress   the link resolves to a non-public address (SSRF guard)
     │   ├── MediaTooLarge    byte or pixel cap exceeded (includes decompression bombs)
@@ -30,6 +31,15 @@ class LeakdeskError(Exception):
 
 class InvalidLink(LeakdeskError):
     """A reported link is malformed, too long, empty or of a refused scheme."""
+
+
+class UnknownReporter(InvalidLink):
+    """No reporter answers to that pseudonym, or none a moderator of this creator may act on
+    (the same answer either way: it never tells whether the reporter exists elsewhere)."""
+
+    def __init__(self, pseudonym: str) -> None:
+        super().__init__(f"no reporter {pseudonym}")
+        self.pseudonym = pseudonym
 
 
 class MediaError(LeakdeskError):

@@ -23,8 +23,9 @@ from sqlalchemy import delete, func, insert, select, tuple_, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.errors import CaseNotFound, InvalidLink
+from core.errors import InvalidLink
 from core.model import CaseStatus, CaseView, ReporterRef
+from core.reporter_moderation import CaseReporters, ReporterSummary
 from core.trust import (
     CaseTrust,
     Record,
@@ -52,6 +53,7 @@ from db.tables import (
     standing_t,
     utcnow,
 )
+from db.trust_targets import Target, among_named, by_pseudonym, case_id_of, named_reporters
 from db.write_gate import WriteGate, gated_begin
 
 log = logging.getLogger(__name__)
@@ -90,33 +92,6 @@ def _aware(value: datetime | None) -> datetime | None:
 def pseudonym(platform: str, sealed: str) -> str:
     """How moderators and the operator name a keyed reporter (never the account)."""
     return f"{platform}:{sealed[:PSEUDONYM_LENGTH]}"
-
-
-@dataclass(frozen=True)
-class ReporterSummary:
-    """One keyed reporter as ``leakdesk reporters list`` shows it."""
-
-    pseudonym: str
-    record: Record
-    trusted: bool
-    trusted_by_moderator: bool
-    warned: bool
-    suspended_until: datetime | None
-    suspension_reason: str | None
-
-    def as_json(self) -> dict[str, object]:
-        """The summary as ``reporters list --json`` prints it."""
-        return {
-            "reporter": self.pseudonym,
-            "confirmed": self.record.confirmed,
-            "dismissed": self.record.dismissed,
-            "abusive": self.record.abusive,
-            "trusted": self.trusted,
-            "trusted_by_moderator": self.trusted_by_moderator,
-            "warned": self.warned,
-            "suspended_until": self.suspended_until.isoformat() if self.suspended_until else None,
-            "suspension_reason": self.suspension_reason,
-        }
 
 
 async def _records(conn: AsyncConnection, reporter_ids: Sequence[int]) -> dict[int, Record]:
@@ -306,21 +281,35 @@ class SqlTrustStore:
                     )
                 )
             ).all()
-            ids = [row.id for row in rows]
-            records = await _records(conn, ids)
-            details = {
-                (row.platform, row.reporter_key): row
-                for row in await conn.execute(select(standing_t))
-            }
+            found = await self._summaries(
+                conn, [(row.id, row.platform, row.platform_user_id) for row in rows]
+            )
+        return sorted(found, key=lambda x: (-x.record.abusive, -x.record.dismissed, x.pseudonym))
+
+    async def _summaries(
+        self, conn: AsyncConnection, targets: Sequence[Target]
+    ) -> list[ReporterSummary]:
+        """The record and standing of each reporter of ``targets``, in their order."""
+        if not targets:
+            return []
+        s = standing_t.c
+        records = await _records(conn, [rid for rid, _, _ in targets])
+        keys = [(platform, sealed) for _, platform, sealed in targets]
+        details = {
+            (row.platform, row.reporter_key): row
+            for row in await conn.execute(
+                select(standing_t).where(tuple_(s.platform, s.reporter_key).in_(keys))
+            )
+        }
         now = datetime.now(UTC)
         found = []
-        for row in rows:
-            detail = details.get((row.platform, row.platform_user_id))
+        for rid, platform, sealed in targets:
+            detail = details.get((platform, sealed))
             standing = _standing(detail) if detail is not None else Standing()
-            record = records[row.id]
+            record = records[rid]
             found.append(
                 ReporterSummary(
-                    pseudonym(row.platform, row.platform_user_id),
+                    pseudonym(platform, sealed),
                     record,
                     is_trusted(self.policy, record, standing, now),
                     standing.trusted,
@@ -329,7 +318,21 @@ class SqlTrustStore:
                     detail.suspension_reason if detail is not None else None,
                 )
             )
-        return sorted(found, key=lambda x: (-x.record.abusive, -x.record.dismissed, x.pseudonym))
+        return found
+
+    async def case_reporters(self, code: str, *, creator: str) -> CaseReporters:
+        """Case ``code`` of ``creator``: its reporters who gave their name, with their record
+        and standing, and how many others reported it (anonymously, or since forgotten).
+        Another creator's case is :class:`CaseNotFound` like a missing one."""
+        async with self._engine.connect() as conn:
+            case_id = await case_id_of(conn, code, creator)
+            named = await self._summaries(conn, await named_reporters(conn, case_id))
+            reporters = (
+                await conn.execute(
+                    select(cases_t.c.code, cases_t.c.reporter_count).where(cases_t.c.id == case_id)
+                )
+            ).one()
+        return CaseReporters(reporters.code, named, max(0, reporters.reporter_count - len(named)))
 
     # --- the intake gate -----------------------------------------------------------------
 
@@ -552,50 +555,28 @@ class SqlTrustStore:
             "created_at": utcnow(),
         }
 
+    @staticmethod
     async def _targets(
-        self, conn: AsyncConnection, *, reporter: str | None, case: str | None
-    ) -> tuple[list[tuple[int, str, str]], int | None]:
-        """The reporters a decision is about: ``(id, platform, sealed id)``, and the case it
-        is filed under.  ``case``: that case's reporters who did not report anonymously."""
-        rp = reporters_t.c
+        conn: AsyncConnection,
+        *,
+        reporter: str | None,
+        case: str | None,
+        creator: str | None = None,
+    ) -> tuple[list[Target], int | None]:
+        """The reporters a decision is about, and the case it is filed under.  ``case``:
+        that case's reporters who did not report anonymously (``reporter`` too: the one of
+        them it names); else the reporter by pseudonym.  ``creator``: only within that
+        creator's cases (db/trust_targets.py)."""
         if case is not None:
-            from core.codes import normalize_case_code
-
-            code = normalize_case_code(case)
-            case_id = (
-                (await conn.execute(select(cases_t.c.id).where(cases_t.c.code == code))).scalar()
-                if code
-                else None
-            )
-            if case_id is None:
-                raise CaseNotFound(f"no case {case.strip()[:20]}")
-            r = reports_t.c
-            named = select(r.reporter_id).where(r.case_id == case_id, r.anonymous.is_(False))
-            rows = await conn.execute(
-                select(rp.id, rp.platform, rp.platform_user_id).where(
-                    rp.id.in_(named), rp.platform != FORGOTTEN_PLATFORM
-                )
-            )
-            return [tuple(row) for row in rows], int(case_id)  # type: ignore[misc]
-        if reporter is None or ":" not in reporter:
+            case_id = await case_id_of(conn, case, creator)
+            targets = await named_reporters(conn, case_id)
+            if reporter is not None:
+                targets = [among_named(targets, reporter)]
+            return targets, case_id
+        if reporter is None:
             raise InvalidLink("name a reporter as platform:pseudonym (see `leakdesk reporters`)")
-        platform, prefix = reporter.strip().split(":", 1)
-        prefix = prefix.strip().lower()
-        if len(prefix) < 6 or not all(ch in "0123456789abcdef" for ch in prefix):
-            raise InvalidLink("a reporter pseudonym is at least 6 hex digits")
-        escaped = prefix  # hex digits only: nothing to escape in LIKE
-        rows = (
-            await conn.execute(
-                select(rp.id, rp.platform, rp.platform_user_id).where(
-                    rp.platform == platform, rp.platform_user_id.like(escaped + "%")
-                )
-            )
-        ).all()
-        if len(rows) > 1:
-            raise InvalidLink("that pseudonym matches several reporters; give more digits")
-        if not rows:
-            raise InvalidLink(f"no reporter {reporter.strip()[:40]}")
-        return [tuple(rows[0])], None  # type: ignore[list-item]
+        target, filed = await by_pseudonym(conn, reporter, creator)
+        return [target], filed
 
     async def suspend(
         self,
@@ -605,13 +586,17 @@ class SqlTrustStore:
         days: int | None = None,
         reason: str,
         moderator: str,
+        creator: str | None = None,
     ) -> list[tuple[str, datetime]]:
-        """Suspend a reporter (by pseudonym) or a case's non-anonymous reporters; audited."""
+        """Suspend a reporter (by pseudonym) or a case's non-anonymous reporters (both: the
+        one of them named); audited.  ``creator``: only within that creator's cases."""
         if not reason.strip():
             raise InvalidLink("a suspension needs a reason")
         until = datetime.now(UTC) + timedelta(days=days or self.policy.suspend_days)
         async with self._engine.connect() as conn:
-            targets, case_id = await self._targets(conn, reporter=reporter, case=case)
+            targets, case_id = await self._targets(
+                conn, reporter=reporter, case=case, creator=creator
+            )
         for rid, platform, sealed in targets:
             await self._suspend(
                 platform, sealed, rid, until, reason.strip(), moderator, case_id=case_id
@@ -627,9 +612,12 @@ class SqlTrustStore:
         action: str,
         values: dict[str, object],
         reason: str,
+        creator: str | None,
     ) -> list[str]:
         async with gated_begin(self._engine, self._gate) as conn:
-            targets, case_id = await self._targets(conn, reporter=reporter, case=case)
+            targets, case_id = await self._targets(
+                conn, reporter=reporter, case=case, creator=creator
+            )
             audit = []
             records = await _records(conn, [t[0] for t in targets])
             for rid, platform, sealed in targets:
@@ -651,8 +639,11 @@ class SqlTrustStore:
             self._drop_facts(platform, sealed)
         return [pseudonym(p, s) for _, p, s in targets]
 
-    async def unsuspend(self, *, reporter: str, moderator: str, reason: str = "") -> list[str]:
-        """Lift a reporter's suspension (their warning stays); audited."""
+    async def unsuspend(
+        self, *, reporter: str, moderator: str, reason: str = "", creator: str | None = None
+    ) -> list[str]:
+        """Lift a reporter's suspension (their warning stays); audited.  ``creator``: only a
+        reporter of that creator's cases."""
         return await self._decide(
             reporter=reporter,
             case=None,
@@ -660,6 +651,7 @@ class SqlTrustStore:
             action="unsuspend_reporter",
             values={"suspended_until": None},
             reason=reason.strip() or "suspension lifted",
+            creator=creator,
         )
 
     async def trust(
@@ -669,8 +661,10 @@ class SqlTrustStore:
         case: str | None = None,
         moderator: str,
         trusted: bool = True,
+        creator: str | None = None,
     ) -> list[str]:
-        """Mark a reporter (or a case's non-anonymous reporters) trusted, or take it back."""
+        """Mark a reporter (or a case's non-anonymous reporters) trusted, or take it back.
+        ``creator``: only within that creator's cases."""
         return await self._decide(
             reporter=reporter,
             case=case,
@@ -678,4 +672,5 @@ class SqlTrustStore:
             action="trust_reporter" if trusted else "untrust_reporter",
             values={"trusted": trusted, "trusted_by": moderator[:160] if trusted else None},
             reason="marked trusted" if trusted else "trust taken back",
+            creator=creator,
         )

@@ -6,7 +6,7 @@ import logging
 import shlex
 from collections.abc import Awaitable, Callable
 from functools import wraps
-from typing import ParamSpec
+from typing import TYPE_CHECKING, ParamSpec
 
 from core.allowlist import OfficialPage
 from core.codes import normalize_case_code
@@ -16,11 +16,13 @@ from core.errors import (
     LeakdeskError,
     NotPermitted,
     RateLimited,
+    UnknownReporter,
 )
 from core.intake import IntakeService
 from core.model import PUBLIC_STATUS, Actor, CaseStatus, IncomingReport
 from core.moderation import ALL_STATUSES, QUEUE_STATUSES, ModerationService
 from core.ports import CaseStore, PrivacyStore
+from core.reporter_moderation import ACTIONS as REPORTER_ACTIONS
 from core.stats import STATS
 from core.trust import SUSPENDED_TEXT, ReporterSuspended, suspended_until
 from core.urls import extract_links
@@ -38,10 +40,16 @@ from handlers.messages import (
     ReportReceived,
 )
 
+if TYPE_CHECKING:
+    from handlers.reporters import ReporterHandlers
+
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
 #: how a moderator answers "is it synthetic?"
 SYNTHETIC_ANSWERS = {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}
+SYNTHETIC_USAGE = N_("usage: /synthetic LD-… yes|no")
+#: a pseudonym nobody has, or none of this creator's named reporters (the same words)
+NO_REPORTER = N_("no reporter %(reporter)s among the named reporters of this creator's cases")
 
 
 #: a fan reported only the creator's own official pages (core.allowlist): a kind word
@@ -99,6 +107,8 @@ def problem_for(err: LeakdeskError) -> Problem:
     if isinstance(err, ReporterSuspended):
         until = Moment(err.until, suspended_until(err.until))
         return Problem.of(SUSPENDED_TEXT, "suspended", until=until)
+    if isinstance(err, UnknownReporter):
+        return Problem.of(NO_REPORTER, "not_found", reporter=err.pseudonym)
     if isinstance(err, RateLimited):
         STATS.rate_limited(err)  # once, even when the core counted it already
         return scoped_problem(err)
@@ -141,11 +151,14 @@ class Handlers:
         moderation: ModerationService,
         cases: CaseStore,
         erasure: PrivacyStore | None = None,
+        reporters: ReporterHandlers | None = None,
     ) -> None:
         self.intake = intake
         self.moderation = moderation
         self.cases = cases
         self.erasure = erasure
+        #: the moderators' reporter commands (``/reporters``, ``/suspend``…), when wired
+        self.reporters = reporters
 
     @replies_on_error
     async def report(self, message: IncomingMessage, links: list[str] | None = None) -> ReplyType:
@@ -242,7 +255,7 @@ class Handlers:
         """Moderators: decide whether a case's material is synthetic (``yes``/``no``)."""
         decision = SYNTHETIC_ANSWERS.get(answer.strip().lower())
         if decision is None:
-            return Problem("usage: /synthetic LD-… yes|no")
+            return Problem.of(SYNTHETIC_USAGE)
         view = await self.moderation.mark_synthetic(actor, code, decision)
         return CaseUpdated(view, "synthetic" if decision else "not_synthetic")
 
@@ -290,12 +303,14 @@ class Handlers:
             return await self.act(actor, "dismiss", args[0], " ".join(args[1:]))
         if command == "synthetic":
             if len(args) != 2:
-                return Problem("usage: /synthetic LD-… yes|no")
+                return Problem.of(SYNTHETIC_USAGE)
             return await self.synthetic(actor, args[0], args[1])
         if command == "merge":
             if len(args) != 2:
                 return Problem.of(N_("usage: /merge LD-source LD-target"))
             return await self.merge(actor, args[0], args[1])
+        if command in ("reporters", *REPORTER_ACTIONS) and self.reporters is not None:
+            return await self.reporters.command(actor, command, args)
         return Problem.of(N_("unknown command /%(command)s; try /help"), command=command)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from core.intake import Rejected
 from core.model import Actor, Attachment, CaseView, Origin, ReportOutcome
+from core.reporter_moderation import CaseReporters, ReporterDecision
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,22 @@ class CaseUpdated:
 
 
 @dataclass(frozen=True)
+class ReporterListing:
+    """Moderators only: a case's named reporters (pseudonyms) and how many others."""
+
+    reporters: CaseReporters
+
+
+@dataclass(frozen=True)
+class ReportersDecided:
+    """Moderators only: the reporters a decision applied to."""
+
+    #: suspend | unsuspend | trust | untrust
+    action: str
+    decisions: Sequence[ReporterDecision]
+
+
+@dataclass(frozen=True)
 class HelpText:
     """What the bot does and how to use it."""
 
@@ -130,6 +147,8 @@ ReplyType = (
     | CaseStatusReply
     | QueueListing
     | CaseUpdated
+    | ReporterListing
+    | ReportersDecided
     | HelpText
     | PrivacyNotice
 )

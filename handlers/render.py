@@ -8,9 +8,11 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import cache, singledispatch
 
 from core.model import CaseView, NoteView, ProvenanceSignal, ReportOutcome
+from core.reporter_moderation import ReporterSummary
+from core.trust import suspended_until
 from core.urls import extract_links
 from handlers.display import one_line, shown_link
-from handlers.i18n import N_, SOURCE, Texts
+from handlers.i18n import N_, SOURCE, Moment, Texts
 from handlers.messages import (
     CaseStatusReply,
     CaseUpdated,
@@ -19,6 +21,8 @@ from handlers.messages import (
     Problem,
     QueueListing,
     Reply,
+    ReporterListing,
+    ReportersDecided,
     ReportReceived,
 )
 
@@ -43,6 +47,15 @@ Moderator commands:
   reporter's warning and suspension
 • /synthetic LD-… yes|no: decide whether the material is AI-generated (a deepfake);
   removal requests then use the deepfake wording and forms""")
+
+#: the moderators' reporter commands (handlers/reporters.py), after MOD_HELP
+REPORTERS_HELP = N_("""\
+• /reporters LD-…: the case's named reporters (pseudonyms only) with their record;
+  anonymous reporters are counted, never named
+• /suspend LD-… <pseudonym|all> [reason]: their next reports are refused, with the date
+  and how to appeal; /unsuspend <pseudonym> lifts it
+• /trust <pseudonym>, /untrust <pseudonym>: their reports put a case in the trusted part
+  of the queue (or no longer)""")
 
 PRIVACY = N_("""\
 What leakdesk keeps: the links you report, fingerprints (hashes) of pictures, never the pictures
@@ -122,8 +135,9 @@ def _outcome_line(t: Texts, outcome: ReportOutcome) -> str:
         return t("The same link again in this report: case %(code)s.", code=code)
     if outcome.already_reported:
         if picture:
-            return t("You already reported this picture (case %(code)s); it is counted once.",
-                     code=code)
+            return t(
+                "You already reported this picture (case %(code)s); it is counted once.", code=code
+            )
         return t("You already reported this link (case %(code)s); it is counted once.", code=code)
     others = outcome.reporters - 1
     if others > 0 and picture:
@@ -150,9 +164,7 @@ def _outcome_line(t: Texts, outcome: ReportOutcome) -> str:
             "Received: link recorded as case %(code)s (you are the first to report it).", code=code
         )
     if outcome.reopened:
-        line += " " + t(
-            "It had been closed after review; the moderators will look at it again."
-        )
+        line += " " + t("It had been closed after review; the moderators will look at it again.")
     if outcome.matched_by == "image":
         line += " " + t("It matches a picture already reported.")
     if outcome.media_error:
@@ -392,8 +404,8 @@ def case_details(case: CaseView, lang: str = SOURCE) -> list[str]:
     if len(case.notes) > len(shown):
         older = len(case.notes) - len(shown)
         lines.append(
-            "  " + t.plural("(%(n)s older note(s) not shown)", "(%(n)s older note(s) not shown)",
-                            older)
+            "  "
+            + t.plural("(%(n)s older note(s) not shown)", "(%(n)s older note(s) not shown)", older)
         )
     lines += [f"  {note_line(note, lang=lang)}" for note in shown]
     return lines
@@ -429,9 +441,85 @@ def _(reply: CaseUpdated, lang: str = SOURCE) -> str:
 @render_text.register
 def _(reply: HelpText, lang: str = SOURCE) -> str:
     t = Texts(lang)
-    return t(FAN_HELP) + ("\n\n" + t(MOD_HELP) if reply.is_moderator else "")
+    if not reply.is_moderator:
+        return t(FAN_HELP)
+    return f"{t(FAN_HELP)}\n\n{t(MOD_HELP)}\n{t(REPORTERS_HELP)}"
 
 
 @render_text.register
 def _(reply: PrivacyNotice, lang: str = SOURCE) -> str:
     return Texts(lang)(PRIVACY)
+
+
+def _until(t: Texts, summary: ReporterSummary) -> str:
+    assert summary.suspended_until is not None
+    when = Moment(summary.suspended_until, suspended_until(summary.suspended_until))
+    return t("suspended until %(until)s UTC", until=when)
+
+
+def reporter_line(summary: ReporterSummary, lang: str = SOURCE) -> str:
+    """``• telegram:3f9a0c21d4: 2 confirmed, 1 dismissed (1 abusive) · trusted`` (a pseudonym,
+    never an account)."""
+    t = Texts(lang)
+    record = summary.record
+    parts = [
+        t(
+            "%(confirmed)s confirmed, %(dismissed)s dismissed (%(abusive)s abusive)",
+            confirmed=record.confirmed,
+            dismissed=record.dismissed,
+            abusive=record.abusive,
+        )
+    ]
+    if summary.trusted_by_moderator:
+        parts.append(t("trusted by a moderator"))
+    elif summary.trusted:
+        parts.append(t("trusted (by their record)"))
+    if summary.suspended_until is not None:
+        parts.append(_until(t, summary))
+    elif summary.warned:
+        parts.append(t("warned"))
+    return f"• {summary.pseudonym}: " + " · ".join(parts)
+
+
+@render_text.register
+def _(reply: ReporterListing, lang: str = SOURCE) -> str:
+    t = Texts(lang)
+    listed = reply.reporters
+    lines = [t("Reporters of %(code)s (pseudonyms only):", code=listed.code)]
+    lines += [reporter_line(summary, lang) for summary in listed.named]
+    if not listed.named:
+        lines.append(t("no reporter gave their name"))
+    if listed.unnamed:
+        lines.append(
+            t.plural(
+                "+ %(n)s anonymous or forgotten reporter (never named)",
+                "+ %(n)s anonymous or forgotten reporters (never named)",
+                listed.unnamed,
+            )
+        )
+    return "\n".join(lines)
+
+
+#: what a moderator decided, one line per reporter
+_DECIDED = {
+    "suspend": N_(
+        "%(reporter)s suspended until %(until)s UTC: their next report is refused with the "
+        "date and how to appeal"
+    ),
+    "unsuspend": N_("%(reporter)s: suspension lifted"),
+    "trust": N_("%(reporter)s: trusted by a moderator"),
+    "untrust": N_("%(reporter)s: no longer trusted by a moderator"),
+}
+
+
+@render_text.register
+def _(reply: ReportersDecided, lang: str = SOURCE) -> str:
+    t = Texts(lang)
+    if not reply.decisions:
+        return t("no named reporter to act on (anonymous reporters are never named)")
+    lines = []
+    for decision in reply.decisions:
+        until = decision.until
+        when = Moment(until, suspended_until(until)) if until is not None else ""
+        lines.append(t(_DECIDED[reply.action], reporter=decision.pseudonym, until=when))
+    return "\n".join(lines)

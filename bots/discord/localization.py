@@ -99,6 +99,16 @@ COMMAND_NAMES = (
     C_("discord choice", "all"),
     C_("discord choice", "yes"),
     C_("discord choice", "no"),
+    # moderators' /reporters
+    C_("discord command", "reporters"),
+    C_("discord option", "action"),
+    C_("discord option", "reporter"),
+    C_("discord option", "reason"),
+    C_("discord choice", "list"),
+    C_("discord choice", "suspend"),
+    C_("discord choice", "unsuspend"),
+    C_("discord choice", "trust"),
+    C_("discord choice", "untrust"),
     # the server admins' /leakdesk setup
     C_("discord command", "setup"),
     C_("discord option", "creator"),

@@ -1,5 +1,5 @@
 """What moderators use besides the case buttons: ``/queue``, ``/escalate``, ``/agent``,
-``/dashboard`` and ``/synthetic`` (all ephemeral)."""
+``/dashboard``, ``/synthetic`` and ``/reporters`` (all ephemeral)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from bots.discord.escalation import send_preview
 from bots.discord.replies import answer, reply_text
 from bots.discord.translate import resolve_caller
 from core.model import CaseStatus
-from handlers import QueueListing
+from handlers import Problem, QueueListing
+from handlers.i18n import N_
 
 if TYPE_CHECKING:
     from bots.discord.bot import LeakdeskBot
@@ -27,9 +28,18 @@ STATUS_CHOICES = [
 ]
 
 
+NOT_AVAILABLE = Problem.of(N_("reporter decisions are not available here"))
+
 ANSWER_CHOICES = [
     app_commands.Choice(name=locale_str("yes"), value="yes"),
     app_commands.Choice(name=locale_str("no"), value="no"),
+]
+
+
+#: what ``/reporters`` does: list a case's reporters (the default) or decide about one
+REPORTER_ACTIONS = [
+    app_commands.Choice(name=locale_str(action), value=action)
+    for action in ("list", "suspend", "unsuspend", "trust", "untrust")
 ]
 
 
@@ -165,6 +175,49 @@ class ModeratorCommands(commands.Cog):
         case card is updated for everyone)."""
         caller = await resolve_caller(self.bot, interaction)
         reply = await self.bot.app.handlers.synthetic(caller.actor, case, decision.value)
+        await answer(interaction, reply_text(reply, lang=caller.lang))
+
+    @app_commands.command(
+        name=locale_str("reporters"),
+        description=_T("Moderators: who reported a case (pseudonyms only); suspend or trust them"),
+    )
+    @app_commands.describe(
+        case=_T("The case code, LD-…"),
+        action=_T("list (the default), or what to decide about the reporter"),
+        reporter=_T("A pseudonym as the list shows it, or all (suspend only)"),
+        reason=_T("Why (kept in the audit log; the reporter never sees it)"),
+    )
+    @app_commands.rename(
+        case=locale_str("case"),
+        action=locale_str("action"),
+        reporter=locale_str("reporter"),
+        reason=locale_str("reason"),
+    )
+    @app_commands.choices(action=REPORTER_ACTIONS)
+    @app_commands.guild_only()
+    async def reporters(
+        self,
+        interaction: discord.Interaction,
+        case: app_commands.Range[str, 1, 20] | None = None,
+        action: app_commands.Choice[str] | None = None,
+        reporter: app_commands.Range[str, 1, 60] | None = None,
+        reason: app_commands.Range[str, 1, 300] | None = None,
+    ) -> None:
+        """``/reporters case:LD-…`` lists the case's named reporters; ``action`` suspends
+        (``case`` and ``reporter``: a pseudonym or all), unsuspends, trusts or untrusts one."""
+        caller = await resolve_caller(self.bot, interaction)
+        chosen = action.value if action else "list"
+        handlers = self.bot.app.handlers.reporters
+        if handlers is None:
+            await answer(interaction, reply_text(NOT_AVAILABLE, lang=caller.lang))
+            return
+        reply = await handlers.run(
+            caller.actor,
+            "reporters" if chosen == "list" else chosen,
+            case,
+            reporter,
+            reason or "",
+        )
         await answer(interaction, reply_text(reply, lang=caller.lang))
 
     @escalate.autocomplete("platform")

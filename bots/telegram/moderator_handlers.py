@@ -1,5 +1,6 @@
 """Moderator group commands: /bind, /queue, /show, /claim, /confirm, /dismiss, /reopen,
-/merge, /escalate, /agent and /dashboard.  Only the group's admins act as moderators."""
+/merge, /synthetic, /reporters, /suspend, /unsuspend, /trust, /untrust, /escalate, /agent and
+/dashboard.  Only the group's admins act as moderators."""
 
 from __future__ import annotations
 
@@ -22,12 +23,23 @@ from db.venues import VenueConfig
 from handlers import CaseUpdated, IncomingMessage, Problem, Reply, ReplyType
 from handlers.agent import USAGE, parse_pairs
 from handlers.i18n import N_, Texts
+from handlers.reporters import COMMANDS as REPORTER_COMMANDS
 
 log = logging.getLogger(__name__)
 
 NEW = filters.UpdateType.MESSAGE
 #: commands the neutral dispatcher understands, run with the group's moderator identity
-DISPATCHED = ("queue", "show", "claim", "confirm", "dismiss", "reopen", "merge", "synthetic")
+DISPATCHED = (
+    "queue",
+    "show",
+    "claim",
+    "confirm",
+    "dismiss",
+    "reopen",
+    "merge",
+    "synthetic",
+    *REPORTER_COMMANDS,
+)
 NO_PRIVATE_CHAT = N_(
     "I cannot write to you privately yet: open a private chat with me, press Start, then send "
     "/dashboard here again."
@@ -83,8 +95,8 @@ class ModeratorHandlers:
         return actor
 
     async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/queue, /show, /claim, /confirm, /dismiss, /reopen, /merge, /synthetic through
-        app.handlers."""
+        """/queue, /show, /claim, /confirm, /dismiss, /reopen, /merge, /synthetic and the
+        reporter commands (/reporters, /suspend…) through app.handlers."""
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None or update.effective_user is None:
             return
