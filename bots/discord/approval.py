@@ -34,7 +34,6 @@ class ApproveButton(ModeratorButton, template=r"ld:esc:ok:(?P<batch>[0-9a-f]{8,4
     """Approve a held send; only moderators may press, and not the one who asked."""
 
     log_name = "approve"
-    localised_refusals = False
 
     def __init__(self, batch: str, lang: str = SOURCE) -> None:
         super().__init__(

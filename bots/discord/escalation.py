@@ -37,7 +37,6 @@ class ConfirmButton(ModeratorButton, template=r"ld:esc:go:(?P<platform>[a-z0-9_.
     moderators may press (checked now: roles may have changed)."""
 
     log_name = "escalation button"
-    localised_refusals = False
 
     def __init__(self, platform: str | None, lang: str = SOURCE) -> None:
         super().__init__(
@@ -125,7 +124,6 @@ class MarkSentButton(ModeratorButton, template=r"ld:esc:sent:(?P<key>[0-9a-f]{8,
     moderators may mark requests."""
 
     log_name = "escalation button"
-    localised_refusals = False
 
     def __init__(self, request_key: str, lang: str = SOURCE) -> None:
         super().__init__(

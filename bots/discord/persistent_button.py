@@ -102,10 +102,6 @@ class ModeratorButton(PersistentButton):
 
     #: how the logs name this kind of button
     log_name: ClassVar[str] = "button"
-    #: whether the refusal and the apology are worded in the caller's language; the approval
-    #: and escalation buttons have always answered in English (kept; see NOTES-wt-buttons.md)
-    localised_refusals: ClassVar[bool] = True
-
     caller: Caller | None = None
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
@@ -124,9 +120,7 @@ class ModeratorButton(PersistentButton):
         return True
 
     def worded(self, message: str, caller: Caller | None, interaction: discord.Interaction) -> str:
-        """``message`` as this button says it: in the caller's language (or the interaction's
-        when the caller is unknown), or as is."""
-        if not self.localised_refusals:
-            return message
+        """``message`` in the caller's language (or the interaction's when the caller is
+        unknown)."""
         lang = caller.lang if caller is not None else interaction_language(interaction)
         return Texts(lang)(message)

@@ -90,12 +90,15 @@ def test_the_base_has_no_id() -> None:
         PersistentButton("label", discord.ButtonStyle.primary)
 
 
-def test_refusals_keep_their_language() -> None:
+def test_every_button_refuses_in_the_moderator_language() -> None:
     spanish = SimpleNamespace(lang="es")
     in_spanish = Texts("es")(NOT_MODERATOR)
     assert in_spanish != NOT_MODERATOR
-
-    case = CaseButton("claim", 1)
-    assert case.worded(NOT_MODERATOR, spanish, None) == in_spanish  # type: ignore[arg-type]
-    for button in (ApproveButton("0123abcd"), ConfirmButton(None), MarkSentButton("0123abcd")):
-        assert button.worded(NOT_MODERATOR, spanish, None) == NOT_MODERATOR  # type: ignore[arg-type]
+    buttons = (
+        CaseButton("claim", 1),
+        ApproveButton("0123abcd"),
+        ConfirmButton(None),
+        MarkSentButton("0123abcd"),
+    )
+    for button in buttons:
+        assert button.worded(NOT_MODERATOR, spanish, None) == in_spanish  # type: ignore[arg-type]
