@@ -7,19 +7,13 @@ Translation only: :mod:`handlers.approval` decides (the requester cannot approve
 from __future__ import annotations
 
 import logging
-import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 import discord
 
-from bots.discord.replies import (
-    NOT_MODERATOR,
-    SOMETHING_WENT_WRONG,
-    answer,
-    answer_safely,
-    reply_text,
-)
-from bots.discord.translate import PLATFORM, Caller, resolve_caller
+from bots.discord.persistent_button import ModeratorButton
+from bots.discord.replies import SOMETHING_WENT_WRONG, answer, answer_safely, reply_text
+from bots.discord.translate import PLATFORM, Caller
 from handlers.approval import SendApproved, approval_request_text
 from handlers.escalation import EscalationDone
 from handlers.i18n import SOURCE, negotiate
@@ -36,46 +30,16 @@ def approval_text(creator: str, requester: str, mails: int, lang: str | None = N
     return approval_request_text(creator, requester, mails, lang)
 
 
-class ApproveButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"ld:esc:ok:(?P<batch>[0-9a-f]{8,40})",
-):
+class ApproveButton(ModeratorButton, template=r"ld:esc:ok:(?P<batch>[0-9a-f]{8,40})"):
     """Approve a held send; only moderators may press, and not the one who asked."""
+
+    log_name = "approve"
 
     def __init__(self, batch: str, lang: str = SOURCE) -> None:
         super().__init__(
-            discord.ui.Button(
-                label=escalation_label("approve", lang),
-                style=discord.ButtonStyle.success,
-                custom_id=f"ld:esc:ok:{batch}",
-            )
+            escalation_label("approve", lang), discord.ButtonStyle.success, batch=batch
         )
         self.batch = batch
-        self.caller: Caller | None = None
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> ApproveButton:
-        """Rebuild the button from its id."""
-        return cls(match["batch"])
-
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        """Only moderators of the server's creator."""
-        try:
-            self.caller = await resolve_caller(cast("LeakdeskBot", interaction.client), interaction)
-        except Exception:
-            log.exception("approve: could not identify the member")
-            await answer_safely(interaction, SOMETHING_WENT_WRONG)
-            return False
-        if not self.caller.actor.is_moderator:
-            await answer(interaction, NOT_MODERATOR)
-            return False
-        return True
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Approve; on success the request shows who approved, without its button."""

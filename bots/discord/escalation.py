@@ -8,19 +8,14 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 import discord
 
 from bots.discord.approval import request_approval
-from bots.discord.replies import (
-    NOT_MODERATOR,
-    SOMETHING_WENT_WRONG,
-    answer,
-    answer_safely,
-    reply_text,
-)
-from bots.discord.translate import Caller, interaction_language, resolve_caller
+from bots.discord.persistent_button import ModeratorButton, PersistentButton
+from bots.discord.replies import SOMETHING_WENT_WRONG, answer, answer_safely, reply_text
+from bots.discord.translate import Caller, interaction_language
 from handlers import render_text
 from handlers.escalation import EscalationDone, EscalationPreview, FormRequest, chunks
 from handlers.i18n import N_, SOURCE, Texts
@@ -37,54 +32,22 @@ MESSAGE_LIMIT = 1900
 ALL = "*"
 
 
-async def moderator_caller(interaction: discord.Interaction) -> Caller | None:
-    """The pressing moderator, or None after refusing (or apologising) privately."""
-    try:
-        caller = await resolve_caller(cast("LeakdeskBot", interaction.client), interaction)
-    except Exception:
-        log.exception("escalation button: could not identify the member")
-        await answer_safely(interaction, SOMETHING_WENT_WRONG)
-        return None
-    if not caller.actor.is_moderator:
-        log.info("refused an escalation button for a non-moderator")
-        await answer(interaction, NOT_MODERATOR)
-        return None
-    return caller
-
-
-class ConfirmButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"ld:esc:go:(?P<platform>[a-z0-9_.*-]{1,40})",
-):
+class ConfirmButton(ModeratorButton, template=r"ld:esc:go:(?P<platform>[a-z0-9_.*-]{1,40})"):
     """Confirm under a preview; the id carries the platform, so it survives restarts. Only
     moderators may press (checked now: roles may have changed)."""
 
+    log_name = "escalation button"
+
     def __init__(self, platform: str | None, lang: str = SOURCE) -> None:
         super().__init__(
-            discord.ui.Button(
-                label=escalation_label("go", lang),
-                style=discord.ButtonStyle.danger,
-                custom_id=f"ld:esc:go:{platform or ALL}",
-            )
+            escalation_label("go", lang), discord.ButtonStyle.danger, platform=platform or ALL
         )
         self.platform = platform
-        self.caller: Caller | None = None
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> ConfirmButton:
-        """Rebuild the button from its id."""
+    def from_match(cls, match: re.Match[str]) -> ConfirmButton:
+        """Rebuild the button from its id (``*``: every platform)."""
         return cls(None if match["platform"] == ALL else match["platform"])
-
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        """Refuse anyone who is not a moderator."""
-        self.caller = await moderator_caller(interaction)
-        return self.caller is not None
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Escalate for real, hand out the forms privately, and ask for a second moderator's
@@ -105,28 +68,11 @@ class ConfirmButton(
             await answer_safely(interaction, SOMETHING_WENT_WRONG)
 
 
-class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ld:esc:no"):
+class CancelButton(PersistentButton, template=r"ld:esc:no"):
     """Cancel under a preview: nothing is written."""
 
     def __init__(self, lang: str = SOURCE) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=escalation_label("cancel", lang),
-                style=discord.ButtonStyle.secondary,
-                custom_id="ld:esc:no",
-            )
-        )
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> CancelButton:
-        """Rebuild the button."""
-        return cls()
+        super().__init__(escalation_label("cancel", lang), discord.ButtonStyle.secondary)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Drop the preview."""
@@ -173,38 +119,22 @@ async def send_form(
         await interaction.followup.send(piece, view=view, ephemeral=True)
 
 
-class MarkSentButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"ld:esc:sent:(?P<key>[0-9a-f]{8,40})",
-):
-    """Mark sent under a form's values; survives restarts (the id names the request)."""
+class MarkSentButton(ModeratorButton, template=r"ld:esc:sent:(?P<key>[0-9a-f]{8,40})"):
+    """Mark sent under a form's values; survives restarts (the id names the request). Only
+    moderators may mark requests."""
+
+    log_name = "escalation button"
 
     def __init__(self, request_key: str, lang: str = SOURCE) -> None:
         super().__init__(
-            discord.ui.Button(
-                label=escalation_label("sent", lang),
-                style=discord.ButtonStyle.success,
-                custom_id=f"ld:esc:sent:{request_key}",
-            )
+            escalation_label("sent", lang), discord.ButtonStyle.success, key=request_key
         )
         self.request_key = request_key
-        self.caller: Caller | None = None
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> MarkSentButton:
+    def from_match(cls, match: re.Match[str]) -> MarkSentButton:
         """Rebuild the button from its id."""
         return cls(match["key"])
-
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        """Only moderators may mark requests."""
-        self.caller = await moderator_caller(interaction)
-        return self.caller is not None
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Mark the request's escalations sent and say so."""

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 import discord
 
 from bots.discord.embeds import case_embed
 from bots.discord.escalation import send_preview
-from bots.discord.replies import (
-    NOT_MODERATOR,
-    SOMETHING_WENT_WRONG,
-    answer,
-    answer_safely,
-    reply_text,
-)
-from bots.discord.translate import Caller, interaction_language, resolve_caller
+from bots.discord.persistent_button import ModeratorButton
+from bots.discord.replies import SOMETHING_WENT_WRONG, answer, answer_safely, reply_text
+from bots.discord.translate import Caller
 from core.escalation.service import ESCALATABLE
 from core.model import CaseStatus, CaseView
 from core.moderation import TRANSITIONS
@@ -47,11 +42,6 @@ NOT_ESCALATED = N_("Case %(code)s is %(status)s: not escalated.")
 NOW = N_("Case %(code)s is now %(status)s.")
 
 
-def custom_id(action: str, case_id: int) -> str:
-    """The persistent id of a case button, e.g. ``ld:case:confirm:42``."""
-    return f"ld:case:{action}:{case_id}"
-
-
 def enabled(action: str, status: CaseStatus) -> bool:
     """Whether a button makes sense in a state (the core still has the last word)."""
     if action == "escalate":
@@ -62,7 +52,7 @@ def enabled(action: str, status: CaseStatus) -> bool:
 
 
 class CaseButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    ModeratorButton,
     template=(
         r"ld:case:(?P<action>claim|confirm|dismiss|escalate|synthetic_yes|synthetic_no)"
         r":(?P<case_id>[0-9]{1,19})"
@@ -71,50 +61,26 @@ class CaseButton(
     """Claim / Confirm / Dismiss / Escalate (and AI-generated: yes / no) for one case, labelled
     in ``lang``; only moderators may press."""
 
+    log_name = "case button"
+
     def __init__(
         self, action: str, case_id: int, *, disabled: bool = False, lang: str = SOURCE
     ) -> None:
-        style = BUTTONS.get(action) or SYNTHETIC_BUTTONS[action]
         super().__init__(
-            discord.ui.Button(
-                label=case_label(action, lang),
-                style=style,
-                custom_id=custom_id(action, case_id),
-                disabled=disabled,
-                row=1 if action in SYNTHETIC_BUTTONS else 0,
-            )
+            case_label(action, lang),
+            BUTTONS.get(action) or SYNTHETIC_BUTTONS[action],
+            disabled=disabled,
+            row=1 if action in SYNTHETIC_BUTTONS else 0,
+            action=action,
+            case_id=case_id,
         )
         self.action = action
         self.case_id = case_id
-        self.caller: Caller | None = None
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> CaseButton:
+    def from_match(cls, match: re.Match[str]) -> CaseButton:
         """Rebuild the button from its id (after a restart too)."""
         return cls(match["action"], int(match["case_id"]))
-
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        """Refuse non-moderators politely; remember the moderator for the callback."""
-        try:
-            caller = await resolve_caller(cast("LeakdeskBot", interaction.client), interaction)
-        except Exception:
-            log.exception("case button %s: could not identify the member", self.custom_id)
-            await answer_safely(
-                interaction, Texts(interaction_language(interaction))(SOMETHING_WENT_WRONG)
-            )
-            return False
-        if not caller.actor.is_moderator:
-            log.info("refused case button %s for a non-moderator", self.custom_id)
-            await answer(interaction, Texts(caller.lang)(NOT_MODERATOR))
-            return False
-        self.caller = caller
-        return True
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Apply the action through the handlers and update the card in place."""

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 import discord
 from discord.ext import tasks
 
 from bots.discord.card_cleanup import card_deleter
+from bots.discord.persistent_button import PersistentButton
 from bots.discord.replies import SOMETHING_WENT_WRONG, answer, answer_safely, reply_text
 from bots.discord.translate import PLATFORM, interaction_language, reporter_ref
 from core.model import Actor
@@ -29,30 +30,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class WatchButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"ld:watch:(?P<report>[0-9]{1,19})",
-):
+class WatchButton(PersistentButton, template=r"ld:watch:(?P<report>[0-9]{1,19})"):
     """Tell me when it's down; survives restarts (the id names the report)."""
 
     def __init__(self, report_id: int) -> None:
         super().__init__(
-            discord.ui.Button(
-                label=N_("Tell me when it's down"),
-                style=discord.ButtonStyle.primary,
-                custom_id=f"ld:watch:{report_id}",
-            )
+            N_("Tell me when it's down"), discord.ButtonStyle.primary, report=report_id
         )
         self.report_id = report_id
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> WatchButton:
+    def from_match(cls, match: re.Match[str]) -> WatchButton:
         """Rebuild the button from its id."""
         return cls(int(match["report"]))
 
@@ -67,9 +55,9 @@ class WatchButton(
             await answer(interaction, reply_text(reply, lang=lang))
         except Exception:
             log.exception("removal notice request failed")
-            await answer_safely(interaction, Texts(interaction_language(interaction))(
-                SOMETHING_WENT_WRONG
-            ))
+            await answer_safely(
+                interaction, Texts(interaction_language(interaction))(SOMETHING_WENT_WRONG)
+            )
 
 
 def with_offer(
