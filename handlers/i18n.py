@@ -15,8 +15,8 @@ import gettext
 import io
 import os
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
-from functools import cache
+from datetime import UTC, date, datetime, time
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel.dates import format_date, format_time
@@ -39,6 +39,7 @@ def N_(message: str) -> str:
     return message
 
 
+@lru_cache(maxsize=1_024)
 def negotiate(tag: str | None) -> str:
     """The catalog for a platform's language tag (``es-ES``, ``pt-br``, ``ja``, ``fr_CA.UTF-8``);
     English when it is unknown or empty."""
@@ -98,19 +99,20 @@ def ngettext_(lang: str, singular: str, plural: str, n: int, **params: object) -
 
 def number(lang: str, n: float) -> str:
     """``n`` written the way ``lang`` writes numbers (Babel)."""
-    return format_decimal(n, locale=negotiate(lang))
+    return _number(negotiate(lang), n)
 
 
 def day(lang: str, when: date) -> str:
     """A calendar day the way ``lang`` writes it (Babel's medium date: 29 nov 2026)."""
-    return format_date(when, "medium", locale=negotiate(lang))
+    return _day(negotiate(lang), when.date() if isinstance(when, datetime) else when)
 
 
 def moment(lang: str, when: datetime) -> str:
     """A UTC moment the way ``lang`` writes it: its date, then its time (without "UTC")."""
     when = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
     when = when.astimezone(UTC)
-    return f"{day(lang, when)} {format_time(when, 'short', tzinfo=UTC, locale=negotiate(lang))}"
+    lang = negotiate(lang)
+    return f"{_day(lang, when.date())} {_clock(lang, when.hour, when.minute)}"
 
 
 def elapsed(lang: str, seconds: float) -> str | None:
@@ -118,8 +120,30 @@ def elapsed(lang: str, seconds: float) -> str | None:
     it short (Babel: 3 days, 3 d, 3 日); None under a minute."""
     for unit, size in (("duration-day", 86400), ("duration-hour", 3600), ("duration-minute", 60)):
         if abs(seconds) >= size:
-            return format_unit(int(seconds // size), unit, length="short", locale=negotiate(lang))
+            return _span(negotiate(lang), int(seconds // size), unit)
     return None
+
+
+# Babel parses its locale data on every call (~50-100 µs); a dashboard page writes a hundred
+# dates and numbers, mostly the same few, so each written form is kept (small, pure keys).
+@lru_cache(maxsize=8_192, typed=True)  # 1 and 1.0 are written apart where Babel would
+def _number(lang: str, n: float) -> str:
+    return format_decimal(n, locale=lang)
+
+
+@lru_cache(maxsize=8_192)
+def _day(lang: str, when: date) -> str:
+    return format_date(when, "medium", locale=lang)
+
+
+@lru_cache(maxsize=4_096)
+def _clock(lang: str, hour: int, minute: int) -> str:
+    return format_time(time(hour, minute), "short", locale=lang)
+
+
+@lru_cache(maxsize=4_096)
+def _span(lang: str, amount: int, unit: str) -> str:
+    return format_unit(amount, unit, length="short", locale=lang)
 
 
 class Moment(str):
