@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 
 from core.errors import MissingFields
+from core.escalation.service import NO_AGENT
 from handlers.i18n import N_, SOURCE, Texts
 
 #: case states (``core.model.CaseStatus``) and escalation states (``core.escalation.tracking``)
@@ -101,9 +102,9 @@ SIGNAL_NAMES = {
 }
 #: how strongly a signal suggests synthetic material (``core.model.Confidence``)
 CONFIDENCE_NAMES = {"strong": N_("strong"), "medium": N_("medium"), "weak": N_("weak")}
-#: what a notice may lack (``core.escalation.service.NO_AGENT``, ``AgentOfRecord`` fields)
+#: what a notice may lack (no agent of record at all, or one of ``AgentOfRecord``'s fields)
 AGENT_FIELDS = {
-    "agent of record": N_("agent of record"),
+    NO_AGENT: N_("agent of record"),
     "signer": N_("signer"),
     "email": N_("email"),
     "address": N_("address"),
@@ -113,6 +114,8 @@ AGENT_FIELDS = {
 }
 #: the core's ``MissingFields`` on the dashboard (the fields, worded by :func:`missing_field`)
 AGENT_LACKS = N_("The agent of record lacks: %(missing)s.")
+#: … when the creator has no agent of record at all
+NO_AGENT_YET = N_("No one signs this creator's notices yet: set the agent of record first.")
 
 #: the core's and the stores' sentences about a case (``db.cases``, ``core.moderation``)
 OUTCOMES = (
@@ -194,6 +197,8 @@ def lacking(lang: str, error: MissingFields) -> str:
     t = Texts(lang)
     if t.lang == SOURCE:
         return str(error)
+    if NO_AGENT in error.fields:
+        return t(NO_AGENT_YET)
     return t(AGENT_LACKS, missing=", ".join(missing_field(lang, f) for f in error.fields))
 
 
