@@ -16,6 +16,7 @@ from bots.web.words import (
 )
 from core.errors import MissingFields
 from core.escalation.agent import AgentOfRecord
+from core.model import ProvenanceSignal
 from tests.web.conftest import Dashboard, seed
 
 URLS = ["https://mega.nz/file/nm1#k1", "https://example.com/nm/2"]
@@ -141,3 +142,24 @@ def test_tracker_refusals_and_missing_fields_are_reworded() -> None:
         "adresse (notification DMCA)."
     )
     assert lacking("en", lacks) == "missing: phone (dmca), address (dmca)"
+
+
+async def test_a_spanish_case_page_names_its_provenance_signals(dashboard: Dashboard) -> None:
+    app = dashboard.app
+    await app.creators.set_language("alice", "es")
+    [code] = await seed(app, "alice", URLS[1:])
+    view = await app.cases.get_case(code)
+    assert view is not None
+    await app.cases.add_provenance(
+        view.id,
+        [
+            ProvenanceSignal("c2pa", "generator: Firefly", "strong", validated=True),
+            ProvenanceSignal("exif_software", "GIMP", "weak"),
+            ProvenanceSignal("future_kind", "x", "medium"),
+        ],
+    )
+    await dashboard.sign_in()
+    page = (await dashboard.client.get(f"/cases/{code}")).text
+    assert "credenciales de contenido C2PA: generator: Firefly (fuerte, firma validada)" in page
+    assert "software EXIF: GIMP (débil," in page
+    assert "future kind: x (media," in page  # an unknown kind as it is
