@@ -70,6 +70,9 @@ async def test_a_spanish_case_page_names_its_actions_notices_and_marks(
         assert text in page, text
     for raw in ("<td>confirm</td>", "<td>synthetic</td>", "escalation_sent", "generic_abuse"):
         assert raw not in page, raw
+    for chart in ("removal-hours", "removed-share"):
+        svg = (await dashboard.client.get(f"/charts/{chart}.svg")).text
+        assert "(denuncia de abuso" in svg and "generic_abuse" not in svg, chart
 
 
 async def test_a_spanish_escalation_preview_names_channels_and_notices(
