@@ -19,7 +19,7 @@ from starlette.routing import Route
 from bots.web.auth import WebError, current_session
 from bots.web.language import page_language
 from bots.web.rendering import SECURITY_HEADERS, render
-from bots.web.words import state_name
+from bots.web.words import NOTICE_NAMES, named, state_name
 from db.charts import AGE_BUCKETS
 from handlers.i18n import N_, Texts, number
 
@@ -68,7 +68,8 @@ async def _removal_hours(request: Request, creator: str, t: Texts) -> pygal.Grap
     stats = await request.app.state.leakdesk.tracker.stats(creator)
     chart = pygal.HorizontalBar(title=t(TITLES["removal-hours"]), **CONFIG)
     for s in stats:
-        chart.add(f"{s.recipient} ({s.notice})", [s.median_hours or 0, s.p90_hours or 0])
+        notice = named(t.lang, NOTICE_NAMES, s.notice)
+        chart.add(f"{s.recipient} ({notice})", [s.median_hours or 0, s.p90_hours or 0])
     chart.x_labels = [t("median"), "p90"]
     return chart
 
@@ -85,7 +86,7 @@ async def _removed_share(request: Request, creator: str, t: Texts) -> pygal.Grap
         label = t(
             "%(recipient)s (%(notice)s, %(n)s sent)",
             recipient=s.recipient,
-            notice=s.notice,
+            notice=named(t.lang, NOTICE_NAMES, s.notice),
             n=t.number(s.sent),
         )
         chart.add(label, round(s.removed_share * 100, 1))

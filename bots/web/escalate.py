@@ -19,7 +19,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bots.web.auth import WebError, actor_of, check_csrf, current_session
+from bots.web.language import page_language
 from bots.web.rendering import SECURITY_HEADERS, render
+from bots.web.words import lacking
 from core.codes import normalize_case_code
 from core.errors import MissingFields
 from core.escalation.fields import form_values
@@ -89,7 +91,8 @@ async def _escalate(request: Request, *, send: bool) -> tuple[dict[str, object],
                 recipients=recipients,
             )
         except MissingFields as err:
-            raise WebError(400, N_("Cannot escalate yet"), str(err)) from None
+            detail = lacking(page_language(request), err)
+            raise WebError(400, N_("Cannot escalate yet"), detail) from None
         packed = await asyncio.to_thread(_zip, Path(folder))
     assert summary is not None
     return summary, packed

@@ -14,7 +14,16 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from bots.web.language import NAMES, keep_choice, page_language
-from bots.web.words import state_name
+from bots.web.words import (
+    CHANNEL_KINDS,
+    CONFIDENCE_NAMES,
+    NOTICE_NAMES,
+    SIGNAL_NAMES,
+    missing_field,
+    named,
+    state_name,
+    trail_action,
+)
 from handlers.i18n import N_, Texts, elapsed, moment, number, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -36,7 +45,7 @@ def _when(lang: str, value: datetime | None) -> str:
 
 @cache
 def environment(lang: str) -> Environment:
-    """The templates with ``_``/``ngettext`` and the date, number and state filters of ``lang``."""
+    """The templates with ``_``/``ngettext`` and the date, number and name filters of ``lang``."""
     made = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
@@ -48,6 +57,12 @@ def environment(lang: str) -> Environment:
     made.filters["when"] = partial(_when, lang)
     made.filters["number"] = partial(number, lang)
     made.filters["state"] = partial(state_name, lang)
+    made.filters["action"] = partial(trail_action, lang)
+    made.filters["notice"] = partial(named, lang, NOTICE_NAMES)
+    made.filters["channel"] = partial(named, lang, CHANNEL_KINDS)
+    made.filters["signal"] = partial(named, lang, SIGNAL_NAMES)
+    made.filters["confidence"] = partial(named, lang, CONFIDENCE_NAMES)
+    made.filters["missing"] = partial(missing_field, lang)
     made.globals["lang"] = lang
     made.globals["html_lang"] = lang.replace("_", "-")
     made.globals["languages"] = NAMES
