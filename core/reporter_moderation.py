@@ -34,6 +34,10 @@ ACTIONS = ("suspend", "unsuspend", "trust", "untrust")
 ALL = "all"
 #: a moderator's reason is kept (audit log, suspension) up to this length
 REASON_CHARS = 500
+#: refusals of a reporter's name (worded for the chat and the CLI alike; translated by lookup)
+NOT_A_PSEUDONYM = "name a reporter by their pseudonym, like telegram:3f9a0c21d4"
+SHORT_PSEUDONYM = "a reporter pseudonym is at least 6 hex digits"
+AMBIGUOUS_PSEUDONYM = "that pseudonym matches several reporters; give more digits"
 #: the audit log's reason when a moderator gives none
 DEFAULT_REASON = "suspended by a moderator from a chat"
 

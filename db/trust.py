@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.errors import InvalidLink
 from core.model import CaseStatus, CaseView, ReporterRef
-from core.reporter_moderation import CaseReporters, ReporterSummary
+from core.reporter_moderation import NOT_A_PSEUDONYM, CaseReporters, ReporterSummary
 from core.trust import (
     CaseTrust,
     Record,
@@ -574,7 +574,7 @@ class SqlTrustStore:
                 targets = [among_named(targets, reporter)]
             return targets, case_id
         if reporter is None:
-            raise InvalidLink("name a reporter as platform:pseudonym (see `leakdesk reporters`)")
+            raise InvalidLink(NOT_A_PSEUDONYM)
         target, filed = await by_pseudonym(conn, reporter, creator)
         return [target], filed
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.codes import normalize_case_code
 from core.errors import CaseNotFound, InvalidLink, UnknownReporter
+from core.reporter_moderation import AMBIGUOUS_PSEUDONYM, NOT_A_PSEUDONYM, SHORT_PSEUDONYM
 from db.retention import FORGOTTEN_PLATFORM
 from db.tables import cases_t, creators_t, reporters_t, reports_t
 
@@ -20,17 +21,17 @@ def parse_pseudonym(name: str) -> tuple[str, str]:
     """``telegram:3f9a0c21d4`` → ``("telegram", "3f9a0c21d4")``; :class:`InvalidLink` when it
     is not a pseudonym."""
     if ":" not in name:
-        raise InvalidLink("name a reporter as platform:pseudonym (see `leakdesk reporters`)")
+        raise InvalidLink(NOT_A_PSEUDONYM)
     platform, prefix = name.strip().split(":", 1)
     prefix = prefix.strip().lower()
     if len(prefix) < 6 or not all(ch in "0123456789abcdef" for ch in prefix):
-        raise InvalidLink("a reporter pseudonym is at least 6 hex digits")
+        raise InvalidLink(SHORT_PSEUDONYM)
     return platform.strip().lower(), prefix
 
 
 def _one(rows: list[Target], name: str) -> Target:
     if len(rows) > 1:
-        raise InvalidLink("that pseudonym matches several reporters; give more digits")
+        raise InvalidLink(AMBIGUOUS_PSEUDONYM)
     if not rows:
         raise UnknownReporter(name.strip()[:40])
     return rows[0]

@@ -54,6 +54,13 @@ REASONS = (
     N_("the download was interrupted"),
 )
 
+#: refusals of a reporter's name (``core.reporter_moderation``; a test checks they are the same)
+PSEUDONYM_REFUSALS = (
+    N_("name a reporter by their pseudonym, like telegram:3f9a0c21d4"),
+    N_("a reporter pseudonym is at least 6 hex digits"),
+    N_("that pseudonym matches several reporters; give more digits"),
+)
+
 #: ``core.notify.texts.OFFER`` and ``OFFER_CONSOLE`` (a test checks they are the same)
 OFFER = N_(
     "Want to hear when it's down? Press the button and I'll message you here once the "

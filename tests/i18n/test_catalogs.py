@@ -13,6 +13,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 import handlers.core_texts as core_texts
+from core import reporter_moderation
 from core.intake import Rejected
 from core.model import PUBLIC_STATUS, ReportOutcome
 from core.notify import texts as notify_texts
@@ -124,6 +125,21 @@ def test_the_core_texts_listed_for_the_catalogs_are_the_cores() -> None:
     assert notify_texts.OFFER == core_texts.OFFER
     assert notify_texts.OFFER_CONSOLE == core_texts.OFFER_CONSOLE
     assert notify_texts.REMOVED == core_texts.REMOVED
+    assert core_texts.PSEUDONYM_REFUSALS == (
+        reporter_moderation.NOT_A_PSEUDONYM,
+        reporter_moderation.SHORT_PSEUDONYM,
+        reporter_moderation.AMBIGUOUS_PSEUDONYM,
+    )
+
+
+def test_a_refused_pseudonym_reaches_a_moderator_in_their_language() -> None:
+    from core.errors import InvalidLink
+    from handlers import problem_for
+
+    for text in core_texts.PSEUDONYM_REFUSALS:
+        shown = render_text(problem_for(InvalidLink(text)), "es")
+        assert text not in shown and Texts("es")(text) in shown
+    assert "leakdesk reporters" not in reporter_moderation.NOT_A_PSEUDONYM  # a chat has no CLI
 
 
 @pytest.mark.parametrize(
