@@ -7,7 +7,9 @@ from core.codes import ALPHABET, CODE_LENGTH, new_case_code, normalize_case_code
 
 def test_codes_are_random_and_well_formed() -> None:
     codes = {new_case_code() for _ in range(2000)}
-    assert len(codes) == 2000
+    # 30 random bits: two of 2,000 codes are the same in about 1 run of 500 (the store retries
+    # a taken code); four such pairs would take ~10^-12 luck, or a broken generator
+    assert len(codes) >= 1997
     for code in list(codes)[:50]:
         assert code.startswith("LD-") and len(code) == 3 + CODE_LENGTH
         assert all(ch in ALPHABET for ch in code[3:])
