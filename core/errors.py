@@ -93,7 +93,11 @@ class NotPermitted(LeakdeskError):
 
 
 class CaseNotFound(LeakdeskError):
-    """No case exists with the given code."""
+    """No case exists with the given code (``code``: the code as given, shortened)."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(f"no case {code}")
 
 
 class UnknownCreator(LeakdeskError):

@@ -87,7 +87,7 @@ class ModerationService:
         self._require_moderator(actor)
         view = await self._cases.get_case(code)
         if view is None or view.creator != actor.creator:
-            raise CaseNotFound(f"no case {code}")
+            raise CaseNotFound(code)
         return (await self._annotated([view]))[0]
 
     async def act(
@@ -159,7 +159,7 @@ class ModerationService:
         )
         view = await self._cases.get_case(normalized)
         if view is None:  # purged between the two statements
-            raise CaseNotFound(f"no case {normalized}")
+            raise CaseNotFound(normalized)
         self._events.publish(CaseChanged(view.id, view.code, view.creator))
         return view
 

@@ -457,7 +457,7 @@ class SqlCaseStore:
         normalized = normalize_case_code(code)
         row = await _lock(conn, cases_t.c.code == normalized) if normalized else None
         if row is None or (creator is not None and row.slug != creator):
-            raise CaseNotFound(f"no case {code.strip()[:20]}")
+            raise CaseNotFound(code.strip()[:20])
         return row
 
     async def transition(

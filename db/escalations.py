@@ -141,7 +141,7 @@ class SqlEscalationStore:
                 )
             row = (await conn.execute(query)).first()
             if row is None:
-                raise CaseNotFound(f"no case {code}")
+                raise CaseNotFound(code)
             await conn.execute(
                 update(cases_t)
                 .where(cases_t.c.id == row.id)

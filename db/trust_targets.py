@@ -48,7 +48,7 @@ async def case_id_of(conn: AsyncConnection, case: str, creator: str | None) -> i
         )
     case_id = (await conn.execute(query)).scalar() if code else None
     if case_id is None:
-        raise CaseNotFound(f"no case {code or case.strip()[:20]}")
+        raise CaseNotFound(code or case.strip()[:20])
     return int(case_id)
 
 

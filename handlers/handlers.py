@@ -48,6 +48,8 @@ P = ParamSpec("P")
 #: how a moderator answers "is it synthetic?"
 SYNTHETIC_ANSWERS = {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}
 SYNTHETIC_USAGE = N_("usage: /synthetic LD-… yes|no")
+#: a case code that names no case (of this creator)
+NO_CASE = N_("no case %(code)s")
 #: a pseudonym nobody has, or none of this creator's named reporters (the same words)
 NO_REPORTER = N_("no reporter %(reporter)s among the named reporters of this creator's cases")
 
@@ -115,7 +117,7 @@ def problem_for(err: LeakdeskError) -> Problem:
     if isinstance(err, NotPermitted):
         return Problem(str(err), "not_permitted")
     if isinstance(err, CaseNotFound):
-        return Problem(str(err), "not_found")
+        return Problem.of(NO_CASE, "not_found", code=err.code)
     if isinstance(err, InvalidTransition):
         return Problem(str(err), "conflict")
     return Problem(str(err), "invalid")
@@ -191,7 +193,7 @@ class Handlers:
             return Problem.of(N_("case codes look like LD-7KQ2MX"), "invalid")
         view = await self.cases.get_case(normalized)
         if view is None:
-            return Problem.of(N_("no case %(code)s"), "not_found", code=normalized)
+            return Problem.of(NO_CASE, "not_found", code=normalized)
         return CaseStatusReply(view.code, PUBLIC_STATUS[view.status], view.reporters)
 
     @replies_on_error

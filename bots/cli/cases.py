@@ -159,7 +159,7 @@ async def _actor_for(application: App, code: str, moderator: str | None) -> Acto
 
     case = await application.cases.get_case(code)
     if case is None:
-        raise CaseNotFound(f"no case {code}")
+        raise CaseNotFound(code)
     return Actor(ReporterRef("cli", moderator or whoami()), True, case.creator)
 
 

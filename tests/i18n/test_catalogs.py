@@ -142,6 +142,16 @@ def test_a_refused_pseudonym_reaches_a_moderator_in_their_language() -> None:
     assert "leakdesk reporters" not in reporter_moderation.NOT_A_PSEUDONYM  # a chat has no CLI
 
 
+def test_a_moderators_unknown_case_is_told_in_their_language() -> None:
+    from core.errors import CaseNotFound
+    from handlers import problem_for
+
+    problem = problem_for(CaseNotFound("LD-7KQ2MX"))
+    assert render_text(problem) == "⚠ no case LD-7KQ2MX"
+    assert render_text(problem, "es") == "⚠ " + Texts("es")("no case %(code)s", code="LD-7KQ2MX")
+    assert "LD-7KQ2MX" in render_text(problem, "ja") and "no case" not in render_text(problem, "ja")
+
+
 @pytest.mark.parametrize(
     ("tag", "lang"),
     [
