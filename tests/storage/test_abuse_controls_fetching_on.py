@@ -137,3 +137,47 @@ async def test_picture_merges_leave_the_reporter_check_alone_and_a_decision_appl
         await app.trust.suspend(case=codes[0], reason="false reports", moderator="cli:mod")
         refused = await app.handlers.report(IncomingMessage(fan, f"{base}/d"))
     assert isinstance(refused, Problem) and refused.kind == "suspended"
+
+
+async def test_a_moderator_suspends_the_reporters_a_picture_match_brought_together(
+    fetching: App,
+) -> None:
+    """Two fans report the same picture on two links; the picture pool merges the cases on its
+    own, and the moderator's ``/reporters`` and ``/suspend … all`` on the kept case reach both."""
+    import re
+
+    app = fetching
+    routes = {"/a.jpg": ("image/jpeg", ORIGINAL), "/b.jpg": ("image/jpeg", SHRUNK)}
+    async with HostServer(routes) as host:
+        base = f"http://127.0.0.1:{host.port}"
+        fans = [Actor(ReporterRef("test", f"fan-p{n}"), creator="default") for n in (1, 2)]
+        replies = [
+            await app.handlers.report(IncomingMessage(fan, f"{base}/{name}"))
+            for fan, name in zip(fans, ("a.jpg", "b.jpg"), strict=True)
+        ]
+        assert all(isinstance(reply, ReportReceived) for reply in replies)
+        codes = [reply.outcomes[0].case_code for reply in replies]  # type: ignore[union-attr]
+        kept = None
+        for _ in range(100):  # the mirror's picture matches: the pool merges the two cases
+            cases = [await app.cases.get_case(code) for code in codes]
+            merged = [c for c in cases if c is not None and c.merged_into]
+            if merged:
+                kept = merged[0].merged_into
+                break
+            await asyncio.sleep(0.1)
+        assert kept in codes, "the picture pool did not merge the mirror"
+
+        moderator = Actor(ReporterRef("test", "mod-1"), True, "default")
+        listing = render_text(
+            await app.handlers.dispatch(IncomingMessage(moderator, f"/reporters {kept}"))
+        )
+        assert len(set(re.findall(r"test:[0-9a-f]{10}", listing))) == 2, listing
+        assert "fan-p" not in listing  # pseudonyms only
+
+        suspended = render_text(
+            await app.handlers.dispatch(IncomingMessage(moderator, f"/suspend {kept} all"))
+        )
+        assert suspended.count("suspended until") == 2, suspended
+        for fan in fans:
+            refused = await app.handlers.report(IncomingMessage(fan, f"{base}/c"))
+            assert isinstance(refused, Problem) and refused.kind == "suspended"
