@@ -60,8 +60,8 @@ def with_app(
     rate_limited: bool = False,
     config: Settings | None = None,
 ) -> T:
-    """Build the app, run ``work`` on it, close it; domain and database errors exit 2."""
-    from core.errors import LeakdeskError
+    """Build the app, run ``work`` on it, close it; domain and database errors exit 2 (the
+    CLI's entry point prints a :class:`~core.errors.LeakdeskError` as one line)."""
 
     async def main() -> T:
         from bots.bootstrap import build_app
@@ -72,22 +72,21 @@ def with_app(
         finally:
             await application.close()
 
-    try:
-        return run_database_work(main)
-    except LeakdeskError as err:
-        raise fail(str(err)) from None
+    return run_database_work(main)
 
 
 def run_database_work(main: Callable[[], Awaitable[T]]) -> T:
-    """``asyncio.run(main())``; a database that cannot be reached becomes one clear line."""
+    """``asyncio.run(main())``; a database that cannot be reached becomes one clear line (the
+    driver's errors here; ``DatabaseUnavailable``, a ``LeakdeskError``, at the entry point)."""
     import asyncio
 
-    from db.engine import DatabaseUnavailable, describe_database_error
+    from core.errors import LeakdeskError
+    from db.engine import describe_database_error
 
     try:
         return asyncio.run(main())
-    except DatabaseUnavailable as err:
-        raise fail(str(err)) from None
+    except LeakdeskError:
+        raise
     except Exception as err:  # the driver's own errors, raised after the first connection
         message = describe_database_error(err)
         if message is None:
